@@ -1,0 +1,371 @@
+package record
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+	"sync"
+)
+
+// InputError is bad input: it names the file and line, and maps to exit 66.
+type InputError struct {
+	Name string
+	Line int
+	Msg  string
+}
+
+func (e *InputError) Error() string {
+	return fmt.Sprintf("%s:%d: %s", e.Name, e.Line, e.Msg)
+}
+
+// Line is one record as read: its type, its JSON without "raw", and the
+// body when the record carried one.
+type Line struct {
+	Name string // input name, for errors
+	N    int    // line number
+	Type string
+	JSON []byte // the object without its "raw" member
+	Raw  *Body  // nil unless the record had "raw"
+}
+
+// Errorf returns an InputError for this line.
+func (l *Line) Errorf(format string, args ...any) error {
+	return &InputError{Name: l.Name, Line: l.N, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Decode decodes the line into a record type, keeping unknown fields in its
+// Extra. Errors name the file, line and field.
+func (l *Line) Decode(v extraHolder) error {
+	if err := json.Unmarshal(l.JSON, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return l.Errorf("field %q: %s is not a valid %s", te.Field, te.Value, te.Type)
+		}
+		return l.Errorf("%v", err)
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(l.JSON, &all); err != nil {
+		return l.Errorf("%v", err)
+	}
+	known := knownFields(v)
+	extra := Extra{}
+	for k, val := range all {
+		if !known[k] {
+			extra[k] = val
+		}
+	}
+	if len(extra) > 0 {
+		*v.extras() = extra
+	}
+	return nil
+}
+
+var knownCache sync.Map // reflect.Type -> map[string]bool
+
+// knownFields lists the JSON names of a record type's fields, plus "raw",
+// which the reader handles itself.
+func knownFields(v any) map[string]bool {
+	t := reflect.TypeOf(v).Elem()
+	if m, ok := knownCache.Load(t); ok {
+		return m.(map[string]bool)
+	}
+	m := map[string]bool{"raw": true}
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			m[name] = true
+		}
+	}
+	knownCache.Store(t, m)
+	return m
+}
+
+// Reader reads JSON-lines records. A "raw" member is decoded from base64
+// while it is read and spooled (see Body), so a line may be far larger than
+// memory.
+type Reader struct {
+	name string
+	br   *bufio.Reader
+	n    int
+}
+
+// NewReader reads records from r; name is used in error messages.
+func NewReader(r io.Reader, name string) *Reader {
+	return &Reader{name: name, br: bufio.NewReaderSize(r, 64<<10)}
+}
+
+// Next returns the next record, or io.EOF. Blank lines are skipped. The
+// caller closes Line.Raw when it is done with it.
+func (r *Reader) Next() (*Line, error) {
+	for {
+		r.n++
+		c, err := r.skipSpace()
+		if err == io.EOF {
+			return nil, io.EOF
+		}
+		if err != nil {
+			return nil, err
+		}
+		if c == '\n' {
+			continue
+		}
+		if c != '{' {
+			return nil, r.errorf("not a JSON object (starts with %q)", c)
+		}
+		return r.object()
+	}
+}
+
+func (r *Reader) errorf(format string, args ...any) error {
+	return &InputError{Name: r.name, Line: r.n, Msg: fmt.Sprintf(format, args...)}
+}
+
+// skipSpace returns the next byte that is not a space, tab or CR.
+func (r *Reader) skipSpace() (byte, error) {
+	for {
+		c, err := r.br.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		if c != ' ' && c != '\t' && c != '\r' {
+			return c, nil
+		}
+	}
+}
+
+func (r *Reader) unexpectedEOF(err error) error {
+	if err == io.EOF {
+		return r.errorf("line ends inside a JSON value (truncated input?)")
+	}
+	return err
+}
+
+// object reads the rest of a top-level object whose '{' was consumed.
+func (r *Reader) object() (*Line, error) {
+	line := &Line{Name: r.name, N: r.n}
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	first := true
+	fail := func(err error) (*Line, error) {
+		line.Raw.Close()
+		return nil, err
+	}
+	for {
+		c, err := r.skipSpace()
+		if err != nil {
+			return fail(r.unexpectedEOF(err))
+		}
+		if c == '}' && first {
+			break
+		}
+		if c != '"' {
+			return fail(r.errorf("invalid JSON: expected a field name, got %q", c))
+		}
+		key, err := r.str()
+		if err != nil {
+			return fail(err)
+		}
+		if c, err = r.skipSpace(); err != nil {
+			return fail(r.unexpectedEOF(err))
+		}
+		if c != ':' {
+			return fail(r.errorf("invalid JSON after field %q", key))
+		}
+		if c, err = r.skipSpace(); err != nil {
+			return fail(r.unexpectedEOF(err))
+		}
+		if key == "raw" && c == '"' {
+			if line.Raw != nil {
+				return fail(r.errorf("field \"raw\" appears twice"))
+			}
+			if line.Raw, err = r.base64(); err != nil {
+				return fail(err)
+			}
+		} else {
+			if !first {
+				buf.WriteByte(',')
+			}
+			kb, _ := json.Marshal(key)
+			buf.Write(kb)
+			buf.WriteByte(':')
+			if err := r.value(c, &buf); err != nil {
+				return fail(err)
+			}
+			first = false
+		}
+		if c, err = r.skipSpace(); err != nil {
+			return fail(r.unexpectedEOF(err))
+		}
+		if c == '}' {
+			break
+		}
+		if c != ',' {
+			return fail(r.errorf("invalid JSON after field %q", key))
+		}
+	}
+	buf.WriteByte('}')
+	// The rest of the line must be empty.
+	c, err := r.skipSpace()
+	if err != nil && err != io.EOF {
+		return fail(err)
+	}
+	if err == nil && c != '\n' {
+		return fail(r.errorf("unexpected %q after the JSON object", c))
+	}
+	line.JSON = buf.Bytes()
+	var head struct {
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(line.JSON, &head); err != nil {
+		return fail(r.errorf("invalid JSON: %v", err))
+	}
+	if head.Type == "" {
+		return fail(r.errorf("record has no \"type\" field"))
+	}
+	line.Type = head.Type
+	return line, nil
+}
+
+// str reads a JSON string body (after the opening quote) and decodes it.
+func (r *Reader) str() (string, error) {
+	var raw bytes.Buffer
+	raw.WriteByte('"')
+	if err := r.strInto(&raw); err != nil {
+		return "", err
+	}
+	var s string
+	if err := json.Unmarshal(raw.Bytes(), &s); err != nil {
+		return "", r.errorf("invalid JSON string: %v", err)
+	}
+	return s, nil
+}
+
+// strInto copies a JSON string's bytes (after the opening quote, through the
+// closing one) into buf, undecoded.
+func (r *Reader) strInto(buf *bytes.Buffer) error {
+	for {
+		c, err := r.br.ReadByte()
+		if err != nil {
+			return r.unexpectedEOF(err)
+		}
+		if c == '\n' {
+			return r.errorf("line ends inside a JSON string")
+		}
+		buf.WriteByte(c)
+		switch c {
+		case '"':
+			return nil
+		case '\\':
+			c, err := r.br.ReadByte()
+			if err != nil {
+				return r.unexpectedEOF(err)
+			}
+			buf.WriteByte(c)
+		}
+	}
+}
+
+// value copies one JSON value starting with c into buf, undecoded; nested
+// objects and arrays are matched by depth, aware of strings.
+func (r *Reader) value(c byte, buf *bytes.Buffer) error {
+	depth := 0
+	for {
+		switch c {
+		case '"':
+			buf.WriteByte(c)
+			if err := r.strInto(buf); err != nil {
+				return err
+			}
+		case '{', '[':
+			depth++
+			buf.WriteByte(c)
+		case '}', ']':
+			if depth == 0 {
+				r.br.UnreadByte()
+				return nil
+			}
+			depth--
+			buf.WriteByte(c)
+		case ',':
+			if depth == 0 {
+				r.br.UnreadByte()
+				return nil
+			}
+			buf.WriteByte(c)
+		case '\n':
+			return r.errorf("line ends inside a JSON value (truncated input?)")
+		default:
+			buf.WriteByte(c)
+		}
+		if depth == 0 && c != '{' && c != '[' && (c == '"' || c == '}' || c == ']') {
+			return nil
+		}
+		var err error
+		if c, err = r.br.ReadByte(); err != nil {
+			if err == io.EOF && depth == 0 {
+				return nil
+			}
+			return r.unexpectedEOF(err)
+		}
+	}
+}
+
+// base64 decodes a "raw" string value (after its opening quote) into a Body
+// while reading it.
+func (r *Reader) base64() (*Body, error) {
+	s := newSpool()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(s, base64.NewDecoder(base64.StdEncoding, pr))
+		pr.CloseWithError(err)
+		done <- err
+	}()
+	err := r.base64Text(pw)
+	pw.CloseWithError(err)
+	decErr := <-done
+	if err == nil && decErr != nil {
+		err = r.errorf("field \"raw\": invalid base64: %v", decErr)
+	}
+	if err != nil {
+		s.body.Close()
+		return nil, err
+	}
+	return s.body, nil
+}
+
+// base64Text copies the text of a JSON string holding base64 to w, undoing
+// the only escape a JSON encoder may use in base64 text ("\/").
+func (r *Reader) base64Text(w io.Writer) error {
+	for {
+		chunk, err := r.br.ReadSlice('"')
+		if err != nil && err != bufio.ErrBufferFull {
+			return r.unexpectedEOF(err)
+		}
+		end := err == nil
+		if end {
+			chunk = chunk[:len(chunk)-1]
+		}
+		if i := bytes.IndexAny(chunk, "\\\n"); i >= 0 {
+			if chunk[i] == '\n' {
+				return r.errorf("field \"raw\": line ends inside the string (truncated input?)")
+			}
+			chunk = bytes.ReplaceAll(chunk, []byte(`\/`), []byte(`/`))
+			if bytes.IndexByte(chunk, '\\') >= 0 || (end && len(chunk) > 0 && chunk[len(chunk)-1] == '\\') {
+				return r.errorf("field \"raw\": invalid base64 (escape in string)")
+			}
+		}
+		if _, werr := w.Write(chunk); werr != nil {
+			return r.errorf("field \"raw\": invalid base64: %v", werr)
+		}
+		if end {
+			return nil
+		}
+	}
+}

@@ -1,0 +1,136 @@
+package record
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRoundTripWithRawAndExtra(t *testing.T) {
+	raw := []byte("Subject: x\r\n\r\nbody \x00\xff bytes\r\n")
+	m := &Message{Type: TypeMessage, Folder: "Entwürfe", UID: 7, UIDValidity: 9, Flags: []string{`\Seen`, "custom"},
+		InternalDate: time.Date(2024, 1, 2, 3, 4, 5, 0, time.FixedZone("", 3600)), Size: int64(len(raw)),
+		Extra: Extra{"note": []byte(`{"a":[1,"}"]}`)}}
+	var buf bytes.Buffer
+	w := NewWriter(&buf)
+	if err := w.WriteRaw(m, bytes.NewReader(raw), int64(len(raw))); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(&Folder{Type: TypeFolder, Name: "a&b"}); err != nil {
+		t.Fatal(err)
+	}
+	w.Flush()
+
+	r := NewReader(&buf, "in.jsonl")
+	l, err := r.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got Message
+	if err := l.Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	if l.Raw == nil {
+		t.Fatal("raw lost")
+	}
+	b, _ := io.ReadAll(l.Raw.Reader())
+	if !bytes.Equal(b, raw) {
+		t.Fatalf("raw = %q, want %q", b, raw)
+	}
+	if got.Folder != m.Folder || got.UID != 7 || !got.InternalDate.Equal(m.InternalDate) || string(got.Extra["note"]) != `{"a":[1,"}"]}` {
+		t.Fatalf("decoded %+v", got)
+	}
+	l2, err := r.Next()
+	if err != nil || l2.Type != TypeFolder || l2.N != 2 {
+		t.Fatalf("second line: %+v %v", l2, err)
+	}
+	if _, err := r.Next(); err != io.EOF {
+		t.Fatalf("want EOF, got %v", err)
+	}
+}
+
+func TestRawKeyOrderAndEscapes(t *testing.T) {
+	// gojq sorts keys and some encoders escape '/': raw may come anywhere.
+	in := `{"folder":"INBOX","raw":"QUJD\/w==","size":4,"type":"message"}` + "\n"
+	l, err := NewReader(strings.NewReader(in), "x").Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(l.Raw.Reader())
+	if string(b) != "ABC\xff" {
+		t.Fatalf("raw = %q", b)
+	}
+	var m Message
+	if err := l.Decode(&m); err != nil || m.Size != 4 {
+		t.Fatalf("%+v %v", m, err)
+	}
+}
+
+func TestLargeRawSpoolsToFile(t *testing.T) {
+	raw := bytes.Repeat([]byte("0123456789abcdef"), (MemoryLimit/16)+100)
+	var buf bytes.Buffer
+	w := NewWriter(&buf)
+	w.WriteRaw(&Message{Type: TypeMessage, Folder: "F", Size: int64(len(raw))}, bytes.NewReader(raw), int64(len(raw)))
+	w.Flush()
+	l, err := NewReader(&buf, "x").Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Raw.Close()
+	if l.Raw.Bytes() != nil {
+		t.Fatal("a body over MemoryLimit should be in a file")
+	}
+	b, _ := io.ReadAll(l.Raw.Reader())
+	if !bytes.Equal(b, raw) {
+		t.Fatal("spooled body differs")
+	}
+}
+
+func TestWriteRawShortBody(t *testing.T) {
+	w := NewWriter(io.Discard)
+	if err := w.WriteRaw(&Message{Type: TypeMessage}, strings.NewReader("abc"), 10); err == nil {
+		t.Fatal("want an error for a short body")
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"not json", "hello\n", "in.jsonl:1: not a JSON object"},
+		{"truncated", `{"type":"message","folder":"INB` + "\n", "in.jsonl:1: line ends inside a JSON string"},
+		{"truncated at EOF", `{"type":"message","folder":"INBOX"`, "in.jsonl:1: line ends inside a JSON value"},
+		{"no type", `{"folder":"x"}` + "\n", `in.jsonl:1: record has no "type" field`},
+		{"bad base64", `{"type":"message","raw":"!!!"}` + "\n", `in.jsonl:1: field "raw": invalid base64`},
+		{"second line", `{"type":"folder"}` + "\n\n" + `{"type":` + "\n", "in.jsonl:3:"},
+		{"trailing garbage", `{"type":"folder"} x` + "\n", "in.jsonl:1: unexpected"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewReader(strings.NewReader(tt.in), "in.jsonl")
+			var err error
+			for err == nil {
+				_, err = r.Next()
+			}
+			var ie *InputError
+			if !errors.As(err, &ie) || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Fatalf("error = %v, want prefix %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecodeFieldError(t *testing.T) {
+	l, err := NewReader(strings.NewReader(`{"type":"message","uid":"seven"}`+"\n"), "f").Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m Message
+	err = l.Decode(&m)
+	if err == nil || !strings.Contains(err.Error(), `f:1: field "uid"`) {
+		t.Fatalf("error = %v", err)
+	}
+}

@@ -1,0 +1,105 @@
+package record
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+)
+
+// extraHolder is implemented by every record type: it gives the writer the
+// unknown fields to pass through.
+type extraHolder interface{ extras() *Extra }
+
+func (f *Folder) extras() *Extra  { return &f.Extra }
+func (m *Message) extras() *Extra { return &m.Extra }
+func (o *Op) extras() *Extra      { return &o.Extra }
+func (r *Result) extras() *Extra  { return &r.Extra }
+
+// Writer writes records as JSON lines. It is not safe for concurrent use.
+type Writer struct {
+	w *bufio.Writer
+}
+
+// NewWriter returns a Writer on w; call Flush when done.
+func NewWriter(w io.Writer) *Writer {
+	return &Writer{w: bufio.NewWriterSize(w, 64<<10)}
+}
+
+// Write writes one record (a pointer to a record type) as one line.
+func (w *Writer) Write(v extraHolder) error {
+	b, err := Marshal(v)
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	_, err = w.w.Write(b)
+	return err
+}
+
+// WriteRaw writes one record with a "raw" field holding the base64 of the
+// size bytes read from raw, streamed so that memory stays bounded whatever the
+// message size. It fails if raw holds fewer than size bytes.
+func (w *Writer) WriteRaw(v extraHolder, raw io.Reader, size int64) error {
+	b, err := Marshal(v)
+	if err != nil {
+		return err
+	}
+	b = b[:len(b)-1] // drop '}' to append "raw" as the last field
+	if len(b) > 1 {
+		b = append(b, ',')
+	}
+	b = append(b, `"raw":"`...)
+	if _, err := w.w.Write(b); err != nil {
+		return err
+	}
+	enc := base64.NewEncoder(base64.StdEncoding, w.w)
+	n, err := io.Copy(enc, io.LimitReader(raw, size))
+	if err != nil {
+		return err
+	}
+	if n != size {
+		return fmt.Errorf("message body: got %d bytes, want %d", n, size)
+	}
+	if err := enc.Close(); err != nil {
+		return err
+	}
+	_, err = w.w.WriteString("\"}\n")
+	return err
+}
+
+// Flush writes buffered records to the underlying writer.
+func (w *Writer) Flush() error { return w.w.Flush() }
+
+// Marshal encodes a record with its pass-through fields, without a newline.
+func Marshal(v extraHolder) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	extra := *v.extras()
+	if len(extra) == 0 {
+		return b, nil
+	}
+	keys := make([]string, 0, len(extra))
+	for k := range extra {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var buf bytes.Buffer
+	buf.Write(b[:len(b)-1])
+	for _, k := range keys {
+		kb, _ := json.Marshal(k)
+		if buf.Len() > 1 {
+			buf.WriteByte(',')
+		}
+		buf.Write(kb)
+		buf.WriteByte(':')
+		buf.Write(extra[k])
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,127 @@
+// Package session owns how an IMAP account is named, dialed and logged in.
+// Stages ask it for a logged-in connection and never parse connection flags
+// themselves.
+package session
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/imapx/imapx/internal/exitcode"
+)
+
+// Security is how a connection is protected.
+type Security int
+
+const (
+	// ImplicitTLS is TLS from the first byte (imaps://, port 993).
+	ImplicitTLS Security = iota
+	// StartTLS upgrades a plain connection and refuses to go on without it.
+	StartTLS
+	// Plain is no encryption at all (imap://…?tls=none).
+	Plain
+)
+
+func (s Security) String() string {
+	return [...]string{"tls", "starttls", "none"}[s]
+}
+
+// Account is everything needed to log in to one mailbox.
+type Account struct {
+	Host     string
+	Port     int
+	User     string
+	Security Security
+
+	Password string // resolved by ResolvePassword; never printed
+	// AuthUser is an admin user that authenticates on User's behalf
+	// (AUTHENTICATE PLAIN authzid), like imapsync's --authuser.
+	AuthUser string
+	// AuthMech forces a mechanism: "login", "plain", "xoauth2", "oauthbearer";
+	// empty means LOGIN, or PLAIN when AuthUser is set or the server
+	// disables LOGIN, or XOAUTH2 when OAuthTokenFile is set.
+	AuthMech string
+	// OAuthTokenFile holds an OAuth2 access token; it is re-read at every
+	// connection so that an external refresher can keep it current.
+	OAuthTokenFile string
+
+	Insecure bool   // skip certificate verification
+	CAFile   string // extra CA certificates (PEM)
+	Timeout  time.Duration
+
+	// Label names the account in messages ("host1", "host2" or "").
+	Label string
+}
+
+// Addr is host:port.
+func (a *Account) Addr() string {
+	return net.JoinHostPort(a.Host, strconv.Itoa(a.Port))
+}
+
+// String is the account's URL without any secret.
+func (a *Account) String() string {
+	scheme := "imaps"
+	if a.Security != ImplicitTLS {
+		scheme = "imap"
+	}
+	u := url.URL{Scheme: scheme, User: url.User(a.User), Host: a.Addr()}
+	if a.Security == Plain {
+		u.RawQuery = "tls=none"
+	}
+	return u.String()
+}
+
+// ParseURL parses imaps://user@host[:port] or imap://user@host[:port][?tls=none].
+// A password in the URL is refused: it would show in `ps` and shell history.
+func ParseURL(s string) (*Account, error) {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || (u.Scheme != "imap" && u.Scheme != "imaps") {
+		return nil, exitcode.WithHint(exitcode.Usage,
+			fmt.Errorf("account %q: not an account URL", redactURL(s)),
+			"write accounts as imaps://user@host[:port] or imap://user@host[:port][?tls=none]; percent-encode '@' in user names as %40")
+	}
+	a := &Account{Host: u.Hostname(), Security: ImplicitTLS, Port: 993}
+	if u.Scheme == "imap" {
+		a.Security, a.Port = StartTLS, 143
+	}
+	if u.User != nil {
+		a.User = u.User.Username()
+		if _, set := u.User.Password(); set {
+			return nil, exitcode.WithHint(exitcode.Usage,
+				fmt.Errorf("account %q: a password in the URL is not accepted", redactURL(s)),
+				"use --passfile, the IMAPX_PASSWORD environment variable or the prompt")
+		}
+	}
+	if a.User == "" {
+		return nil, exitcode.Newf(exitcode.Usage, "account %q: no user name (imaps://USER@host)", s)
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n <= 0 || n > 65535 {
+			return nil, exitcode.Newf(exitcode.Usage, "account %q: bad port %q", s, p)
+		}
+		a.Port = n
+	}
+	for k, v := range u.Query() {
+		switch {
+		case k == "tls" && len(v) == 1 && v[0] == "none" && a.Security == StartTLS:
+			a.Security = Plain
+		case k == "tls" && len(v) == 1 && v[0] == "starttls" && a.Security == StartTLS:
+		default:
+			return nil, exitcode.Newf(exitcode.Usage, "account %q: unknown option %s=%s (only imap://…?tls=none)", s, k, strings.Join(v, ","))
+		}
+	}
+	return a, nil
+}
+
+// redactURL masks a password written into a URL so that no error repeats it.
+func redactURL(s string) string {
+	return userinfoPassword.ReplaceAllString(s, "://${1}:MASKED@")
+}
+
+var userinfoPassword = regexp.MustCompile(`://([^/@:]*):([^/]*)@`)

@@ -1,0 +1,239 @@
+package session
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-sasl"
+
+	"github.com/imapx/imapx/internal/exitcode"
+)
+
+// DefaultTimeout bounds connecting and logging in.
+const DefaultTimeout = 120 * time.Second
+
+// Conn is a logged-in connection.
+type Conn struct {
+	*imapclient.Client
+	Account *Account
+}
+
+// DialOptions tune a connection beyond the account itself.
+type DialOptions struct {
+	// Unilateral handles unsolicited server data (EXPUNGE, FETCH…).
+	Unilateral *imapclient.UnilateralDataHandler
+}
+
+// Dial connects, secures and logs in. Errors carry exit codes: 10
+// connection, 12 TLS, 16 authentication (see exitcode.ForHost for 101/161…).
+func (a *Account) Dial(ctx context.Context, opts *DialOptions) (*Conn, error) {
+	if opts == nil {
+		opts = &DialOptions{}
+	}
+	timeout := a.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	tlsConfig, err := a.tlsConfig()
+	if err != nil {
+		return nil, err
+	}
+	dialer := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+	raw, err := dialer.DialContext(ctx, "tcp", a.Addr())
+	if err != nil {
+		return nil, a.connError(err)
+	}
+	// Abandon a connection that hangs past the deadline: closing it unblocks
+	// whatever go-imap is waiting for.
+	stop := context.AfterFunc(ctx, func() { raw.Close() })
+	defer stop()
+
+	clientOpts := &imapclient.Options{
+		TLSConfig:             tlsConfig,
+		UnilateralDataHandler: opts.Unilateral,
+	}
+
+	var c *imapclient.Client
+	switch a.Security {
+	case ImplicitTLS:
+		tc := tls.Client(raw, tlsConfig)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			raw.Close()
+			return nil, a.tlsError(err)
+		}
+		c = imapclient.New(tc, clientOpts)
+	case StartTLS:
+		c, err = imapclient.NewStartTLS(raw, clientOpts)
+		if err != nil {
+			raw.Close()
+			return nil, a.tlsError(err)
+		}
+	default:
+		c = imapclient.New(raw, clientOpts)
+	}
+	if err := c.WaitGreeting(); err != nil {
+		c.Close()
+		return nil, a.connError(err)
+	}
+	if err := a.login(c); err != nil {
+		c.Close()
+		if ctx.Err() != nil {
+			return nil, a.connError(ctx.Err())
+		}
+		return nil, err
+	}
+	return &Conn{Client: c, Account: a}, nil
+}
+
+func (a *Account) tlsConfig() (*tls.Config, error) {
+	cfg := &tls.Config{ServerName: a.Host, InsecureSkipVerify: a.Insecure, MinVersion: tls.VersionTLS12}
+	if a.CAFile != "" {
+		pem, err := os.ReadFile(a.CAFile)
+		if err != nil {
+			return nil, exitcode.New(exitcode.NoInput, fmt.Errorf("--ca-file: %w", err))
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, exitcode.Newf(exitcode.NoInput, "--ca-file %s: no PEM certificate in it", a.CAFile)
+		}
+		cfg.RootCAs = pool
+	}
+	return cfg, nil
+}
+
+func (a *Account) name() string {
+	if a.Label != "" {
+		return a.Label + " " + a.Addr()
+	}
+	return a.Addr()
+}
+
+func (a *Account) connError(err error) error {
+	return exitcode.WithHint(exitcode.Connection,
+		fmt.Errorf("cannot connect to %s: %w", a.name(), err),
+		"check the host and port, and that the server is running")
+}
+
+// tlsError names the certificate problem, the thing a user must fix.
+func (a *Account) tlsError(err error) error {
+	var (
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+		verify   *tls.CertificateVerificationError
+	)
+	what := err.Error()
+	switch {
+	case errors.As(err, &unknown):
+		what = "certificate signed by an unknown authority (self-signed?)"
+	case errors.As(err, &hostname):
+		what = "certificate is not valid for " + a.Host + ": " + hostname.Error()
+	case errors.As(err, &invalid):
+		what = "invalid certificate: " + invalid.Error()
+	case errors.As(err, &verify):
+		what = "certificate verification failed: " + verify.Err.Error()
+	}
+	var netErr net.Error
+	if !strings.Contains(what, "certificate") && errors.As(err, &netErr) {
+		return a.connError(err)
+	}
+	return exitcode.WithHint(exitcode.TLS,
+		fmt.Errorf("TLS with %s failed: %s", a.name(), what),
+		"use --ca-file FILE to trust the server's CA, or --insecure to skip verification (tests only)")
+}
+
+func (a *Account) login(c *imapclient.Client) error {
+	mech := strings.ToLower(a.AuthMech)
+	if mech == "" {
+		switch {
+		case a.OAuthTokenFile != "":
+			mech = "xoauth2"
+		case a.AuthUser != "":
+			mech = "plain"
+		case c.Caps().Has(imap.CapLoginDisabled):
+			mech = "plain"
+		default:
+			mech = "login"
+		}
+	}
+	var err error
+	switch mech {
+	case "login":
+		err = c.Login(a.User, a.Password).Wait()
+	case "plain":
+		if a.AuthUser != "" {
+			err = c.Authenticate(sasl.NewPlainClient(a.User, a.AuthUser, a.Password))
+		} else {
+			err = c.Authenticate(sasl.NewPlainClient("", a.User, a.Password))
+		}
+	case "xoauth2", "oauthbearer":
+		token, rerr := a.readToken()
+		if rerr != nil {
+			return rerr
+		}
+		err = c.Authenticate(newOAuthClient(mech, a.User, token, a.Host, a.Port))
+	default:
+		return exitcode.Newf(exitcode.Usage, "unknown authentication mechanism %q (login, plain, xoauth2, oauthbearer)", a.AuthMech)
+	}
+	if err == nil {
+		return nil
+	}
+	var imapErr *imap.Error
+	if errors.As(err, &imapErr) {
+		// Never echo the server's text blindly: some servers repeat the
+		// credentials they were given.
+		return exitcode.WithHint(exitcode.Auth,
+			fmt.Errorf("authentication as %q on %s failed (%s): %s", a.User, a.name(), strings.ToUpper(mech), mask(imapErr.Text, a.secrets())),
+			"check the user name and password (or token)")
+	}
+	return a.connError(fmt.Errorf("during login: %s", mask(err.Error(), a.secrets())))
+}
+
+func (a *Account) readToken() (string, error) {
+	b, err := os.ReadFile(a.OAuthTokenFile)
+	if err != nil {
+		return "", exitcode.New(exitcode.NoInput, fmt.Errorf("--oauth-token: %w", err))
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return "", exitcode.Newf(exitcode.NoInput, "--oauth-token %s: file is empty", a.OAuthTokenFile)
+	}
+	return tok, nil
+}
+
+func (a *Account) secrets() []string {
+	var s []string
+	if a.Password != "" {
+		s = append(s, a.Password)
+	}
+	if a.OAuthTokenFile != "" {
+		if tok, err := a.readToken(); err == nil {
+			s = append(s, tok)
+		}
+	}
+	return s
+}
+
+func mask(s string, secrets []string) string {
+	for _, sec := range secrets {
+		if len(sec) >= 1 {
+			s = strings.ReplaceAll(s, sec, "MASKED")
+		}
+	}
+	return s
+}

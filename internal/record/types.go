@@ -40,7 +40,10 @@ type Folder struct {
 	UIDValidity   uint32   `json:"uidvalidity,omitempty"`
 	UIDNext       uint32   `json:"uidnext,omitempty"`
 	HighestModSeq uint64   `json:"highestmodseq,omitempty"`
-	Extra         Extra    `json:"-"`
+	// Prefix is the account's personal namespace prefix (NAMESPACE), e.g.
+	// "INBOX." on Courier-style servers; diff maps names through it.
+	Prefix string `json:"prefix,omitempty"`
+	Extra  Extra  `json:"-"`
 }
 
 // Message describes one message; Raw, when a reader or writer carries the
@@ -55,9 +58,12 @@ type Message struct {
 	Size         int64     `json:"size"`
 	MessageID    string    `json:"message_id,omitempty"`
 	Ident        string    `json:"ident,omitempty"`
-	// Headers are the identity header lines (fetch --headers), base64
-	// because header bytes need not be UTF-8.
-	Headers []byte `json:"headers,omitempty"`
+	// Headers are the identity header lines as identity sees them (every
+	// byte >= 0x80 shown as 'X', which identity maps them to anyway), so
+	// that `imapx ident` can recompute an identity from an inventory.
+	Headers string `json:"headers,omitempty"`
+	// HeaderFields names the fields Headers holds ("ALL": the whole header).
+	HeaderFields []string `json:"header_fields,omitempty"`
 	// DstFolder is where a planned copy goes (fetch --plan).
 	DstFolder string `json:"dst_folder,omitempty"`
 	Extra     Extra  `json:"-"`

@@ -48,7 +48,24 @@ func (w *Writer) WriteRaw(v extraHolder, raw io.Reader, size int64) error {
 	if err != nil {
 		return err
 	}
-	b = b[:len(b)-1] // drop '}' to append "raw" as the last field
+	return w.WriteObjectRaw(b, raw, size)
+}
+
+// WriteLine writes any JSON value (for example a jq output) as one line.
+func (w *Writer) WriteLine(b []byte) error {
+	if _, err := w.w.Write(b); err != nil {
+		return err
+	}
+	return w.w.WriteByte('\n')
+}
+
+// WriteObjectRaw writes the JSON object b with a streamed "raw" field added.
+func (w *Writer) WriteObjectRaw(b []byte, raw io.Reader, size int64) error {
+	b = bytes.TrimSpace(b)
+	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
+		return fmt.Errorf("not a JSON object: %.40s", b)
+	}
+	b = append([]byte(nil), b[:len(b)-1]...) // drop '}' to append "raw" last
 	if len(b) > 1 {
 		b = append(b, ',')
 	}

@@ -1,0 +1,263 @@
+package diff
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/imapx/imapx/internal/record"
+)
+
+// Options for a diff.
+type Options struct {
+	// F1F2 maps source folder names to destination names, overriding the
+	// automatic mapping (imapsync's --f1f2).
+	F1F2 map[string]string
+	// ResyncFlags compares the flags of messages on both sides.
+	ResyncFlags bool
+	// Delete2 deletes destination messages that are not in the source.
+	Delete2 bool
+	// Delete2Folders deletes destination folders that no source folder maps to.
+	Delete2Folders bool
+	// Delete2Duplicates deletes destination copies beyond the source's count
+	// (at least one is kept).
+	Delete2Duplicates bool
+	// SkipDuplicates copies one message per identity (imapsync's default
+	// collapse of duplicates); otherwise duplicates are copied as many times
+	// as the source has them.
+	SkipDuplicates bool
+	// SkipEmptyFolders does not create destination folders for empty
+	// source folders.
+	SkipEmptyFolders bool
+}
+
+// Summary counts what differs, rclone-check style.
+type Summary struct {
+	SrcMessages     int   `json:"src_messages"`
+	DstMessages     int   `json:"dst_messages"`
+	Same            int   `json:"same"`
+	OnlySrc         int   `json:"only_in_source"`
+	OnlyDst         int   `json:"only_in_destination"`
+	FlagsDiffer     int   `json:"flags_differ"`
+	Duplicates      int   `json:"source_duplicates_skipped"`
+	CopyBytes       int64 `json:"copy_bytes"`
+	FoldersToCreate int   `json:"folders_to_create"`
+	FoldersOnlyDst  int   `json:"folders_only_in_destination"`
+	Deletes         int   `json:"deletes"`
+	FolderDeletes   int   `json:"folder_deletes"`
+}
+
+// Differs reports whether the two sides differ at all.
+func (s Summary) Differs() bool {
+	return s.OnlySrc > 0 || s.OnlyDst > 0 || s.FlagsDiffer > 0 || s.FoldersToCreate > 0 || s.FoldersOnlyDst > 0
+}
+
+// Run compares two inventories and writes the plan to out.
+func Run(src, dst io.Reader, srcName, dstName string, o Options, out io.Writer) (Summary, error) {
+	var sum Summary
+	s, err := load(src, srcName)
+	if err != nil {
+		return sum, err
+	}
+	d, err := load(dst, dstName)
+	if err != nil {
+		return sum, err
+	}
+	w := record.NewWriter(out)
+	p := &planner{o: o, w: w, sum: &sum, src: s, dst: d,
+		m: &mapper{srcDelim: s.delim, dstDelim: d.delim, srcPrefix: s.prefix, dstPrefix: d.prefix, f1f2: o.F1F2}}
+	if err := p.plan(); err != nil {
+		return sum, err
+	}
+	return sum, w.Flush()
+}
+
+type planner struct {
+	o        Options
+	w        *record.Writer
+	sum      *Summary
+	src, dst *inventory
+	m        *mapper
+}
+
+func (p *planner) plan() error {
+	p.sum.SrcMessages, p.sum.DstMessages = p.src.total, p.dst.total
+	names := append([]string{}, p.src.order...)
+	sort.Strings(names)
+
+	mapped := map[string]bool{}
+	var pairs [][2]*folder
+	for _, name := range names {
+		sf := p.src.folders[name]
+		dname := p.m.dst(name)
+		mapped[dname] = true
+		df := p.dst.folders[dname]
+		if df == nil || !df.listed && len(df.msgs) == 0 {
+			if p.o.SkipEmptyFolders && len(sf.msgs) == 0 {
+				continue
+			}
+			p.sum.FoldersToCreate++
+			if err := p.w.Write(&record.Op{Type: record.TypeOp, Op: record.OpCreateFolder,
+				Src: &record.Ref{Folder: name}, Dst: &record.Ref{Folder: dname}, Subscribed: sf.subscribed}); err != nil {
+				return err
+			}
+		}
+		if df == nil {
+			df = &folder{name: dname}
+		}
+		pairs = append(pairs, [2]*folder{sf, df})
+	}
+	for _, pr := range pairs {
+		if err := p.folder(pr[0], pr[1]); err != nil {
+			return err
+		}
+	}
+
+	dnames := append([]string{}, p.dst.order...)
+	sort.Sort(sort.Reverse(sort.StringSlice(dnames))) // children before parents
+	for _, dname := range dnames {
+		if mapped[dname] || strings.EqualFold(dname, "INBOX") {
+			continue
+		}
+		df := p.dst.folders[dname]
+		p.sum.FoldersOnlyDst++
+		p.sum.OnlyDst += len(df.msgs)
+		if p.o.Delete2Folders {
+			p.sum.FolderDeletes++
+			if err := p.w.Write(&record.Op{Type: record.TypeOp, Op: record.OpDeleteFolder,
+				Dst: &record.Ref{Folder: dname}}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// folder compares one source folder with its destination folder.
+func (p *planner) folder(sf, df *folder) error {
+	srcBy := groupByIdent(sf.msgs)
+	dstBy := groupByIdent(df.msgs)
+	idents := make([]string, 0, len(srcBy))
+	for id := range srcBy {
+		idents = append(idents, id)
+	}
+	// Plan in source UID order, so a plan replays like the mailbox reads.
+	sort.Slice(idents, func(i, j int) bool { return srcBy[idents[i]][0].uid < srcBy[idents[j]][0].uid })
+
+	var deletes []msg
+	for _, id := range idents {
+		s, d := srcBy[id], dstBy[id]
+		want := s
+		if p.o.SkipDuplicates && len(s) > 1 {
+			p.sum.Duplicates += len(s) - 1
+			want = s[:1]
+		}
+		n := min(len(want), len(d))
+		for i := 0; i < n; i++ {
+			p.sum.Same++
+			if !p.o.ResyncFlags {
+				continue
+			}
+			add, remove := flagDiff(want[i].flags, d[i].flags)
+			if len(add) == 0 && len(remove) == 0 {
+				continue
+			}
+			p.sum.FlagsDiffer++
+			if err := p.w.Write(&record.Op{Type: record.TypeOp, Op: record.OpFlags, Ident: id,
+				Src: &record.Ref{Folder: sf.name, UID: want[i].uid, UIDValidity: want[i].uidValidity},
+				Dst: &record.Ref{Folder: df.name, UID: d[i].uid, UIDValidity: d[i].uidValidity},
+				Flags: want[i].flags, FlagsAdd: add, FlagsRemove: remove}); err != nil {
+				return err
+			}
+		}
+		for _, m := range want[n:] {
+			p.sum.OnlySrc++
+			p.sum.CopyBytes += m.size
+			date := m.date
+			if err := p.w.Write(&record.Op{Type: record.TypeOp, Op: record.OpCopy, Ident: id,
+				Src:   &record.Ref{Folder: sf.name, UID: m.uid, UIDValidity: m.uidValidity},
+				Dst:   &record.Ref{Folder: df.name},
+				Flags: nonNil(m.flags), InternalDate: &date, Size: m.size}); err != nil {
+				return err
+			}
+		}
+		if extra := d[n:]; len(extra) > 0 {
+			p.sum.OnlyDst += len(extra)
+			switch {
+			case p.o.Delete2:
+				deletes = append(deletes, extra...)
+			case p.o.Delete2Duplicates && len(want) > 0:
+				deletes = append(deletes, extra...)
+			case p.o.Delete2Duplicates && len(extra) > 1:
+				deletes = append(deletes, extra[1:]...)
+			}
+		}
+	}
+	for id, d := range dstBy {
+		if _, ok := srcBy[id]; ok {
+			continue
+		}
+		p.sum.OnlyDst += len(d)
+		switch {
+		case p.o.Delete2:
+			deletes = append(deletes, d...)
+		case p.o.Delete2Duplicates && len(d) > 1:
+			deletes = append(deletes, d[1:]...)
+		}
+	}
+	sort.Slice(deletes, func(i, j int) bool { return deletes[i].uid < deletes[j].uid })
+	for _, m := range deletes {
+		p.sum.Deletes++
+		if err := p.w.Write(&record.Op{Type: record.TypeOp, Op: record.OpDelete, Ident: m.ident,
+			Dst: &record.Ref{Folder: df.name, UID: m.uid, UIDValidity: m.uidValidity}, Size: m.size}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func groupByIdent(ms []msg) map[string][]msg {
+	g := make(map[string][]msg, len(ms))
+	for _, m := range ms {
+		g[m.ident] = append(g[m.ident], m)
+	}
+	return g
+}
+
+// flagDiff returns the flags to add to and remove from dst to equal src.
+// Flags compare case-insensitively (RFC 3501); \Recent is never synced.
+func flagDiff(src, dst []string) (add, remove []string) {
+	in := func(set []string, f string) bool {
+		for _, x := range set {
+			if strings.EqualFold(x, f) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, f := range src {
+		if !strings.EqualFold(f, `\Recent`) && !in(dst, f) {
+			add = append(add, f)
+		}
+	}
+	for _, f := range dst {
+		if !strings.EqualFold(f, `\Recent`) && !in(src, f) {
+			remove = append(remove, f)
+		}
+	}
+	return add, remove
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// String is the one-line summary printed on stderr.
+func (s Summary) String() string {
+	return fmt.Sprintf("source %d, destination %d messages: = %d same, + %d only in source (%d bytes to copy), - %d only in destination, * %d flags differ; %d folders to create, %d only in destination",
+		s.SrcMessages, s.DstMessages, s.Same, s.OnlySrc, s.CopyBytes, s.OnlyDst, s.FlagsDiffer, s.FoldersToCreate, s.FoldersOnlyDst)
+}

@@ -1,0 +1,354 @@
+// Package flags is the `imapx flags` stage: it carries out a plan's flags,
+// delete and delete_folder ops on the destination (UID STORE, UID EXPUNGE),
+// or, with Delete1, deletes source messages whose copy a push confirmed.
+//
+// Ops are grouped per folder; STOREs with the same change share one UID
+// set, and all of a folder's commands are pipelined. Messages are expunged
+// with UID EXPUNGE where the server has UIDPLUS; elsewhere other messages
+// already marked \Deleted are unmarked around a plain EXPUNGE, so that only
+// what imapx marked is removed.
+package flags
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/imapx/imapx/internal/exitcode"
+	"github.com/imapx/imapx/internal/record"
+)
+
+// Dialer opens a new logged-in connection.
+type Dialer func(ctx context.Context) (*imapclient.Client, error)
+
+// Options for applying a plan.
+type Options struct {
+	DryRun bool
+	// Delete1 reads push results and deletes the source messages of those
+	// that were appended (imapsync's --delete1).
+	Delete1 bool
+	// Expunge removes messages marked \Deleted (always for delete ops;
+	// with Delete1 only when set, like imapsync's --expunge1).
+	Expunge bool
+	Log     io.Writer
+}
+
+// Summary counts what was done.
+type Summary struct {
+	FlagsChanged   int `json:"flags_changed"`
+	Deleted        int `json:"deleted"`
+	FoldersDeleted int `json:"folders_deleted"`
+	Errors         int `json:"errors"`
+	FirstError     error `json:"-"`
+}
+
+// change is one op as applied to one message.
+type change struct {
+	op     string
+	ref    record.Ref
+	add    []string
+	remove []string
+	ident  string
+}
+
+// Run reads ops (or, with Delete1, push results) and applies them.
+func Run(ctx context.Context, dial Dialer, o Options, in io.Reader, inName string, out io.Writer) (Summary, error) {
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	var sum Summary
+	byFolder, order, folderDeletes, err := readChanges(in, inName, o.Delete1)
+	if err != nil {
+		return sum, err
+	}
+	a := &applier{o: &o, w: record.NewWriter(out), sum: &sum}
+	defer a.w.Flush()
+	if len(order) == 0 && len(folderDeletes) == 0 {
+		return sum, nil
+	}
+	c, err := dial(ctx)
+	if err != nil {
+		return sum, err
+	}
+	defer c.Close()
+	a.c = c
+	for _, folder := range order {
+		if err := ctx.Err(); err != nil {
+			return sum, err
+		}
+		if err := a.folder(folder, byFolder[folder]); err != nil {
+			var imapErr *imap.Error
+			if !errors.As(err, &imapErr) && exitcode.Of(err) != exitcode.Select {
+				return sum, err // the connection is gone
+			}
+			a.failAll(byFolder[folder], err)
+		}
+	}
+	for _, f := range folderDeletes {
+		a.deleteFolder(f)
+	}
+	return sum, a.w.Flush()
+}
+
+func readChanges(in io.Reader, name string, delete1 bool) (map[string][]change, []string, []string, error) {
+	byFolder := map[string][]change{}
+	var order, folderDeletes []string
+	add := func(ch change) {
+		if _, ok := byFolder[ch.ref.Folder]; !ok {
+			order = append(order, ch.ref.Folder)
+		}
+		byFolder[ch.ref.Folder] = append(byFolder[ch.ref.Folder], ch)
+	}
+	r := record.NewReader(in, name)
+	for {
+		l, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		l.Raw.Close()
+		if delete1 {
+			if l.Type != record.TypeResult {
+				continue
+			}
+			var res record.Result
+			if err := l.Decode(&res); err != nil {
+				return nil, nil, nil, err
+			}
+			// Only a confirmed copy (the destination gave it a UID) lets
+			// the source message go.
+			if res.Op != "append" || !res.OK || res.DryRun || res.Error != "" || res.Src == nil || res.Dst == nil || res.Dst.UID == 0 {
+				continue
+			}
+			add(change{op: record.OpDelete, ref: *res.Src, ident: res.Ident})
+			continue
+		}
+		if l.Type != record.TypeOp {
+			return nil, nil, nil, l.Errorf("a plan holds op records, not %q", l.Type)
+		}
+		var op record.Op
+		if err := l.Decode(&op); err != nil {
+			return nil, nil, nil, err
+		}
+		switch op.Op {
+		case record.OpFlags, record.OpDelete:
+			if op.Dst == nil || op.Dst.Folder == "" || op.Dst.UID == 0 {
+				return nil, nil, nil, l.Errorf("%s op needs dst.folder and dst.uid", op.Op)
+			}
+			add(change{op: op.Op, ref: *op.Dst, add: op.FlagsAdd, remove: op.FlagsRemove, ident: op.Ident})
+		case record.OpDeleteFolder:
+			if op.Dst == nil || op.Dst.Folder == "" {
+				return nil, nil, nil, l.Errorf("delete_folder op needs dst.folder")
+			}
+			folderDeletes = append(folderDeletes, op.Dst.Folder)
+		case record.OpCopy, record.OpCreateFolder:
+			// push's work
+		default:
+			return nil, nil, nil, l.Errorf("unknown op %q", op.Op)
+		}
+	}
+	return byFolder, order, folderDeletes, nil
+}
+
+type applier struct {
+	o   *Options
+	c   *imapclient.Client
+	w   *record.Writer
+	sum *Summary
+}
+
+// folder applies one folder's changes.
+func (a *applier) folder(name string, changes []change) error {
+	sel, err := a.c.Select(name, &imap.SelectOptions{ReadOnly: a.o.DryRun}).Wait()
+	if err != nil {
+		return exitcode.New(exitcode.Select, fmt.Errorf("SELECT %q: %w", name, err))
+	}
+	var ok []change
+	for _, ch := range changes {
+		if ch.ref.UIDValidity != 0 && ch.ref.UIDValidity != sel.UIDValidity {
+			a.fail(ch, exitcode.Newf(exitcode.Select, "folder %q: UIDVALIDITY is %d, the plan was made at %d: run diff again", name, sel.UIDValidity, ch.ref.UIDValidity))
+			continue
+		}
+		ok = append(ok, ch)
+	}
+	if a.o.DryRun {
+		for _, ch := range ok {
+			a.done(ch, true)
+		}
+		return nil
+	}
+
+	// Group STOREs that make the same change into one UID set each.
+	type group struct {
+		store   imap.StoreFlags
+		uids    imap.UIDSet
+		changes []change
+	}
+	groups := map[string]*group{}
+	var keys []string
+	put := func(op imap.StoreFlagsOp, flags []string, ch change) {
+		if len(flags) == 0 {
+			return
+		}
+		fl := make([]imap.Flag, len(flags))
+		for i, f := range flags {
+			fl[i] = imap.Flag(f)
+		}
+		key := fmt.Sprint(op, flags)
+		g, found := groups[key]
+		if !found {
+			g = &group{store: imap.StoreFlags{Op: op, Silent: true, Flags: fl}}
+			groups[key] = g
+			keys = append(keys, key)
+		}
+		g.uids.AddNum(imap.UID(ch.ref.UID))
+		g.changes = append(g.changes, ch)
+	}
+	var deletes imap.UIDSet
+	var deleted []change
+	for _, ch := range ok {
+		switch ch.op {
+		case record.OpFlags:
+			put(imap.StoreFlagsAdd, cleanFlags(ch.add), ch)
+			put(imap.StoreFlagsDel, cleanFlags(ch.remove), ch)
+		case record.OpDelete:
+			deletes.AddNum(imap.UID(ch.ref.UID))
+			deleted = append(deleted, ch)
+		}
+	}
+	cmds := make([]*imapclient.FetchCommand, len(keys))
+	for i, k := range keys {
+		cmds[i] = a.c.Store(groups[k].uids, &groups[k].store, nil)
+	}
+	failed := map[uint32]error{}
+	for i, k := range keys {
+		if err := cmds[i].Close(); err != nil {
+			for _, ch := range groups[k].changes {
+				failed[ch.ref.UID] = err
+			}
+		}
+	}
+	for _, ch := range ok {
+		if ch.op != record.OpFlags {
+			continue
+		}
+		if err := failed[ch.ref.UID]; err != nil {
+			a.fail(ch, exitcode.New(exitcode.WithErrors, fmt.Errorf("STORE %s UID %d: %w", name, ch.ref.UID, err)))
+			continue
+		}
+		a.sum.FlagsChanged++
+		a.done(ch, false)
+	}
+	if len(deleted) == 0 {
+		return nil
+	}
+	if err := a.expunge(deletes); err != nil {
+		for _, ch := range deleted {
+			a.fail(ch, exitcode.New(exitcode.WithErrors, fmt.Errorf("deleting in %q: %w", name, err)))
+		}
+		return nil
+	}
+	for _, ch := range deleted {
+		a.sum.Deleted++
+		a.done(ch, false)
+	}
+	return nil
+}
+
+// expunge marks uids \Deleted and removes exactly them.
+func (a *applier) expunge(uids imap.UIDSet) error {
+	mark := &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}
+	if err := a.c.Store(uids, mark, nil).Close(); err != nil {
+		return err
+	}
+	if a.o.Delete1 && !a.o.Expunge {
+		return nil // imapsync's --delete1 without --expunge1 only marks
+	}
+	if a.c.Caps().Has(imap.CapUIDPlus) || a.c.Caps().Has(imap.CapIMAP4rev2) {
+		return a.c.UIDExpunge(uids).Close()
+	}
+	// No UID EXPUNGE: unmark the other \Deleted messages, EXPUNGE, and
+	// mark them again, so that nobody else's deletions are made final.
+	data, err := a.c.UIDSearch(&imap.SearchCriteria{Flag: []imap.Flag{imap.FlagDeleted}}, nil).Wait()
+	if err != nil {
+		return err
+	}
+	var others imap.UIDSet
+	for _, u := range data.AllUIDs() {
+		if !uids.Contains(u) {
+			others.AddNum(u)
+		}
+	}
+	unmark := &imap.StoreFlags{Op: imap.StoreFlagsDel, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}
+	if len(others) > 0 {
+		if err := a.c.Store(others, unmark, nil).Close(); err != nil {
+			return err
+		}
+	}
+	err = a.c.Expunge().Close()
+	if len(others) > 0 {
+		if rerr := a.c.Store(others, mark, nil).Close(); rerr != nil && err == nil {
+			err = rerr
+		}
+	}
+	return err
+}
+
+func (a *applier) deleteFolder(name string) {
+	res := &record.Result{Type: record.TypeResult, Op: record.OpDeleteFolder, OK: true, Dst: &record.Ref{Folder: name}, DryRun: a.o.DryRun}
+	if !a.o.DryRun {
+		if err := a.c.Delete(name).Wait(); err != nil {
+			a.count(exitcode.New(exitcode.WithErrors, fmt.Errorf("DELETE %q: %w", name, err)))
+			res.OK, res.Error, res.Code = false, err.Error(), exitcode.WithErrors
+		} else {
+			a.sum.FoldersDeleted++
+		}
+	}
+	a.w.Write(res)
+}
+
+func (a *applier) done(ch change, dry bool) {
+	ref := ch.ref
+	a.w.Write(&record.Result{Type: record.TypeResult, Op: ch.op, OK: true, DryRun: dry, Dst: &ref, Ident: ch.ident})
+}
+
+func (a *applier) fail(ch change, err error) {
+	a.count(err)
+	ref := ch.ref
+	a.w.Write(&record.Result{Type: record.TypeResult, Op: ch.op, Dst: &ref, Ident: ch.ident, Error: err.Error(), Code: exitcode.Of(err)})
+}
+
+func (a *applier) failAll(changes []change, err error) {
+	for _, ch := range changes {
+		a.fail(ch, err)
+	}
+}
+
+func (a *applier) count(err error) {
+	a.sum.Errors++
+	if a.sum.FirstError == nil {
+		a.sum.FirstError = err
+	}
+	fmt.Fprintf(a.o.Log, "imapx: error: %v\n", err)
+}
+
+// cleanFlags drops \Recent, which no client may set, and sorts so that the
+// same change groups together.
+func cleanFlags(in []string) []string {
+	var out []string
+	for _, f := range in {
+		if !strings.EqualFold(f, `\Recent`) && f != "" {
+			out = append(out, f)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

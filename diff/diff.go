@@ -165,8 +165,8 @@ func (p *planner) folder(sf, df *folder) error {
 			}
 			p.sum.FlagsDiffer++
 			if err := p.w.Write(&record.Op{Type: record.TypeOp, Op: record.OpFlags, Ident: id,
-				Src: &record.Ref{Folder: sf.name, UID: want[i].uid, UIDValidity: want[i].uidValidity},
-				Dst: &record.Ref{Folder: df.name, UID: d[i].uid, UIDValidity: d[i].uidValidity},
+				Src:   &record.Ref{Folder: sf.name, UID: want[i].uid, UIDValidity: want[i].uidValidity},
+				Dst:   &record.Ref{Folder: df.name, UID: d[i].uid, UIDValidity: d[i].uidValidity},
 				Flags: want[i].flags, FlagsAdd: add, FlagsRemove: remove}); err != nil {
 				return err
 			}

@@ -41,10 +41,10 @@ type Options struct {
 
 // Summary counts what was done.
 type Summary struct {
-	FlagsChanged   int `json:"flags_changed"`
-	Deleted        int `json:"deleted"`
-	FoldersDeleted int `json:"folders_deleted"`
-	Errors         int `json:"errors"`
+	FlagsChanged   int   `json:"flags_changed"`
+	Deleted        int   `json:"deleted"`
+	FoldersDeleted int   `json:"folders_deleted"`
+	Errors         int   `json:"errors"`
 	FirstError     error `json:"-"`
 }
 

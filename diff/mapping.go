@@ -1,7 +1,10 @@
 package diff
 
 import (
+	"io"
 	"strings"
+
+	"github.com/imapx/imapx/internal/record"
 )
 
 // mapper turns source folder names into destination names.
@@ -45,4 +48,39 @@ func (m *mapper) dst(src string) string {
 		out = m.dstPrefix + out
 	}
 	return out
+}
+
+// MappedNames reads a source inventory and returns the destination folders
+// (among dstFolders, from LIST) that its folders map to: what a sync must
+// read on the destination side.
+func MappedNames(src io.Reader, name string, dstFolders []record.Folder, f1f2 map[string]string) ([]string, error) {
+	inv, err := load(src, name)
+	if err != nil {
+		return nil, err
+	}
+	m := &mapper{srcDelim: inv.delim, srcPrefix: inv.prefix, dstDelim: "/", f1f2: f1f2}
+	exists := map[string]bool{}
+	for i, f := range dstFolders {
+		if i == 0 || strings.EqualFold(f.Name, "INBOX") {
+			if f.Delim != "" {
+				m.dstDelim = f.Delim
+			}
+		}
+		if f.Prefix != "" {
+			m.dstPrefix = f.Prefix
+		}
+		if selectable(f.Attrs) {
+			exists[f.Name] = true
+		}
+	}
+	var names []string
+	seen := map[string]bool{}
+	for _, n := range inv.order {
+		d := m.dst(n)
+		if exists[d] && !seen[d] {
+			seen[d] = true
+			names = append(names, d)
+		}
+	}
+	return names, nil
 }

@@ -56,9 +56,19 @@ func List(ctx context.Context, c *imapclient.Client, o Options) ([]record.Folder
 	if !extended {
 		listOpts = nil
 	}
+	var nsCmd *imapclient.NamespaceCommand
+	if caps.Has(imap.CapNamespace) || caps.Has(imap.CapIMAP4rev2) {
+		nsCmd = c.Namespace() // pipelined with the LIST
+	}
 	data, err := c.List("", "*", listOpts).Collect()
 	if err != nil {
 		return nil, exitcode.New(exitcode.Select, fmt.Errorf("LIST: %w", err))
+	}
+	prefix := ""
+	if nsCmd != nil {
+		if ns, err := nsCmd.Wait(); err == nil && len(ns.Personal) > 0 {
+			prefix = ns.Personal[0].Prefix
+		}
 	}
 
 	var out []record.Folder
@@ -66,6 +76,7 @@ func List(ctx context.Context, c *imapclient.Client, o Options) ([]record.Folder
 	for _, d := range data {
 		listed = append(listed, d.Mailbox)
 		f := fromList(d)
+		f.Prefix = prefix
 		if o.Selector != nil && !o.Selector.Match(f.Name, f.Delim, f.Subscribed) {
 			continue
 		}

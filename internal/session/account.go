@@ -25,10 +25,13 @@ const (
 	StartTLS
 	// Plain is no encryption at all (imap://…?tls=none).
 	Plain
+	// Opportunistic uses STARTTLS when the server offers it, plain
+	// otherwise: imapsync's default for --host1 without --ssl1/--tls1.
+	Opportunistic
 )
 
 func (s Security) String() string {
-	return [...]string{"tls", "starttls", "none"}[s]
+	return [...]string{"tls", "starttls", "none", "starttls-if-offered"}[s]
 }
 
 // Account is everything needed to log in to one mailbox.

@@ -39,6 +39,13 @@ func (a *Account) Dial(ctx context.Context, opts *DialOptions) (*Conn, error) {
 	if opts == nil {
 		opts = &DialOptions{}
 	}
+	if a.Security == Opportunistic {
+		sec, err := a.probeStartTLS(ctx)
+		if err != nil {
+			return nil, err
+		}
+		a.Security = sec
+	}
 	timeout := a.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -95,6 +102,29 @@ func (a *Account) Dial(ctx context.Context, opts *DialOptions) (*Conn, error) {
 		return nil, err
 	}
 	return &Conn{Client: c, Account: a}, nil
+}
+
+// probeStartTLS asks the server's greeting capabilities whether it offers
+// STARTTLS; the answer is kept in the account for later connections.
+func (a *Account) probeStartTLS(ctx context.Context) (Security, error) {
+	timeout := a.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	dialer := &net.Dialer{Timeout: timeout}
+	raw, err := dialer.DialContext(ctx, "tcp", a.Addr())
+	if err != nil {
+		return Plain, a.connError(err)
+	}
+	c := imapclient.New(raw, nil)
+	defer c.Close()
+	if err := c.WaitGreeting(); err != nil {
+		return Plain, a.connError(err)
+	}
+	if c.Caps().Has(imap.CapStartTLS) {
+		return StartTLS, nil
+	}
+	return Plain, nil
 }
 
 func (a *Account) tlsConfig() (*tls.Config, error) {

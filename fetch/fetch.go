@@ -1,0 +1,201 @@
+package fetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/imapx/imapx/internal/exitcode"
+	"github.com/imapx/imapx/internal/folders"
+	"github.com/imapx/imapx/internal/record"
+)
+
+// job is what to fetch from one folder.
+type job struct {
+	folder string
+	// uids, when set, are exactly the messages wanted (a plan); otherwise
+	// the folder is searched with Options.Criteria.
+	uids []imap.UID
+	// validity, when set, must still be the folder's UIDVALIDITY.
+	validity uint32
+	// dst maps a UID to its destination folder (a plan).
+	dst map[imap.UID]string
+}
+
+// fetcher holds the one connection a fetch works on and re-dials it.
+type fetcher struct {
+	o    *Options
+	dial Dialer
+	conn *imapclient.Client
+	sink Sink
+	sum  *Summary
+}
+
+// Run fetches the selected folders (or the plan's messages) to out, as
+// JSON lines or mbox (Options.Format).
+func Run(ctx context.Context, dial Dialer, o Options, out io.Writer) (Summary, error) {
+	o.defaults()
+	s, err := newSink(&o, out)
+	if err != nil {
+		return Summary{}, err
+	}
+	sum, err := RunTo(ctx, dial, o, s)
+	if cerr := s.close(); err == nil {
+		err = cerr
+	}
+	return sum, err
+}
+
+// RunTo fetches to a Sink: `imapx sync` hands records to push this way,
+// without encoding them.
+func RunTo(ctx context.Context, dial Dialer, o Options, s Sink) (Summary, error) {
+	o.defaults()
+	var sum Summary
+	var err error
+	f := &fetcher{o: &o, dial: dial, sink: s, sum: &sum}
+	defer f.closeConn()
+
+	var jobs []job
+	if o.Plan != nil {
+		jobs, err = f.planJobs()
+	} else {
+		jobs, err = f.folderJobs(ctx)
+	}
+	if err != nil {
+		return sum, err
+	}
+	for _, j := range jobs {
+		if err := ctx.Err(); err != nil {
+			return sum, err
+		}
+		sum.Folders++
+		if err := f.folder(ctx, j); err != nil {
+			if errors.Is(err, context.Canceled) || isFatal(err) {
+				return sum, err
+			}
+			f.fail(err)
+		}
+	}
+	return sum, nil
+}
+
+func (f *fetcher) fail(err error) {
+	f.sum.Errors++
+	if f.sum.FirstError == nil {
+		f.sum.FirstError = err
+	}
+	fmt.Fprintf(f.o.Log, "imapx: error: %s\n", err)
+	if f.o.OnError != nil {
+		f.o.OnError(err)
+	}
+}
+
+func (f *fetcher) folderJobs(ctx context.Context) ([]job, error) {
+	c, err := f.client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := folders.List(ctx, c, f.o.Folders)
+	if err != nil {
+		return nil, err
+	}
+	// Folder records go first: diff needs empty folders, \Noselect
+	// parents, delimiters and subscriptions, which messages do not tell.
+	var jobs []job
+	for i := range fs {
+		b, err := record.Marshal(&fs[i])
+		if err != nil {
+			return nil, err
+		}
+		if err := f.sink.Passthrough(record.TypeFolder, b); err != nil {
+			return nil, fatalError{err}
+		}
+		if folders.Selectable(&fs[i]) {
+			jobs = append(jobs, job{folder: fs[i].Name})
+		}
+	}
+	return jobs, nil
+}
+
+func (f *fetcher) client(ctx context.Context) (*imapclient.Client, error) {
+	if f.conn != nil {
+		select {
+		case <-f.conn.Closed():
+			f.conn = nil
+		default:
+			return f.conn, nil
+		}
+	}
+	c, err := f.dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f.conn = c
+	return c, nil
+}
+
+func (f *fetcher) closeConn() {
+	if f.conn != nil {
+		f.conn.Close()
+		f.conn = nil
+	}
+}
+
+// folder fetches one job, re-dialing and resuming after a dropped
+// connection: UIDs already written are never fetched again.
+func (f *fetcher) folder(ctx context.Context, j job) error {
+	st := &folderState{done: map[imap.UID]bool{}}
+	for attempt := 0; ; attempt++ {
+		err := f.tryFolder(ctx, j, st)
+		if err == nil || !isConnError(err) || ctx.Err() != nil {
+			return err
+		}
+		if attempt >= f.o.Retries {
+			return exitcode.New(exitcode.Connection, fmt.Errorf("folder %q: giving up after %d reconnects: %w", j.folder, attempt, err))
+		}
+		fmt.Fprintf(f.o.Log, "imapx: warning: folder %q: connection lost (%v); reconnecting\n", j.folder, err)
+		f.closeConn()
+		select {
+		case <-time.After(backoff(attempt)):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func backoff(attempt int) time.Duration {
+	d := 200 * time.Millisecond << attempt
+	if d > 10*time.Second {
+		d = 10 * time.Second
+	}
+	return d
+}
+
+// isConnError reports whether err is the connection's fault (worth a
+// re-dial) rather than the server's answer to a command.
+func isConnError(err error) bool {
+	var imapErr *imap.Error
+	if err == nil || errors.As(err, &imapErr) || isFatal(err) || errors.Is(err, context.Canceled) {
+		return false
+	}
+	switch exitcode.Of(err) {
+	case exitcode.Auth, exitcode.TLS, exitcode.Usage, exitcode.NoInput:
+		return false
+	}
+	return true
+}
+
+// fatalError stops the whole fetch (output can no longer be trusted).
+type fatalError struct{ error }
+
+func (e fatalError) Unwrap() error { return e.error }
+
+func isFatal(err error) bool {
+	var fe fatalError
+	return errors.As(err, &fe)
+}

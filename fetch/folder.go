@@ -1,0 +1,350 @@
+package fetch
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/imapx/imapx/internal/exitcode"
+	"github.com/imapx/imapx/internal/identity"
+	"github.com/imapx/imapx/internal/record"
+)
+
+// folderState survives reconnects within one folder.
+type folderState struct {
+	validity uint32
+	uids     []imap.UID // resolved once: what this folder's fetch must write
+	resolved bool
+	done     map[imap.UID]bool
+}
+
+// inFlight is how many UID FETCH chunks are pipelined on the connection.
+const inFlight = 4
+
+func (f *fetcher) tryFolder(ctx context.Context, j job, st *folderState) error {
+	c, err := f.client(ctx)
+	if err != nil {
+		return err
+	}
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+
+	sel, err := c.Select(j.folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+	if err != nil {
+		return exitcode.New(exitcode.Select, fmt.Errorf("EXAMINE %q: %w", j.folder, err))
+	}
+	switch {
+	case j.validity != 0 && sel.UIDValidity != j.validity:
+		return exitcode.Newf(exitcode.Select, "folder %q: UIDVALIDITY is %d, the plan was made at %d: run diff again", j.folder, sel.UIDValidity, j.validity)
+	case st.validity != 0 && sel.UIDValidity != st.validity:
+		return fatalError{exitcode.Newf(exitcode.Select, "folder %q: UIDVALIDITY changed during the fetch (%d, now %d)", j.folder, st.validity, sel.UIDValidity)}
+	}
+	st.validity = sel.UIDValidity
+
+	if !st.resolved {
+		if st.uids, err = f.resolve(c, j, sel.NumMessages); err != nil {
+			return err
+		}
+		st.resolved = true
+	}
+	var todo []imap.UID
+	for _, u := range st.uids {
+		if !st.done[u] {
+			todo = append(todo, u)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+
+	fields, _ := f.o.Ident.FetchFields()
+	opts := &imap.FetchOptions{UID: true, Flags: true, InternalDate: true, RFC822Size: true}
+	if f.o.Full {
+		opts.BodySection = []*imap.FetchItemBodySection{{Peek: true}}
+	} else {
+		opts.BodySection = []*imap.FetchItemBodySection{{
+			Peek: true, Specifier: imap.PartSpecifierHeader,
+			HeaderFields: withMessageID(fields),
+		}}
+	}
+
+	var needHeader []imap.UID // identity needs the whole header
+	chunks := chunk(todo, f.o.ChunkSize)
+	cmds := make([]*imapclient.FetchCommand, 0, inFlight)
+	next := 0
+	for next < len(chunks) || len(cmds) > 0 {
+		for len(cmds) < inFlight && next < len(chunks) {
+			cmds = append(cmds, c.Fetch(imap.UIDSetNum(chunks[next]...), opts))
+			next++
+		}
+		cmd := cmds[0]
+		cmds = cmds[1:]
+		err := f.drain(j, st, cmd, &needHeader)
+		if err != nil {
+			for _, c := range cmds {
+				c.Close()
+			}
+			return err
+		}
+	}
+	if len(needHeader) > 0 {
+		if err := f.fullHeaders(c, j, st, needHeader); err != nil {
+			return err
+		}
+	}
+	// A message the server did not return (expunged meanwhile, or a reply
+	// go-imap could not match) is reported, never silently skipped.
+	for _, u := range todo {
+		if !st.done[u] {
+			st.done[u] = true
+			f.fail(exitcode.Newf(exitcode.Fetch, "folder %q: UID %d: the server returned no data for it (expunged meanwhile?)", j.folder, u))
+		}
+	}
+	return nil
+}
+
+// resolve decides which UIDs the folder's fetch must write.
+func (f *fetcher) resolve(c *imapclient.Client, j job, n uint32) ([]imap.UID, error) {
+	if j.uids != nil {
+		return j.uids, nil
+	}
+	if n == 0 && f.o.Criteria == nil {
+		return nil, nil
+	}
+	criteria := f.o.Criteria
+	if criteria == nil {
+		criteria = &imap.SearchCriteria{}
+	}
+	data, err := c.UIDSearch(criteria, nil).Wait()
+	if err != nil {
+		return nil, exitcode.New(exitcode.Fetch, fmt.Errorf("UID SEARCH in %q: %w", j.folder, err))
+	}
+	uids := data.AllUIDs()
+	sort.Slice(uids, func(a, b int) bool { return uids[a] < uids[b] })
+	return uids, nil
+}
+
+// drain reads one UID FETCH command to its end, writing each message.
+func (f *fetcher) drain(j job, st *folderState, cmd *imapclient.FetchCommand, needHeader *[]imap.UID) error {
+	for {
+		msg := cmd.Next()
+		if msg == nil {
+			break
+		}
+		m, body, header, err := f.read(j, msg)
+		if err != nil {
+			body.Close()
+			cmd.Close()
+			return err
+		}
+		if m.UID == 0 || st.done[imap.UID(m.UID)] {
+			body.Close()
+			continue
+		}
+		m.UIDValidity = st.validity
+		// Without its identity fields, or without a Message-Id (which
+		// `imapx ident --useheader Message-Id` would need), a message's
+		// identity comes from its whole header: fetch that.
+		if body == nil && (identity.NeedsFullHeader(header, f.o.Ident) || identity.Field(header, "Message-Id") == nil) {
+			*needHeader = append(*needHeader, imap.UID(m.UID))
+			continue
+		}
+		if err := f.emit(m, body, header); err != nil {
+			return fatalError{err}
+		}
+		st.done[imap.UID(m.UID)] = true
+	}
+	if err := cmd.Close(); err != nil {
+		return exitcode.New(exitcode.Fetch, fmt.Errorf("UID FETCH in %q: %w", j.folder, err))
+	}
+	return nil
+}
+
+// fullHeaders fetches whole header blocks for messages that have none of
+// the identity fields, so they get an identity instead of being left out.
+func (f *fetcher) fullHeaders(c *imapclient.Client, j job, st *folderState, uids []imap.UID) error {
+	opts := &imap.FetchOptions{UID: true, Flags: true, InternalDate: true, RFC822Size: true,
+		BodySection: []*imap.FetchItemBodySection{{Peek: true, Specifier: imap.PartSpecifierHeader}}}
+	for _, part := range chunk(uids, f.o.ChunkSize) {
+		cmd := c.Fetch(imap.UIDSetNum(part...), opts)
+		for {
+			msg := cmd.Next()
+			if msg == nil {
+				break
+			}
+			m, _, header, err := f.read(j, msg)
+			if err != nil {
+				cmd.Close()
+				return err
+			}
+			if m.UID == 0 || st.done[imap.UID(m.UID)] {
+				continue
+			}
+			m.UIDValidity = st.validity
+			if err := f.emit(m, nil, header); err != nil {
+				return fatalError{err}
+			}
+			st.done[imap.UID(m.UID)] = true
+		}
+		if err := cmd.Close(); err != nil {
+			return exitcode.New(exitcode.Fetch, fmt.Errorf("UID FETCH headers in %q: %w", j.folder, err))
+		}
+	}
+	return nil
+}
+
+// read turns one FETCH response into a record. The body, when fetched, is
+// spooled whole before anything is written: a message is never partial.
+func (f *fetcher) read(j job, msg *imapclient.FetchMessageData) (*record.Message, *record.Body, []byte, error) {
+	m := &record.Message{Type: record.TypeMessage, Folder: j.folder, Flags: []string{}}
+	var body *record.Body
+	var header []byte
+	var serverSize int64 = -1
+	for item := msg.Next(); item != nil; item = msg.Next() {
+		switch item := item.(type) {
+		case imapclient.FetchItemDataUID:
+			m.UID = uint32(item.UID)
+		case imapclient.FetchItemDataFlags:
+			m.Flags = cleanFlags(item.Flags)
+		case imapclient.FetchItemDataInternalDate:
+			m.InternalDate = item.Time
+		case imapclient.FetchItemDataRFC822Size:
+			serverSize = item.Size
+		case imapclient.FetchItemDataBodySection:
+			if item.Literal == nil {
+				continue
+			}
+			if item.Section != nil && item.Section.Specifier == imap.PartSpecifierNone {
+				b, err := record.Spool(item.Literal)
+				if err != nil {
+					return m, b, nil, fmt.Errorf("folder %q UID %d: reading body: %w", j.folder, m.UID, err)
+				}
+				if b.Size() != item.Literal.Size() {
+					b.Close()
+					return m, nil, nil, fmt.Errorf("folder %q UID %d: body has %d of %d bytes", j.folder, m.UID, b.Size(), item.Literal.Size())
+				}
+				body = b
+			} else {
+				h, err := io.ReadAll(item.Literal)
+				if err != nil {
+					return m, body, nil, fmt.Errorf("folder %q UID %d: reading header: %w", j.folder, m.UID, err)
+				}
+				header = h
+			}
+		}
+	}
+	m.Size = serverSize
+	if body != nil {
+		if serverSize >= 0 && serverSize != body.Size() {
+			fmt.Fprintf(f.o.Log, "imapx: warning: folder %q UID %d: RFC822.SIZE %d but the body has %d bytes; keeping the body's\n", j.folder, m.UID, serverSize, body.Size())
+		}
+		m.Size = body.Size()
+		hb, err := headerOf(body)
+		if err != nil {
+			return m, body, nil, err
+		}
+		header = hb
+	}
+	if j.dst != nil {
+		m.DstFolder = j.dst[imap.UID(m.UID)]
+	}
+	return m, body, header, nil
+}
+
+// emit completes a record from its header and hands it, and the body, to
+// the sink.
+func (f *fetcher) emit(m *record.Message, body *record.Body, header []byte) error {
+	m.MessageID = messageID(header)
+	m.Ident = identity.Compute(header, f.o.Ident)
+	if f.o.Headers && body == nil {
+		m.Headers, m.HeaderFields = headerText(header, f.o.Ident)
+	}
+	var size int64
+	if body != nil {
+		size = body.Size()
+	}
+	if err := f.sink.Message(m, body); err != nil {
+		return err
+	}
+	f.sum.Messages++
+	f.sum.Bytes += size
+	return nil
+}
+
+// headerOf reads a spooled body's header block (bounded by MemoryLimit: a
+// message with no blank line is all header).
+func headerOf(b *record.Body) ([]byte, error) {
+	if mem := b.Bytes(); mem != nil {
+		return identity.HeaderBlock(mem), nil
+	}
+	buf, err := io.ReadAll(io.LimitReader(b.Reader(), record.MemoryLimit))
+	if err != nil {
+		return nil, err
+	}
+	return identity.HeaderBlock(buf), nil
+}
+
+// headerText is the fetched header lines for the record's "headers", with
+// every byte >= 0x80 as 'X' (what identity turns them into anyway, and
+// JSON strings must be UTF-8), and the names of the fields it holds.
+func headerText(header []byte, o identity.Options) (string, []string) {
+	fields, all := o.FetchFields()
+	names := []string{"ALL"}
+	if !all && !identity.NeedsFullHeader(header, o) && identity.Field(header, "Message-Id") != nil {
+		names = withMessageID(fields)
+	}
+	b := make([]byte, len(header))
+	for i, c := range header {
+		if c >= 0x80 {
+			c = 'X'
+		}
+		b[i] = c
+	}
+	return string(b), names
+}
+
+func withMessageID(fields []string) []string {
+	for _, f := range fields {
+		if strings.EqualFold(f, "Message-Id") {
+			return fields
+		}
+	}
+	return append(append([]string{}, fields...), "Message-Id")
+}
+
+// cleanFlags drops \Recent (session state, never copied) and sorts.
+func cleanFlags(in []imap.Flag) []string {
+	out := make([]string, 0, len(in))
+	for _, fl := range in {
+		if strings.EqualFold(string(fl), `\Recent`) {
+			continue
+		}
+		out = append(out, string(fl))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// messageID returns the unfolded Message-Id value of a header block.
+func messageID(header []byte) string {
+	v := identity.Field(header, "Message-Id")
+	return strings.TrimSpace(string(bytes.ToValidUTF8(v, []byte("?"))))
+}
+
+func chunk(uids []imap.UID, n int) [][]imap.UID {
+	var out [][]imap.UID
+	for len(uids) > n {
+		out = append(out, uids[:n])
+		uids = uids[n:]
+	}
+	if len(uids) > 0 {
+		out = append(out, uids)
+	}
+	return out
+}

@@ -1,0 +1,77 @@
+package fetch
+
+import (
+	"context"
+	"io"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/imapx/imapx/internal/folders"
+	"github.com/imapx/imapx/internal/identity"
+	"github.com/imapx/imapx/internal/jq"
+)
+
+// Dialer opens a new logged-in connection to the account.
+type Dialer func(ctx context.Context) (*imapclient.Client, error)
+
+// Output formats.
+const (
+	FormatJSONL = "jsonl"
+	FormatMbox  = "mbox"
+)
+
+// Options for a fetch.
+type Options struct {
+	Folders folders.Options
+	// Full adds the raw message to every record.
+	Full bool
+	// Headers adds the fetched identity header lines to inventory records
+	// ("headers", "header_fields"), so `imapx ident` can recompute idents.
+	Headers bool
+	Ident   identity.Options
+	// Criteria narrow the messages with a server-side UID SEARCH; nil
+	// fetches every message.
+	Criteria *imap.SearchCriteria
+	// Filter is applied to every record (select filters, others transform).
+	Filter *jq.Filter
+	Format string
+	// Plan, when set, is read for copy ops: only their source messages are
+	// fetched, each record carrying its destination folder.
+	Plan     io.Reader
+	PlanName string
+	// ChunkSize is how many UIDs one UID FETCH command asks for.
+	ChunkSize int
+	// Retries is how many times a dropped connection is re-dialed for one
+	// folder before the folder fails.
+	Retries int
+	// Log receives warnings and the summary.
+	Log io.Writer
+	// OnError, if set, is told of every error counted (sync's --errorsmax).
+	OnError func(error)
+}
+
+// Summary counts what a fetch did.
+type Summary struct {
+	Folders  int
+	Messages int
+	Bytes    int64
+	Errors   int
+	// FirstError is kept for the exit code.
+	FirstError error
+}
+
+func (o *Options) defaults() {
+	if o.ChunkSize <= 0 {
+		o.ChunkSize = 500
+	}
+	if o.Retries <= 0 {
+		o.Retries = 5
+	}
+	if o.Format == "" {
+		o.Format = FormatJSONL
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+}

@@ -1,0 +1,125 @@
+// Package format is the `imapx format` stage: it converts record streams
+// between JSON lines and mbox, and renders them as tables and summaries for
+// people.
+package format
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/imapx/imapx/internal/identity"
+	"github.com/imapx/imapx/internal/mbox"
+	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/stream"
+)
+
+// Output formats.
+const (
+	ToJSONL   = "jsonl"
+	ToMbox    = "mbox"
+	ToTable   = "table"
+	ToSummary = "summary"
+)
+
+// Options for a conversion.
+type Options struct {
+	To    string
+	Ident identity.Options
+	// Folder sets the folder of messages read from an mbox that does not
+	// name one.
+	Folder string
+}
+
+// Run converts in (JSON lines or mbox, detected) to out.
+func Run(o Options, in io.Reader, inName string, out io.Writer) error {
+	rd := stream.NewReader(in, inName)
+	var sink interface {
+		item(*stream.Item) error
+		close() error
+	}
+	switch o.To {
+	case ToJSONL:
+		sink = &jsonlOut{o: &o, w: record.NewWriter(out)}
+	case ToMbox:
+		sink = &mboxOut{w: mbox.NewWriter(out)}
+	case ToTable:
+		sink = newTableOut(out)
+	case ToSummary:
+		sink = newSummaryOut(out)
+	default:
+		return fmt.Errorf("unknown output format %q (jsonl, mbox, table, summary)", o.To)
+	}
+	for {
+		it, err := rd.Next()
+		if err == io.EOF {
+			return sink.close()
+		}
+		if err != nil {
+			sink.close()
+			return err
+		}
+		if it.Msg != nil && it.Msg.Folder == "" {
+			it.Msg.Folder = o.Folder
+			if it.Msg.Folder == "" {
+				it.Msg.Folder = "INBOX"
+			}
+		}
+		err = sink.item(it)
+		it.Close()
+		if err != nil {
+			sink.close()
+			return err
+		}
+	}
+}
+
+// jsonlOut writes records; messages with a body get their ident computed
+// (from an mbox they have none).
+type jsonlOut struct {
+	o *Options
+	w *record.Writer
+}
+
+func (j *jsonlOut) item(it *stream.Item) error {
+	if it.Msg == nil {
+		return j.w.WriteLine(it.Line.JSON)
+	}
+	m := it.Msg
+	if it.Body == nil {
+		return j.w.Write(m)
+	}
+	head, err := io.ReadAll(io.LimitReader(it.Body.Reader(), record.MemoryLimit))
+	if err != nil {
+		return err
+	}
+	header := identity.HeaderBlock(head)
+	if m.Ident == "" {
+		m.Ident = identity.Compute(header, j.o.Ident)
+	}
+	if m.MessageID == "" {
+		m.MessageID = strings.TrimSpace(string(identity.Field(header, "Message-Id")))
+	}
+	return j.w.WriteRaw(m, it.Body.Reader(), it.Body.Size())
+}
+
+func (j *jsonlOut) close() error { return j.w.Flush() }
+
+// mboxOut writes messages with bodies; folder records are skipped (an
+// mbox holds messages only), anything else is an error.
+type mboxOut struct{ w *mbox.Writer }
+
+func (m *mboxOut) item(it *stream.Item) error {
+	switch {
+	case it.Msg != nil && it.Body != nil:
+		return m.w.WriteMessage(mbox.Meta{Folder: it.Msg.Folder, Flags: it.Msg.Flags,
+			InternalDate: it.Msg.InternalDate, Size: it.Body.Size()}, it.Body.Reader())
+	case it.Msg != nil:
+		return it.Errorf("message record has no \"raw\" body: an mbox needs 'imapx fetch --full'")
+	case it.Type == record.TypeFolder:
+		return nil
+	}
+	return it.Errorf("an mbox holds messages, not %q records", it.Type)
+}
+
+func (m *mboxOut) close() error { return m.w.Close() }

@@ -1,0 +1,77 @@
+package pipeline
+
+import (
+	"context"
+	"io"
+
+	"golang.org/x/sync/semaphore"
+
+	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/stream"
+)
+
+// bridge hands fetched messages to push in process: a fetch.Sink on one
+// side, a push.Source on the other. Bodies held in memory are bounded by a
+// byte budget; larger ones are already spooled to temporary files.
+type bridge struct {
+	ctx    context.Context
+	items  chan *stream.Item
+	budget *semaphore.Weighted
+	max    int64
+	n      int
+}
+
+func newBridge(ctx context.Context, budget int64) *bridge {
+	return &bridge{ctx: ctx, items: make(chan *stream.Item, 64), budget: semaphore.NewWeighted(budget), max: budget}
+}
+
+// Message implements fetch.Sink.
+func (b *bridge) Message(m *record.Message, body *record.Body) error {
+	b.n++
+	it := &stream.Item{Type: record.TypeMessage, Msg: m, Body: body, Pos: "message " + m.Folder}
+	if body != nil && body.Bytes() != nil {
+		w := min(body.Size(), b.max)
+		if err := b.budget.Acquire(b.ctx, w); err != nil {
+			body.Close()
+			return err
+		}
+		it.OnClose = func() { b.budget.Release(w) }
+	}
+	select {
+	case b.items <- it:
+		return nil
+	case <-b.ctx.Done():
+		it.Close()
+		return b.ctx.Err()
+	}
+}
+
+// Passthrough implements fetch.Sink: plan ops (create_folder) go to push.
+func (b *bridge) Passthrough(typ string, js []byte) error {
+	it := &stream.Item{Type: typ, Line: &record.Line{Name: "plan", Type: typ, JSON: js}, Pos: "plan"}
+	select {
+	case b.items <- it:
+		return nil
+	case <-b.ctx.Done():
+		return b.ctx.Err()
+	}
+}
+
+// close ends the stream for push.
+func (b *bridge) close() { close(b.items) }
+
+// Next implements push.Source.
+func (b *bridge) Next() (*stream.Item, error) {
+	it, ok := <-b.items
+	if !ok {
+		return nil, io.EOF
+	}
+	return it, nil
+}
+
+// drain closes what push did not take (after an error), releasing memory.
+func (b *bridge) drain() {
+	for it := range b.items {
+		it.Close()
+	}
+}

@@ -1,0 +1,60 @@
+// Package pipeline runs a whole one-way sync in one process: the stages of
+// `imapx fetch | diff | fetch --plan | push | flags`, joined by channels
+// and temporary files instead of pipes, then a fresh re-read of both sides
+// to verify the result.
+package pipeline
+
+import (
+	"context"
+	"io"
+
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/imapx/imapx/diff"
+	"github.com/imapx/imapx/internal/identity"
+	"github.com/imapx/imapx/internal/selection"
+)
+
+// Dialer opens a new logged-in connection to one side.
+type Dialer func(ctx context.Context) (*imapclient.Client, error)
+
+// Options for a sync.
+type Options struct {
+	Selection selection.Options
+	Ident     identity.Options
+	Diff      diff.Options
+	// DryRun plans and reports, changing nothing (imapsync's --dry).
+	DryRun bool
+	// JustFolders creates (and with Delete2Folders deletes) folders only.
+	JustFolders bool
+	// Delete1 deletes source messages once their copy is confirmed, and
+	// Expunge1 expunges them.
+	Delete1, Expunge1 bool
+	// ErrorsMax stops the sync when this many errors happened (0: never).
+	ErrorsMax int
+	// Log receives progress, warnings and the final verdict.
+	Log io.Writer
+}
+
+// Report is the run summary (--report writes it as JSON).
+type Report struct {
+	Source          string       `json:"source"`
+	Destination     string       `json:"destination"`
+	Plan            diff.Summary `json:"plan"`
+	Copied          int          `json:"copied"`
+	CopiedBytes     int64        `json:"copied_bytes"`
+	FoldersCreated  int          `json:"folders_created"`
+	FlagsChanged    int          `json:"flags_changed"`
+	Deleted2        int          `json:"deleted_on_destination"`
+	FoldersDeleted  int          `json:"folders_deleted"`
+	Deleted1        int          `json:"deleted_on_source"`
+	Errors          int          `json:"errors"`
+	ErrorsMaxHit    bool         `json:"errorsmax_reached"`
+	Verified        bool         `json:"verified"`
+	Verify          *diff.Summary `json:"verify,omitempty"`
+	SourceMessages  int          `json:"source_messages"`
+	Looksgood       bool         `json:"looks_good"`
+	Seconds         float64      `json:"seconds"`
+	ExitCode        int          `json:"exit_code"`
+	FirstError      string       `json:"first_error,omitempty"`
+}

@@ -1,0 +1,155 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/imapx/imapx/diff"
+	"github.com/imapx/imapx/fetch"
+	"github.com/imapx/imapx/flags"
+	"github.com/imapx/imapx/internal/exitcode"
+	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/push"
+)
+
+// inFlightBudget bounds the message bytes held in memory between fetch and
+// push; push's own budget must stay below it so that it always drains.
+const inFlightBudget = 32 << 20
+
+// keepFolderOps copies only folder ops of a plan (--justfolders).
+func keepFolderOps(in io.Reader, out io.Writer) error {
+	r := record.NewReader(in, "plan")
+	w := record.NewWriter(out)
+	for {
+		l, err := r.Next()
+		if err == io.EOF {
+			return w.Flush()
+		}
+		if err != nil {
+			return err
+		}
+		var op record.Op
+		if err := l.Decode(&op); err != nil {
+			return err
+		}
+		if op.Op == record.OpCreateFolder || op.Op == record.OpDeleteFolder {
+			if err := w.Write(&op); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// copy fetches the plan's messages from the source and appends them to
+// the destination, concurrently, through an in-process bridge. Results
+// (needed by --delete1) go to a temporary file.
+func (s *syncer) copy(ctx context.Context, plan *tempFile) (*tempFile, error) {
+	results, err := newTemp("imapx-results-*.jsonl")
+	if err != nil {
+		return nil, err
+	}
+	pr, err := plan.rewind()
+	if err != nil {
+		results.Close()
+		return nil, err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	b := newBridge(gctx, inFlightBudget)
+	g.Go(func() error {
+		defer b.close()
+		_, err := fetch.RunTo(gctx, fetch.Dialer(s.src), fetch.Options{
+			Full: true, Ident: s.o.Ident, Plan: pr, PlanName: "plan", Log: s.log, OnError: s.countError,
+		}, b)
+		return exitcode.ForHost(err, 1)
+	})
+	g.Go(func() error {
+		defer b.drain()
+		sum, err := push.RunFrom(gctx, push.Dialer(s.dst), push.Options{
+			Log: s.log, OnError: s.countError, MemoryBudget: inFlightBudget / 2,
+		}, b, results)
+		s.rep.Copied, s.rep.CopiedBytes, s.rep.FoldersCreated = sum.Appended, sum.Bytes, sum.FoldersCreated
+		return exitcode.ForHost(err, 2)
+	})
+	if err := g.Wait(); err != nil {
+		results.Close()
+		return nil, err
+	}
+	fmt.Fprintf(s.log, "imapx: copied %d messages (%d bytes), created %d folders\n", s.rep.Copied, s.rep.CopiedBytes, s.rep.FoldersCreated)
+	return results, nil
+}
+
+// applyFlags carries out the plan's flags, delete and delete_folder ops.
+func (s *syncer) applyFlags(ctx context.Context, plan *tempFile) error {
+	if s.lastPlan.FlagsDiffer == 0 && s.lastPlan.Deletes == 0 && s.lastPlan.FolderDeletes == 0 {
+		return nil
+	}
+	pr, err := plan.rewind()
+	if err != nil {
+		return err
+	}
+	sum, err := flags.Run(ctx, flags.Dialer(s.dst), flags.Options{Log: s.log}, pr, "plan", io.Discard)
+	s.rep.FlagsChanged, s.rep.Deleted2, s.rep.FoldersDeleted = sum.FlagsChanged, sum.Deleted, sum.FoldersDeleted
+	for i := 0; i < sum.Errors; i++ {
+		s.countError(sum.FirstError)
+	}
+	return exitcode.ForHost(err, 2)
+}
+
+// delete1 deletes the source messages whose copies push confirmed.
+func (s *syncer) delete1(ctx context.Context, results *tempFile) error {
+	rr, err := results.rewind()
+	if err != nil {
+		return err
+	}
+	sum, err := flags.Run(ctx, flags.Dialer(s.src), flags.Options{Delete1: true, Expunge: s.o.Expunge1, Log: s.log}, rr, "results", io.Discard)
+	s.rep.Deleted1 = sum.Deleted
+	for i := 0; i < sum.Errors; i++ {
+		s.countError(sum.FirstError)
+	}
+	return exitcode.ForHost(err, 1)
+}
+
+// verify re-reads both sides, not trusting what the APPENDs answered, and
+// prints imapsync's verdict lines.
+func (s *syncer) verify(ctx context.Context) error {
+	if s.o.JustFolders {
+		return nil
+	}
+	srcInv, dstInv, err := s.inventories(ctx)
+	if err != nil {
+		return err
+	}
+	defer srcInv.Close()
+	defer dstInv.Close()
+	sr, _ := srcInv.rewind()
+	dr, _ := dstInv.rewind()
+	o := s.o.Diff
+	o.Delete2, o.Delete2Folders, o.Delete2Duplicates = false, false, false
+	sum, err := diff.Run(sr, dr, "source", "destination", o, io.Discard)
+	if err != nil {
+		return err
+	}
+	s.rep.Verified, s.rep.Verify = true, &sum
+	identified := sum.SrcMessages
+	if s.o.Delete1 {
+		identified = s.rep.Copied + sum.Same
+	}
+	fmt.Fprintf(s.log, "imapx: verify: %s\n", sum)
+	if sum.OnlySrc == 0 && !s.o.Delete1 {
+		s.rep.Looksgood = true
+		fmt.Fprintf(s.log, "The sync looks good, all %d identified messages in host1 are on host2.\n", identified)
+	} else if sum.OnlySrc > 0 {
+		s.countError(exitcode.Newf(exitcode.WithErrors, "%d messages of host1 are not on host2", sum.OnlySrc))
+		fmt.Fprintf(s.log, "The sync is not finished: %d of %d identified messages in host1 are not on host2.\n", sum.OnlySrc, identified)
+	}
+	fmt.Fprintln(s.log, "There is no unidentified message on host1.")
+	if o.ResyncFlags && sum.FlagsDiffer > 0 {
+		s.countError(exitcode.Newf(exitcode.WithErrors, "%d messages have other flags on host2 than on host1", sum.FlagsDiffer))
+		fmt.Fprintf(s.log, "%d messages have other flags on host2 than on host1.\n", sum.FlagsDiffer)
+	}
+	fmt.Fprintf(s.log, "Detected %d errors\n", s.errs.Load())
+	return nil
+}

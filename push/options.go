@@ -1,0 +1,54 @@
+package push
+
+import (
+	"context"
+	"io"
+
+	"github.com/emersion/go-imap/v2/imapclient"
+)
+
+// Dialer opens a new logged-in connection to the destination.
+type Dialer func(ctx context.Context) (*imapclient.Client, error)
+
+// Options for a push.
+type Options struct {
+	// Folder, when set, receives every message (an mbox restore).
+	Folder string
+	// DryRun reports what would be done and changes nothing.
+	DryRun bool
+	// Window is how many APPENDs may be in flight.
+	Window int
+	// MemoryBudget bounds the bytes of in-flight bodies held in memory.
+	MemoryBudget int64
+	// Retries is how many times a dropped connection is re-dialed in a row.
+	Retries int
+	// Log receives warnings and errors as they happen.
+	Log io.Writer
+	// OnError, if set, is told of every error counted (sync's --errorsmax).
+	OnError func(error)
+}
+
+func (o *Options) defaults() {
+	if o.Window <= 0 {
+		o.Window = 32
+	}
+	if o.MemoryBudget <= 0 {
+		o.MemoryBudget = 16 << 20
+	}
+	if o.Retries <= 0 {
+		o.Retries = 5
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+}
+
+// Summary counts what a push did.
+type Summary struct {
+	Appended       int   `json:"appended"`
+	Bytes          int64 `json:"bytes"`
+	FoldersCreated int   `json:"folders_created"`
+	Errors         int   `json:"errors"`
+	// FirstError decides the exit code.
+	FirstError error `json:"-"`
+}

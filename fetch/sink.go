@@ -149,4 +149,4 @@ func (s *mboxSink) write(m *record.Message, body *record.Body) error {
 
 // Passthrough drops folder records and plan ops: an mbox holds messages.
 func (s *mboxSink) Passthrough(string, []byte) error { return nil }
-func (s *mboxSink) close() error                       { return s.w.Close() }
+func (s *mboxSink) close() error                     { return s.w.Close() }

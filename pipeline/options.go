@@ -38,23 +38,23 @@ type Options struct {
 
 // Report is the run summary (--report writes it as JSON).
 type Report struct {
-	Source          string       `json:"source"`
-	Destination     string       `json:"destination"`
-	Plan            diff.Summary `json:"plan"`
-	Copied          int          `json:"copied"`
-	CopiedBytes     int64        `json:"copied_bytes"`
-	FoldersCreated  int          `json:"folders_created"`
-	FlagsChanged    int          `json:"flags_changed"`
-	Deleted2        int          `json:"deleted_on_destination"`
-	FoldersDeleted  int          `json:"folders_deleted"`
-	Deleted1        int          `json:"deleted_on_source"`
-	Errors          int          `json:"errors"`
-	ErrorsMaxHit    bool         `json:"errorsmax_reached"`
-	Verified        bool         `json:"verified"`
-	Verify          *diff.Summary `json:"verify,omitempty"`
-	SourceMessages  int          `json:"source_messages"`
-	Looksgood       bool         `json:"looks_good"`
-	Seconds         float64      `json:"seconds"`
-	ExitCode        int          `json:"exit_code"`
-	FirstError      string       `json:"first_error,omitempty"`
+	Source         string        `json:"source"`
+	Destination    string        `json:"destination"`
+	Plan           diff.Summary  `json:"plan"`
+	Copied         int           `json:"copied"`
+	CopiedBytes    int64         `json:"copied_bytes"`
+	FoldersCreated int           `json:"folders_created"`
+	FlagsChanged   int           `json:"flags_changed"`
+	Deleted2       int           `json:"deleted_on_destination"`
+	FoldersDeleted int           `json:"folders_deleted"`
+	Deleted1       int           `json:"deleted_on_source"`
+	Errors         int           `json:"errors"`
+	ErrorsMaxHit   bool          `json:"errorsmax_reached"`
+	Verified       bool          `json:"verified"`
+	Verify         *diff.Summary `json:"verify,omitempty"`
+	SourceMessages int           `json:"source_messages"`
+	Looksgood      bool          `json:"looks_good"`
+	Seconds        float64       `json:"seconds"`
+	ExitCode       int           `json:"exit_code"`
+	FirstError     string        `json:"first_error,omitempty"`
 }

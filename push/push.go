@@ -41,8 +41,8 @@ type pusher struct {
 	// for an unanswered APPEND that arrived.
 	confirmed map[string]map[imap.UID]bool
 	inFlight  []*pending
-	memBytes int64
-	failures int // consecutive reconnects
+	memBytes  int64
+	failures  int // consecutive reconnects
 }
 
 // Source yields the items to push: a stream.Reader over JSON lines or

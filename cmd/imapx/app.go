@@ -113,6 +113,13 @@ Passwords: --passfile FILE, IMAPX_PASSWORD, a prompt on a terminal, or --passwor
 		ExitErrHandler: func(*cli.Context, error) {},
 		Commands: []*cli.Command{
 			s.listCommand(),
+			s.fetchCommand(),
+			s.identCommand(),
+			s.diffCommand(),
+			s.pushCommand(),
+			s.flagsCommand(),
+			s.formatCommand(),
+			s.syncCommand(),
 		},
 	}
 	app.OnUsageError = s.usageError

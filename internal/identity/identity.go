@@ -50,7 +50,7 @@ var defaultHeaders = []string{"Message-Id", "Received"}
 // header when all is true.
 func (o Options) FetchFields() (fields []string, all bool) {
 	if len(o.Headers) == 0 {
-		return defaultHeaders, false
+		return append([]string(nil), defaultHeaders...), false
 	}
 	for _, h := range o.Headers {
 		if strings.EqualFold(h, "ALL") {
@@ -109,7 +109,8 @@ func fields(header []byte) []field {
 		} else {
 			line, header = header, nil
 		}
-		if len(bytes.TrimRight(line, "\r\n")) == 0 {
+		// The same rule as HeaderBlock: a blank line is empty or one CR.
+		if len(bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))) == 0 {
 			break // the blank line ends the header
 		}
 		if (line[0] == ' ' || line[0] == '\t') && len(out) > 0 {
@@ -129,33 +130,40 @@ func fields(header []byte) []field {
 	return out
 }
 
-// normalise applies the rules in the package doc to one field.
+// normalise applies the rules in the package doc to one field, name and
+// value alike, byte by byte (ASCII upper-casing: 8-bit bytes are 'X').
 func normalise(f field) string {
-	var b strings.Builder
-	b.Grow(len(f.name) + len(f.value) + 2)
-	if f.name != nil {
-		b.Write(f.name)
-		b.WriteString(": ")
-	}
-	space := false
-	for _, c := range f.value {
+	b := make([]byte, 0, len(f.name)+len(f.value)+2)
+	put := func(c byte) {
 		switch {
 		case c >= 0x80:
 			c = 'X'
-		case c == '\t' || c == '\r' || c == '\n':
-			c = ' '
+		case 'a' <= c && c <= 'z':
+			c -= 'a' - 'A'
 		}
-		if c == ' ' {
-			space = true
+		b = append(b, c)
+	}
+	for _, c := range f.name {
+		put(c)
+	}
+	if f.name != nil {
+		b = append(b, ':')
+	}
+	// Runs of white space fold to one space, leading and trailing ones go;
+	// a non-empty value is separated from "NAME:" by one space.
+	pending, started := false, false
+	for _, c := range f.value {
+		if c == ' ' || c == '\t' || c == '\r' || c == '\n' {
+			pending = true
 			continue
 		}
-		if space && b.Len() > 0 && !strings.HasSuffix(b.String(), ": ") {
-			b.WriteByte(' ')
+		if len(b) > 0 && (pending || (f.name != nil && !started)) {
+			b = append(b, ' ')
 		}
-		space = false
-		b.WriteByte(c)
+		pending, started = false, true
+		put(c)
 	}
-	return strings.TrimSpace(strings.ToUpper(b.String()))
+	return string(b)
 }
 
 func chosen(name []byte, names []string) bool {

@@ -20,6 +20,8 @@ func TestNormalise(t *testing.T) {
 		{"unfolded", "Received: from a\n\tby b\n  with smtp\n", "RECEIVED: FROM A BY B WITH SMTP"},
 		{"space before colon", "Message-Id : <a@b>\n", "MESSAGE-ID: <A@B>"},
 		{"empty value", "Message-Id:\n", "MESSAGE-ID:"},
+		{"no space after colon", "Message-Id:<a@b>\n", "MESSAGE-ID: <A@B>"},
+		{"8-bit name", "X-n\xe9: v\n", "X-NX: V"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -173,6 +175,7 @@ func TestField(t *testing.T) {
 func FuzzComputeSubset(f *testing.F) {
 	f.Add(full)
 	f.Add("Subject: x\n\n")
+	f.Add("\r\r\nMessAge-ID:")
 	f.Fuzz(func(t *testing.T, header string) {
 		o := Options{}
 		fields, _ := o.FetchFields()

@@ -120,6 +120,7 @@ Passwords: --passfile FILE, IMAPX_PASSWORD, a prompt on a terminal, or --passwor
 			s.flagsCommand(),
 			s.formatCommand(),
 			s.syncCommand(),
+			s.demoCommand(),
 		},
 	}
 	app.OnUsageError = s.usageError

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/imapx/imapx/flags"
+	"github.com/imapx/imapx/internal/exitcode"
+)
+
+func (s *streams) flagsCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "flags",
+		Usage:     "apply a plan's flag changes and deletions to an account",
+		ArgsUsage: "ACCOUNT [PLAN]",
+		Description: `Reads a plan from 'imapx diff' (PLAN or stdin) and carries out its flags ops
+(UID STORE +FLAGS/-FLAGS), delete ops (\Deleted then UID EXPUNGE of exactly those
+messages; without UIDPLUS other \Deleted messages are protected around EXPUNGE) and
+delete_folder ops. copy and create_folder ops are push's and are skipped. A message
+whose folder's UIDVALIDITY changed since the plan is not touched.
+
+With --delete1 it reads push's result records instead and deletes the SOURCE messages
+whose copy the destination confirmed with a UID (imapsync's --delete1; add --expunge1 to
+expunge them, otherwise they are only marked \Deleted).
+
+EXAMPLES:
+   imapx diff src.jsonl dst.jsonl | imapx flags imaps://a@new
+   imapx flags --dry-run imaps://a@new plan.jsonl
+   imapx fetch --plan plan.jsonl --full imaps://a@old | imapx push imaps://a@new > results.jsonl
+   imapx flags --delete1 --expunge1 imaps://a@old results.jsonl`,
+		Flags: append([]cli.Flag{
+			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"dry"}, Usage: "report what would be done, change nothing"},
+			&cli.BoolFlag{Name: "delete1", Usage: "read push results and delete the source messages they confirm"},
+			&cli.BoolFlag{Name: "expunge1", Usage: "with --delete1, expunge the deleted source messages"},
+		}, accountFlags()...),
+		Action: func(c *cli.Context) error {
+			args, err := positional(c, 1, 2, "ACCOUNT")
+			if err != nil {
+				return err
+			}
+			inPath := "-"
+			if len(args) == 2 {
+				inPath = args[1]
+			}
+			in, closeIn, err := s.openInput(inPath)
+			if err != nil {
+				return err
+			}
+			defer closeIn()
+			a, err := s.account(c, args[0])
+			if err != nil {
+				return err
+			}
+			o := flags.Options{DryRun: c.Bool("dry-run"), Delete1: c.Bool("delete1"), Expunge: c.Bool("expunge1"), Log: s.stderr}
+			sum, err := flags.Run(c.Context, dialer(a, 0), o, in, inputName(inPath), s.stdout)
+			fmt.Fprintf(s.stderr, "imapx: flags: %d flag changes, %d messages deleted, %d folders deleted, %d errors\n",
+				sum.FlagsChanged, sum.Deleted, sum.FoldersDeleted, sum.Errors)
+			if err != nil {
+				return err
+			}
+			if sum.Errors > 0 {
+				return exitcode.New(exitcode.Of(sum.FirstError), fmt.Errorf("%d changes failed; first: %w", sum.Errors, sum.FirstError))
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,233 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/imapx/imapx/internal/exitcode"
+	"github.com/imapx/imapx/internal/folders"
+	"github.com/imapx/imapx/internal/session"
+	"github.com/imapx/imapx/list"
+	"github.com/imapx/imapx/pipeline"
+)
+
+// hostFlags are imapsync's per-host account options (n is "1" or "2").
+func hostFlags(n string) []cli.Flag {
+	cat := "Host" + n
+	return []cli.Flag{
+		&cli.StringFlag{Name: "host" + n, Category: cat, Usage: "IMAP server `HOST`"},
+		&cli.IntFlag{Name: "port" + n, Category: cat, Usage: "`PORT` (default 143, or 993 with --ssl" + n + ")"},
+		&cli.StringFlag{Name: "user" + n, Category: cat, Usage: "login `USER`"},
+		&cli.StringFlag{Name: "password" + n, Category: cat, Usage: "`PASSWORD` (visible in ps: prefer --passfile" + n + " or IMAPX_PASSWORD" + n + ")"},
+		&cli.StringFlag{Name: "passfile" + n, Category: cat, Usage: "read the password from the first line of `FILE`"},
+		&cli.BoolFlag{Name: "ssl" + n, Category: cat, Usage: "implicit TLS (imaps)"},
+		&cli.BoolFlag{Name: "tls" + n, Category: cat, Usage: "STARTTLS, required"},
+		&cli.BoolFlag{Name: "nossl" + n, Category: cat, Usage: "no implicit TLS"},
+		&cli.BoolFlag{Name: "notls" + n, Category: cat, Usage: "no STARTTLS: plain text (with --nossl" + n + ")"},
+		&cli.StringFlag{Name: "authuser" + n, Category: cat, Usage: "admin `USER` authenticating on the user's behalf"},
+		&cli.StringFlag{Name: "authmech" + n, Category: cat, Usage: "`MECH`: LOGIN, PLAIN, XOAUTH2, OAUTHBEARER"},
+		&cli.StringFlag{Name: "oauthaccesstoken" + n, Category: cat, Usage: "OAuth2 access token `FILE` (re-read at every connection)"},
+		&cli.BoolFlag{Name: "insecure" + n, Category: cat, Usage: "do not verify the TLS certificate"},
+		&cli.StringFlag{Name: "ca-file" + n, Category: cat, Usage: "trust the CA certificates in `FILE`"},
+	}
+}
+
+// hostAccount builds account n from a URL argument or imapsync's options.
+func (s *streams) hostAccount(c *cli.Context, n, url string) (*session.Account, error) {
+	var a *session.Account
+	var err error
+	if url != "" {
+		if c.String("host"+n) != "" {
+			return nil, usagef(c, "give host%s as an URL argument or with --host%s, not both", n, n)
+		}
+		if a, err = session.ParseURL(url); err != nil {
+			return nil, err
+		}
+	} else {
+		if c.String("host"+n) == "" || c.String("user"+n) == "" {
+			return nil, usagef(c, "missing host%s: give SRC and DST URLs, or --host%s and --user%s", n, n, n)
+		}
+		a = &session.Account{Host: c.String("host" + n), User: c.String("user" + n), Port: c.Int("port" + n)}
+		switch {
+		case c.Bool("ssl" + n):
+			a.Security = session.ImplicitTLS
+		case c.Bool("tls" + n):
+			a.Security = session.StartTLS
+		case c.Bool("notls" + n):
+			a.Security = session.Plain
+		default:
+			a.Security = session.Opportunistic
+		}
+		if a.Port == 0 {
+			a.Port = 143
+			if a.Security == session.ImplicitTLS {
+				a.Port = 993
+			}
+		}
+	}
+	a.Label = "host" + n
+	a.Insecure = c.Bool("insecure") || c.Bool("insecure"+n)
+	a.CAFile = c.String("ca-file" + n)
+	if a.CAFile == "" {
+		a.CAFile = c.String("ca-file")
+	}
+	a.AuthUser = c.String("authuser" + n)
+	a.AuthMech = c.String("authmech" + n)
+	a.OAuthTokenFile = c.String("oauthaccesstoken" + n)
+	a.Timeout = c.Duration("timeout")
+	err = session.ResolvePassword(a, session.PasswordSources{
+		PassFile: c.String("passfile" + n),
+		Env:      []string{"IMAPX_PASSWORD" + n, "IMAPSYNC_PASSWORD" + n},
+		Getenv:   s.getenv,
+		Prompt:   s.prompt(),
+		Flag:     c.String("password" + n),
+		Warn:     s.stderr,
+	})
+	return a, err
+}
+
+func (s *streams) syncCommand() *cli.Command {
+	flags := []cli.Flag{
+		&cli.BoolFlag{Name: "dry", Aliases: []string{"dry-run"}, Usage: "plan and report, change nothing"},
+		&cli.BoolFlag{Name: "justlogin", Usage: "log in to both accounts and stop"},
+		&cli.BoolFlag{Name: "justfolders", Usage: "create (and with --delete2folders delete) folders only"},
+		&cli.BoolFlag{Name: "justfoldersizes", Usage: "print both accounts' folder sizes and stop"},
+		&cli.BoolFlag{Name: "delete1", Usage: "delete source messages once their copy is confirmed"},
+		&cli.BoolFlag{Name: "expunge1", Usage: "expunge the source messages deleted by --delete1"},
+		&cli.BoolFlag{Name: "syncinternaldates", Value: true, Usage: "keep internal dates (always on; accepted for imapsync command lines)"},
+		&cli.BoolFlag{Name: "syncduplicates", Usage: "copy duplicates as often as the source has them (the default; see --skip-duplicates)"},
+		&cli.IntFlag{Name: "errorsmax", Usage: "stop after `N` errors (exit 112)"},
+		&cli.StringFlag{Name: "report", Usage: "write the run summary as JSON to `FILE`"},
+		&cli.BoolFlag{Name: "insecure", Usage: "do not verify TLS certificates (both hosts)"},
+		&cli.StringFlag{Name: "ca-file", Usage: "trust the CA certificates in `FILE` (both hosts)"},
+		&cli.DurationFlag{Name: "timeout", Value: session.DefaultTimeout, Usage: "connect and login timeout"},
+		useheaderFlag(),
+	}
+	flags = append(flags, diffFlags()...)
+	flags = append(flags, selectionFlags()...)
+	flags = append(flags, hostFlags("1")...)
+	flags = append(flags, hostFlags("2")...)
+	return &cli.Command{
+		Name:      "sync",
+		Usage:     "sync SRC to DST in one process (imapsync-compatible options)",
+		ArgsUsage: "[SRC DST]",
+		Description: `Runs fetch (both inventories) → diff → fetch --plan --full → push → flags in one process,
+then re-reads both accounts and prints imapsync's verdict: "The sync looks good, all N
+identified messages in host1 are on host2." only when the fresh re-read proves it.
+A re-run copies nothing; a run killed at any moment finishes on the next run without
+duplicates. Accounts are two URLs, or imapsync's --host1/--user1/--passfile1… options
+(passwords also from IMAPX_PASSWORD1/2 or IMAPSYNC_PASSWORD1/2).
+
+EXAMPLES:
+   imapx sync --passfile1 p1 --passfile2 p2 imaps://alice@old.example imaps://alice@new.example
+   imapx sync --host1 old.example --user1 alice --passfile1 p1 \
+              --host2 new.example --user2 alice --passfile2 p2 --delete2 --report run.json
+   imapx sync --dry --justfolders imaps://a@old imaps://a@new`,
+		Flags: flags,
+		Action: func(c *cli.Context) error {
+			args, err := positional(c, 0, 2, "SRC and DST")
+			if err != nil {
+				return err
+			}
+			if len(args) == 1 {
+				return usagef(c, "give both SRC and DST URLs, or neither (with --host1/--host2)")
+			}
+			src, dst := "", ""
+			if len(args) == 2 {
+				src, dst = args[0], args[1]
+			}
+			a1, err := s.hostAccount(c, "1", src)
+			if err != nil {
+				return err
+			}
+			a2, err := s.hostAccount(c, "2", dst)
+			if err != nil {
+				return err
+			}
+			return s.runSync(c, a1, a2)
+		},
+	}
+}
+
+func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
+	ctx := c.Context
+	// Log in to both first, like imapsync: a wrong password fails fast,
+	// before anything is read.
+	if err := loginCheck(ctx, a1, 1); err != nil {
+		return err
+	}
+	if err := loginCheck(ctx, a2, 2); err != nil {
+		return err
+	}
+	fmt.Fprintf(s.stderr, "imapx: host1 %s and host2 %s: logged in\n", a1, a2)
+	if c.Bool("justlogin") {
+		return nil
+	}
+	if c.Bool("justfoldersizes") {
+		return s.folderSizes(ctx, a1, a2)
+	}
+	ident, err := identityOptions(c)
+	if err != nil {
+		return err
+	}
+	d, err := diffOptions(c)
+	if err != nil {
+		return err
+	}
+	o := pipeline.Options{
+		Selection:   selectionOptions(c),
+		Ident:       ident,
+		Diff:        d,
+		DryRun:      c.Bool("dry"),
+		JustFolders: c.Bool("justfolders"),
+		Delete1:     c.Bool("delete1"),
+		Expunge1:    c.Bool("expunge1"),
+		ErrorsMax:   c.Int("errorsmax"),
+		Log:         s.stderr,
+	}
+	rep, err := pipeline.Sync(ctx, pipeline.Dialer(dialer(a1, 1)), pipeline.Dialer(dialer(a2, 2)), o)
+	rep.Source, rep.Destination = a1.String(), a2.String()
+	if path := c.String("report"); path != "" {
+		if werr := writeJSON(path, rep); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if rep.ExitCode != exitcode.OK {
+		return exitcode.Newf(rep.ExitCode, "sync finished with %d errors (exit %s); first: %s", rep.Errors, strconv.Itoa(rep.ExitCode), rep.FirstError)
+	}
+	return nil
+}
+
+func loginCheck(ctx context.Context, a *session.Account, host int) error {
+	conn, err := dial(ctx, a, host)
+	if err != nil {
+		return err
+	}
+	logout(conn)
+	return nil
+}
+
+// folderSizes prints both accounts' folders with sizes (imapsync's
+// --justfoldersizes).
+func (s *streams) folderSizes(ctx context.Context, a1, a2 *session.Account) error {
+	for i, a := range []*session.Account{a1, a2} {
+		conn, err := dial(ctx, a, i+1)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(s.stdout, "host%d %s\n", i+1, a)
+		err = list.Run(ctx, conn.Client, list.Options{Folders: folders.Options{Sizes: true}, Table: true}, s.stdout)
+		logout(conn)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(s.stdout)
+	}
+	return nil
+}

@@ -1,0 +1,63 @@
+package harness
+
+import "fmt"
+
+// config is the recipe in shared/reference/dovecot-for-tests.md: everything
+// under dir, 127.0.0.1 only, passwd-file users, fs layout (real \Noselect
+// parents, dots allowed in names).
+func config(dir string, plain, tlsPort int, o Options) string {
+	return fmt.Sprintf(`base_dir = %[1]s/run
+state_dir = %[1]s/run/state
+log_path = %[1]s/log/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <%[1]s/cert.pem
+ssl_key = <%[1]s/key.pem
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:~/Maildir:LAYOUT=fs:INBOX=~/Maildir/INBOX
+mail_uid = mail
+mail_gid = mail
+first_valid_uid = 8
+mail_max_userip_connections = %[5]d
+mail_fsync = never
+namespace inbox {
+  inbox = yes
+  separator = %[4]s
+  prefix = %[6]s
+  mailbox Sent {
+    special_use = \Sent
+  }
+  mailbox Drafts {
+    special_use = \Drafts
+  }
+  mailbox Trash {
+    special_use = \Trash
+  }
+}
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%%u %[1]s/users
+}
+userdb {
+  driver = passwd-file
+  args = username_format=%%u %[1]s/users
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = %[2]d
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = %[3]d
+    ssl = yes
+  }
+  chroot =
+}
+service anvil {
+  chroot =
+}
+`, dir, plain, tlsPort, o.Separator, o.MaxConnsPerUserIP, o.Prefix)
+}

@@ -191,4 +191,3 @@ func (d *Dovecot) ReadAll(user, password string) ([]Message, []string, error) {
 	}
 	return out, names, nil
 }
-

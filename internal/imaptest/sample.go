@@ -63,3 +63,35 @@ func SampleMail(now time.Time) []SeedMessage {
 }
 
 func crlf(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") }
+
+// Many is n small distinct messages, half in INBOX and half in Archive/n.
+func Many(n int, now time.Time) []SeedMessage {
+	out := make([]SeedMessage, 0, n)
+	for i := 0; i < n; i++ {
+		folder := "INBOX"
+		if i%2 == 1 {
+			folder = fmt.Sprintf("Archive/%d", i%7)
+		}
+		flags := []string{}
+		if i%3 == 0 {
+			flags = append(flags, `\Seen`)
+		}
+		raw := crlf(fmt.Sprintf("Message-ID: <many-%d@example.org>\nSubject: many %d\nFrom: a@example.org\n\nBody %d.\n", i, i, i))
+		out = append(out, SeedMessage{Folder: folder, Raw: []byte(raw), Flags: flags, Date: now.Add(-time.Duration(i) * time.Minute)})
+	}
+	return out
+}
+
+// Big is one message of size bytes (CRLF text lines), for memory tests.
+func Big(size int, now time.Time) SeedMessage {
+	head := crlf("Message-ID: <big@example.org>\nSubject: big\nFrom: a@example.org\n\n")
+	line := strings.Repeat("x", 76) + "\r\n"
+	var b strings.Builder
+	b.Grow(size)
+	b.WriteString(head)
+	for b.Len()+len(line) <= size {
+		b.WriteString(line)
+	}
+	b.WriteString(strings.Repeat("y", size-b.Len()))
+	return SeedMessage{Raw: []byte(b.String()), Flags: []string{`\Seen`}, Date: now}
+}

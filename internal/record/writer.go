@@ -92,11 +92,16 @@ func (w *Writer) WriteObjectRaw(b []byte, raw io.Reader, size int64) error {
 func (w *Writer) Flush() error { return w.w.Flush() }
 
 // Marshal encodes a record with its pass-through fields, without a newline.
+// Unlike json.Marshal it does not escape <, > and & (folder names like
+// "a&b" and Message-IDs in <…> stay readable).
 func Marshal(v extraHolder) ([]byte, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var enc bytes.Buffer
+	e := json.NewEncoder(&enc)
+	e.SetEscapeHTML(false)
+	if err := e.Encode(v); err != nil {
 		return nil, err
 	}
+	b := bytes.TrimRight(enc.Bytes(), "\n")
 	extra := *v.extras()
 	if len(extra) == 0 {
 		return b, nil

@@ -1,0 +1,246 @@
+// End-to-end tests: the real imapx binary, run by testscript files in
+// testdata/ the way a user runs it, against a private Dovecot per script,
+// with results checked by an independent read of the servers.
+package test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/imapx/imapx/internal/imaptest"
+	"github.com/imapx/imapx/test/harness"
+)
+
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "imapx-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, "imapx"), "../cmd/imapx")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building imapx:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// Users every script's Dovecot has.
+var users = map[string]string{"user1": "secret-one-9f2c", "user2": "secret-two-7a1d", "user3": "secret-three-4b8e"}
+
+func TestScripts(t *testing.T) {
+	if _, err := harness.Binary(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%v: CI must run the end-to-end tests", err)
+		}
+		t.Skip(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata",
+		RequireExplicitExec: true,
+		Setup:               setup,
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"seed":        cmdSeed,
+			"same":        cmdSame,
+			"count":       cmdCount,
+			"stopdovecot": cmdStop,
+			"exitcode":    cmdExitCode,
+		},
+	})
+}
+
+const dovecotKey = "dovecot"
+
+func setup(env *testscript.Env) error {
+	env.Setenv("PATH", binDir+string(os.PathListSeparator)+env.Getenv("PATH"))
+	dir, err := os.MkdirTemp("", "imapx-e2e-")
+	if err != nil {
+		return err
+	}
+	os.Chmod(dir, 0o755)
+	opts := harness.Options{}
+	// Scripts named *courier* get a Courier/Cyrus-style server.
+	if strings.Contains(filepath.Base(env.WorkDir), "courier") {
+		opts = harness.Options{Separator: ".", Prefix: "INBOX."}
+	}
+	d, err := harness.Start(dir, opts)
+	if err != nil {
+		os.RemoveAll(dir)
+		return err
+	}
+	env.Defer(func() {
+		d.Stop()
+		os.RemoveAll(dir)
+	})
+	for u, p := range users {
+		if err := d.AddUser(u, p); err != nil {
+			return err
+		}
+		env.Setenv("PW_"+strings.ToUpper(u), p)
+	}
+	env.Values[dovecotKey] = d
+	env.Setenv("PLAIN", d.PlainAddr())
+	env.Setenv("TLSADDR", d.TLSAddr())
+	env.Setenv("CAFILE", d.CAFile())
+	env.Setenv("CLOSEDPORT", closedPort())
+	return nil
+}
+
+// closedPort is an address nothing listens on: bound, noted, closed.
+func closedPort() string {
+	l, err := netListen()
+	if err != nil {
+		return "127.0.0.1:1"
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+func dovecot(ts *testscript.TestScript) *harness.Dovecot {
+	return ts.Value(dovecotKey).(*harness.Dovecot)
+}
+
+// seed USER CORPUS [FOLDER...]: put a corpus into USER's mailbox.
+// Corpora: sample (imaptest.SampleMail), many:N (N small messages in
+// INBOX and Archive/N), big:BYTES (one message of that size).
+func cmdSeed(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: seed USER CORPUS [FOLDER...]")
+	}
+	user, corpus := args[0], args[1]
+	var msgs []imaptest.SeedMessage
+	now := time.Date(2024, 3, 4, 5, 6, 7, 0, time.UTC)
+	switch {
+	case corpus == "sample":
+		msgs = imaptest.SampleMail(now)
+	case strings.HasPrefix(corpus, "many:"):
+		n, _ := strconv.Atoi(strings.TrimPrefix(corpus, "many:"))
+		msgs = imaptest.Many(n, now)
+	case strings.HasPrefix(corpus, "big:"):
+		n, _ := strconv.Atoi(strings.TrimPrefix(corpus, "big:"))
+		msgs = []imaptest.SeedMessage{imaptest.Big(n, now)}
+	case corpus == "none":
+	default:
+		ts.Fatalf("unknown corpus %q", corpus)
+	}
+	err := dovecot(ts).Seed(user, users[user], msgs, args[2:]...)
+	if (err != nil) != neg {
+		ts.Fatalf("seed: %v", err)
+	}
+}
+
+// same USER1 USER2: both mailboxes hold exactly the same multiset of
+// (folder, raw bytes, flags, internal date), read independently of imapx.
+func cmdSame(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: same USER1 USER2")
+	}
+	a := readKeys(ts, args[0])
+	b := readKeys(ts, args[1])
+	diff := multisetDiff(a, b)
+	if neg {
+		if diff == "" {
+			ts.Fatalf("mailboxes are the same")
+		}
+		return
+	}
+	if diff != "" {
+		ts.Fatalf("mailboxes differ:\n%s", diff)
+	}
+	ts.Logf("%d messages identical", len(a))
+}
+
+func readKeys(ts *testscript.TestScript, user string) []string {
+	msgs, _, err := dovecot(ts).ReadAll(user, users[user])
+	if err != nil {
+		ts.Fatalf("read %s: %v", user, err)
+	}
+	keys := make([]string, len(msgs))
+	for i, m := range msgs {
+		keys[i] = m.Key()
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func multisetDiff(a, b []string) string {
+	count := map[string]int{}
+	for _, k := range a {
+		count[k]++
+	}
+	for _, k := range b {
+		count[k]--
+	}
+	var out []string
+	for k, n := range count {
+		if n != 0 {
+			if len(k) > 160 {
+				k = k[:160] + "…"
+			}
+			out = append(out, fmt.Sprintf("%+d %s", n, k))
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, "\n")
+}
+
+// count USER N: USER's mailbox holds N messages in all.
+func cmdCount(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: count USER N")
+	}
+	msgs, _, err := dovecot(ts).ReadAll(args[0], users[args[0]])
+	if err != nil {
+		ts.Fatalf("read: %v", err)
+	}
+	want, _ := strconv.Atoi(args[1])
+	if (len(msgs) == want) == neg {
+		ts.Fatalf("%s has %d messages, want %d", args[0], len(msgs), want)
+	}
+}
+
+// stopdovecot: stop the server (connection failure tests).
+func cmdStop(ts *testscript.TestScript, neg bool, args []string) {
+	dovecot(ts).Stop()
+}
+
+// exitcode N PROG ARGS...: run PROG and require exit status N (testscript
+// has no status check); its output stays for stdout/stderr checks.
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: exitcode N PROG [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exitcode: %q is not a number", args[0])
+	}
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	if err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("exitcode: %v", err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
+}

@@ -67,7 +67,7 @@ EXAMPLES:
    imapx fetch --plan plan.jsonl --full imaps://alice@old | imapx push imaps://alice@new`,
 		Flags: append(append([]cli.Flag{
 			&cli.BoolFlag{Name: "full", Usage: "include the raw message (base64 \"raw\" field)"},
-			&cli.BoolFlag{Name: "headers", Usage: "include the identity header lines (base64 \"headers\" field)"},
+			&cli.BoolFlag{Name: "headers", Value: true, Usage: "include the fetched identity header lines in inventory records (\"headers\", \"header_fields\"; --headers=false omits them)"},
 			&cli.StringFlag{Name: "format", Value: "jsonl", Usage: "output `FORMAT`: jsonl or mbox (mbox implies --full)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` (atomically: an old file is replaced only on success)"},
 			&cli.StringFlag{Name: "plan", Usage: "fetch only the messages of the copy ops in plan `FILE` (from imapx diff; - for stdin)"},

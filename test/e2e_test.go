@@ -61,6 +61,9 @@ func TestScripts(t *testing.T) {
 			"count":       cmdCount,
 			"stopdovecot": cmdStop,
 			"exitcode":    cmdExitCode,
+			"cutproxy":    cmdCutProxy,
+			"sleeprandom": cmdSleepRandom,
+			"nodups":      cmdNoDups,
 		},
 	})
 }
@@ -96,6 +99,7 @@ func setup(env *testscript.Env) error {
 	}
 	env.Values[dovecotKey] = d
 	env.Setenv("PLAIN", d.PlainAddr())
+	env.Setenv("PLAINPORT", strconv.Itoa(d.PlainPort()))
 	env.Setenv("TLSADDR", d.TLSAddr())
 	env.Setenv("CAFILE", d.CAFile())
 	env.Setenv("CLOSEDPORT", closedPort())
@@ -133,6 +137,9 @@ func cmdSeed(ts *testscript.TestScript, neg bool, args []string) {
 	case strings.HasPrefix(corpus, "many:"):
 		n, _ := strconv.Atoi(strings.TrimPrefix(corpus, "many:"))
 		msgs = imaptest.Many(n, now)
+	case strings.HasPrefix(corpus, "mixed:"):
+		n, _ := strconv.Atoi(strings.TrimPrefix(corpus, "mixed:"))
+		msgs = imaptest.Mixed(n, now)
 	case strings.HasPrefix(corpus, "big:"):
 		n, _ := strconv.Atoi(strings.TrimPrefix(corpus, "big:"))
 		msgs = []imaptest.SeedMessage{imaptest.Big(n, now)}
@@ -242,5 +249,30 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
+}
+
+// nodups USER: no folder of USER holds the same raw message more often
+// than SRCUSER's same folder does (given as second argument).
+func cmdNoDups(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: nodups USER SRCUSER")
+	}
+	count := func(user string) map[string]int {
+		msgs, _, err := dovecot(ts).ReadAll(user, users[user])
+		if err != nil {
+			ts.Fatalf("read %s: %v", user, err)
+		}
+		c := map[string]int{}
+		for _, m := range msgs {
+			c[m.Folder+"|"+string(m.Raw)]++
+		}
+		return c
+	}
+	dst, src := count(args[0]), count(args[1])
+	for k, n := range dst {
+		if n > src[k] {
+			ts.Fatalf("%s holds %d copies of a message the source has %d times: %.80q", args[0], n, src[k], k)
+		}
 	}
 }

@@ -95,3 +95,38 @@ func Big(size int, now time.Time) SeedMessage {
 	b.WriteString(strings.Repeat("y", size-b.Len()))
 	return SeedMessage{Raw: []byte(b.String()), Flags: []string{`\Seen`}, Date: now}
 }
+
+// Mixed is n messages of 1 KB to about 60 KB over three folders, with a
+// duplicate every 25 messages and no Message-ID every 30: the shape of a
+// real mailbox, small enough for tests.
+func Mixed(n int, now time.Time) []SeedMessage {
+	out := make([]SeedMessage, 0, n)
+	line := strings.Repeat("abcdefghij", 7) + "\r\n"
+	for i := 0; i < n; i++ {
+		folders := []string{"INBOX", "Lists/go", "Lists/imap"}
+		head := fmt.Sprintf("Message-ID: <mixed-%d@example.org>\r\n", i)
+		if i%30 == 7 {
+			head = ""
+		}
+		head += fmt.Sprintf("Subject: mixed %d\r\nFrom: list%d@example.org\r\n\r\n", i, i%5)
+		size := 1000 + (i*7919)%60000
+		var b strings.Builder
+		b.WriteString(head)
+		for b.Len() < size {
+			b.WriteString(line)
+		}
+		flags := []string{}
+		if i%2 == 0 {
+			flags = append(flags, `\Seen`)
+		}
+		if i%11 == 0 {
+			flags = append(flags, "label-"+fmt.Sprint(i%3))
+		}
+		m := SeedMessage{Folder: folders[i%3], Raw: []byte(b.String()), Flags: flags, Date: now.Add(-time.Duration(i) * time.Hour)}
+		out = append(out, m)
+		if i%25 == 3 {
+			out = append(out, m)
+		}
+	}
+	return out
+}

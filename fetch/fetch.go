@@ -151,9 +151,15 @@ func (f *fetcher) closeConn() {
 func (f *fetcher) folder(ctx context.Context, j job) error {
 	st := &folderState{done: map[imap.UID]bool{}}
 	for attempt := 0; ; attempt++ {
+		before := len(st.done)
 		err := f.tryFolder(ctx, j, st)
 		if err == nil || !isConnError(err) || ctx.Err() != nil {
 			return err
+		}
+		// Only reconnects that make no progress count against Retries: a
+		// link that drops every few megabytes still gets the job done.
+		if len(st.done) > before {
+			attempt = 0
 		}
 		if attempt >= f.o.Retries {
 			return exitcode.New(exitcode.Connection, fmt.Errorf("folder %q: giving up after %d reconnects: %w", j.folder, attempt, err))

@@ -156,6 +156,8 @@ func (p *pusher) message(ctx context.Context, it *stream.Item) error {
 		return nil
 	}
 	if p.o.DryRun {
+		p.sum.Appended++
+		p.sum.Bytes += it.Body.Size()
 		p.write(&record.Result{Type: record.TypeResult, Op: "append", OK: true, DryRun: true,
 			Src: srcRef(m), Dst: &record.Ref{Folder: folder}, Ident: m.Ident, Size: it.Body.Size()})
 		it.Close()

@@ -40,7 +40,7 @@ func Run(o Options, in io.Reader, inName string, out io.Writer) error {
 	}
 	switch o.To {
 	case ToJSONL:
-		sink = &jsonlOut{o: &o, w: record.NewWriter(out)}
+		sink = &jsonlOut{w: record.NewWriter(out)}
 	case ToMbox:
 		sink = &mboxOut{w: mbox.NewWriter(out)}
 	case ToTable:
@@ -65,6 +65,11 @@ func Run(o Options, in io.Reader, inName string, out io.Writer) error {
 				it.Msg.Folder = "INBOX"
 			}
 		}
+		if err := complete(&o, it); err != nil {
+			it.Close()
+			sink.close()
+			return err
+		}
 		err = sink.item(it)
 		it.Close()
 		if err != nil {
@@ -74,20 +79,27 @@ func Run(o Options, in io.Reader, inName string, out io.Writer) error {
 	}
 }
 
-// jsonlOut writes records; messages with a body get their ident computed
-// (from an mbox they have none).
+// jsonlOut writes records.
 type jsonlOut struct {
-	o *Options
 	w *record.Writer
 }
 
 func (j *jsonlOut) item(it *stream.Item) error {
-	if it.Msg == nil {
+	switch {
+	case it.Msg == nil:
 		return j.w.WriteLine(it.Line.JSON)
+	case it.Body == nil:
+		return j.w.Write(it.Msg)
 	}
+	return j.w.WriteRaw(it.Msg, it.Body.Reader(), it.Body.Size())
+}
+
+// complete fills a message's ident and message_id from its body when it
+// has none (messages read from an mbox).
+func complete(o *Options, it *stream.Item) error {
 	m := it.Msg
-	if it.Body == nil {
-		return j.w.Write(m)
+	if m == nil || it.Body == nil || (m.Ident != "" && m.MessageID != "") {
+		return nil
 	}
 	head, err := io.ReadAll(io.LimitReader(it.Body.Reader(), record.MemoryLimit))
 	if err != nil {
@@ -95,12 +107,12 @@ func (j *jsonlOut) item(it *stream.Item) error {
 	}
 	header := identity.HeaderBlock(head)
 	if m.Ident == "" {
-		m.Ident = identity.Compute(header, j.o.Ident)
+		m.Ident = identity.Compute(header, o.Ident)
 	}
 	if m.MessageID == "" {
 		m.MessageID = strings.TrimSpace(string(identity.Field(header, "Message-Id")))
 	}
-	return j.w.WriteRaw(m, it.Body.Reader(), it.Body.Size())
+	return nil
 }
 
 func (j *jsonlOut) close() error { return j.w.Flush() }

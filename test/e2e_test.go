@@ -72,6 +72,11 @@ const dovecotKey = "dovecot"
 
 func setup(env *testscript.Env) error {
 	env.Setenv("PATH", binDir+string(os.PathListSeparator)+env.Getenv("PATH"))
+	examples, err := filepath.Abs("../examples")
+	if err != nil {
+		return err
+	}
+	env.Setenv("EXAMPLES", examples)
 	dir, err := os.MkdirTemp("", "imapx-e2e-")
 	if err != nil {
 		return err

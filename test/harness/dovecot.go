@@ -68,6 +68,9 @@ func Start(dir string, o Options) (*Dovecot, error) {
 		return nil, err
 	}
 	// The mail user must reach its maildir below dir.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
 	if err := os.Chmod(dir, 0o755); err != nil {
 		return nil, err
 	}

@@ -104,7 +104,9 @@ func (b *bench) user() (string, string, error) {
 	return name, pw, b.d.AddUser(name, pw)
 }
 
-func (b *bench) url(user string) string { return "imap://" + user + "@" + b.d.PlainAddr() + "?tls=none" }
+func (b *bench) url(user string) string {
+	return "imap://" + user + "@" + b.d.PlainAddr() + "?tls=none"
+}
 
 // imapx runs the binary and measures it; stdout goes to out (or nowhere).
 func (b *bench) imapx(name string, env []string, out string, args ...string) (result, error) {

@@ -46,6 +46,10 @@ type Summary struct {
 	FoldersOnlyDst  int   `json:"folders_only_in_destination"`
 	Deletes         int   `json:"deletes"`
 	FolderDeletes   int   `json:"folder_deletes"`
+	// Unchanged counts, among Same, the messages of folder pairs not read
+	// because both sides' STATUS is what it was when last found in sync
+	// (imapx sync's state).
+	Unchanged int `json:"unchanged_from_state,omitempty"`
 }
 
 // Differs reports whether the two sides differ at all.
@@ -259,5 +263,12 @@ func nonNil(s []string) []string {
 // String is the one-line summary printed on stderr.
 func (s Summary) String() string {
 	return fmt.Sprintf("source %d, destination %d messages: = %d same, + %d only in source (%d bytes to copy), - %d only in destination, * %d flags differ; %d folders to create, %d only in destination",
-		s.SrcMessages, s.DstMessages, s.Same, s.OnlySrc, s.CopyBytes, s.OnlyDst, s.FlagsDiffer, s.FoldersToCreate, s.FoldersOnlyDst)
+		s.SrcMessages, s.DstMessages, s.Same, s.OnlySrc, s.CopyBytes, s.OnlyDst, s.FlagsDiffer, s.FoldersToCreate, s.FoldersOnlyDst) + s.unchanged()
+}
+
+func (s Summary) unchanged() string {
+	if s.Unchanged == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d same in folders unchanged since last in sync, not read)", s.Unchanged)
 }

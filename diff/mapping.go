@@ -1,7 +1,6 @@
 package diff
 
 import (
-	"io"
 	"strings"
 
 	"github.com/imapx/imapx/internal/record"
@@ -50,37 +49,34 @@ func (m *mapper) dst(src string) string {
 	return out
 }
 
-// MappedNames reads a source inventory and returns the destination folders
-// (among dstFolders, from LIST) that its folders map to: what a sync must
-// read on the destination side.
-func MappedNames(src io.Reader, name string, dstFolders []record.Folder, f1f2 map[string]string) ([]string, error) {
-	inv, err := load(src, name)
-	if err != nil {
-		return nil, err
+// MapFolders maps every source folder (LIST records, as in an inventory)
+// to its destination name, with the same delimiter and prefix rules diff
+// applies to inventories holding these folder records.
+func MapFolders(src, dst []record.Folder, f1f2 map[string]string) map[string]string {
+	m := &mapper{srcDelim: firstDelim(src), dstDelim: firstDelim(dst), srcPrefix: prefix(src), dstPrefix: prefix(dst), f1f2: f1f2}
+	out := make(map[string]string, len(src))
+	for _, f := range src {
+		out[f.Name] = m.dst(f.Name)
 	}
-	m := &mapper{srcDelim: inv.delim, srcPrefix: inv.prefix, dstDelim: "/", f1f2: f1f2}
-	exists := map[string]bool{}
-	for i, f := range dstFolders {
-		if i == 0 || strings.EqualFold(f.Name, "INBOX") {
-			if f.Delim != "" {
-				m.dstDelim = f.Delim
-			}
+	return out
+}
+
+// firstDelim is the delimiter load() settles on: the first one listed.
+func firstDelim(fs []record.Folder) string {
+	for _, f := range fs {
+		if f.Delim != "" {
+			return f.Delim
 		}
+	}
+	return "/"
+}
+
+func prefix(fs []record.Folder) string {
+	p := ""
+	for _, f := range fs {
 		if f.Prefix != "" {
-			m.dstPrefix = f.Prefix
-		}
-		if selectable(f.Attrs) {
-			exists[f.Name] = true
+			p = f.Prefix
 		}
 	}
-	var names []string
-	seen := map[string]bool{}
-	for _, n := range inv.order {
-		d := m.dst(n)
-		if exists[d] && !seen[d] {
-			seen[d] = true
-			names = append(names, d)
-		}
-	}
-	return names, nil
+	return p
 }

@@ -96,13 +96,15 @@ func (f *fetcher) fail(err error) {
 }
 
 func (f *fetcher) folderJobs(ctx context.Context) ([]job, error) {
-	c, err := f.client(ctx)
-	if err != nil {
-		return nil, err
-	}
-	fs, err := folders.List(ctx, c, f.o.Folders)
-	if err != nil {
-		return nil, err
+	fs := f.o.Listed
+	if fs == nil {
+		c, err := f.client(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if fs, err = folders.List(ctx, c, f.o.Folders); err != nil {
+			return nil, err
+		}
 	}
 	// Folder records go first: diff needs empty folders, \Noselect
 	// parents, delimiters and subscriptions, which messages do not tell.
@@ -115,7 +117,7 @@ func (f *fetcher) folderJobs(ctx context.Context) ([]job, error) {
 		if err := f.sink.Passthrough(record.TypeFolder, b); err != nil {
 			return nil, fatalError{err}
 		}
-		if folders.Selectable(&fs[i]) {
+		if folders.Selectable(&fs[i]) && !f.o.Skip[fs[i].Name] {
 			jobs = append(jobs, job{folder: fs[i].Name})
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"github.com/imapx/imapx/internal/folders"
 	"github.com/imapx/imapx/internal/identity"
 	"github.com/imapx/imapx/internal/jq"
+	"github.com/imapx/imapx/internal/progress"
+	"github.com/imapx/imapx/internal/record"
 )
 
 // Dialer opens a new logged-in connection to the account.
@@ -36,6 +38,12 @@ type Options struct {
 	// Filter is applied to every record (select filters, others transform).
 	Filter *jq.Filter
 	Format string
+	// Listed, when set, are the folders to work on, already listed (with
+	// STATUS) by the caller: the fetch does not LIST again.
+	Listed []record.Folder
+	// Skip names listed folders whose folder record is written but whose
+	// messages are not read (sync's state found them unchanged).
+	Skip map[string]bool
 	// Plan, when set, is read for copy ops: only their source messages are
 	// fetched, each record carrying its destination folder.
 	Plan     io.Reader
@@ -49,6 +57,8 @@ type Options struct {
 	Log io.Writer
 	// OnError, if set, is told of every error counted (sync's --errorsmax).
 	OnError func(error)
+	// Progress, if set, is told of every message fetched.
+	Progress progress.Reporter
 }
 
 // Summary counts what a fetch did.
@@ -73,5 +83,8 @@ func (o *Options) defaults() {
 	}
 	if o.Log == nil {
 		o.Log = io.Discard
+	}
+	if o.Progress == nil {
+		o.Progress = progress.None{}
 	}
 }

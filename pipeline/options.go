@@ -12,7 +12,9 @@ import (
 
 	"github.com/imapx/imapx/diff"
 	"github.com/imapx/imapx/internal/identity"
+	"github.com/imapx/imapx/internal/progress"
 	"github.com/imapx/imapx/internal/selection"
+	"github.com/imapx/imapx/push"
 )
 
 // Dialer opens a new logged-in connection to one side.
@@ -32,8 +34,18 @@ type Options struct {
 	Delete1, Expunge1 bool
 	// ErrorsMax stops the sync when this many errors happened (0: never).
 	ErrorsMax int
+	// StateDir keeps, per account pair, which folder pairs were last in
+	// sync (see package state); empty keeps no state. StateKey names the
+	// account pair.
+	StateDir, StateKey string
 	// Log receives progress, warnings and the final verdict.
 	Log io.Writer
+	// Throttle paces the copy's APPENDs and can stop the copy at a byte
+	// count (--maxmessagespersecond, --maxbytespersecond, --exitwhenover).
+	Throttle *push.Throttle
+	// Progress is told of each phase (inventory, copy, flags, verify) and
+	// of the work done in it; nil shows nothing.
+	Progress progress.Reporter
 }
 
 // Report is the run summary (--report writes it as JSON).

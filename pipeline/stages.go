@@ -12,6 +12,7 @@ import (
 	"github.com/imapx/imapx/flags"
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/state"
 	"github.com/imapx/imapx/push"
 )
 
@@ -47,6 +48,7 @@ func keepFolderOps(in io.Reader, out io.Writer) error {
 // the destination, concurrently, through an in-process bridge. Results
 // (needed by --delete1) go to a temporary file.
 func (s *syncer) copy(ctx context.Context, plan *tempFile) (*tempFile, error) {
+	s.phase("copy", s.lastPlan.OnlySrc, s.lastPlan.CopyBytes)
 	results, err := newTemp("imapx-results-*.jsonl")
 	if err != nil {
 		return nil, err
@@ -68,12 +70,12 @@ func (s *syncer) copy(ctx context.Context, plan *tempFile) (*tempFile, error) {
 	g.Go(func() error {
 		defer b.drain()
 		sum, err := push.RunFrom(gctx, push.Dialer(s.dst), push.Options{
-			Log: s.log, OnError: s.countError, MemoryBudget: inFlightBudget / 2,
+			Log: s.log, OnError: s.countError, MemoryBudget: inFlightBudget / 2, Throttle: s.o.Throttle, Progress: s.o.Progress,
 		}, b, results)
 		s.rep.Copied, s.rep.CopiedBytes, s.rep.FoldersCreated = sum.Appended, sum.Bytes, sum.FoldersCreated
 		return exitcode.ForHost(err, 2)
 	})
-	if err := g.Wait(); err != nil {
+	if err := s.transferLimit(ctx, g.Wait(), results); err != nil {
 		results.Close()
 		return nil, err
 	}
@@ -86,12 +88,14 @@ func (s *syncer) applyFlags(ctx context.Context, plan *tempFile) error {
 	if s.lastPlan.FlagsDiffer == 0 && s.lastPlan.Deletes == 0 && s.lastPlan.FolderDeletes == 0 {
 		return nil
 	}
+	s.phase("flags", s.lastPlan.FlagsDiffer+s.lastPlan.Deletes, 0)
 	pr, err := plan.rewind()
 	if err != nil {
 		return err
 	}
 	sum, err := flags.Run(ctx, flags.Dialer(s.dst), flags.Options{Log: s.log}, pr, "plan", io.Discard)
 	s.rep.FlagsChanged, s.rep.Deleted2, s.rep.FoldersDeleted = sum.FlagsChanged, sum.Deleted, sum.FoldersDeleted
+	s.progressed(sum.FlagsChanged + sum.Deleted)
 	for i := 0; i < sum.Errors; i++ {
 		s.countError(sum.FirstError)
 	}
@@ -112,26 +116,62 @@ func (s *syncer) delete1(ctx context.Context, results *tempFile) error {
 	return exitcode.ForHost(err, 1)
 }
 
-// verify re-reads both sides, not trusting what the APPENDs answered, and
-// prints imapsync's verdict lines.
-func (s *syncer) verify(ctx context.Context) error {
+// verify re-reads the folder pairs the run changed, not trusting what the
+// APPENDs answered, and prints imapsync's verdict lines. Pairs the plan
+// left alone were just read in sync and are not read again.
+func (s *syncer) verify(ctx context.Context, dirty map[string]bool, st *state.State) error {
 	if s.o.JustFolders {
 		return nil
 	}
-	srcInv, dstInv, err := s.inventories(ctx)
+	s.phase("verify", 0, 0)
+	inv, err := s.inventories(ctx, dirty, nil)
 	if err != nil {
 		return err
 	}
-	defer srcInv.Close()
-	defer dstInv.Close()
-	sr, _ := srcInv.rewind()
-	dr, _ := dstInv.rewind()
+	defer inv.Close()
+	// With the run's own options: what is left to do keeps a pair out of
+	// the state.
+	left, err := s.diffInventories(inv, s.o.Diff)
+	if err != nil {
+		return err
+	}
+	settle(st, inv, left)
+	s.saveState(st)
+
 	o := s.o.Diff
 	o.Delete2, o.Delete2Folders, o.Delete2Duplicates = false, false, false
+	sr, _ := inv.src.rewind()
+	dr, _ := inv.dst.rewind()
 	sum, err := diff.Run(sr, dr, "source", "destination", o, io.Discard)
 	if err != nil {
 		return err
 	}
+	return s.verdict(inv.withSkipped(sum))
+}
+
+// diffInventories returns the source folders a diff of inv with o still
+// has ops for.
+func (s *syncer) diffInventories(inv *inventory, o diff.Options) (map[string]bool, error) {
+	ops, err := newTemp("imapx-left-*.jsonl")
+	if err != nil {
+		return nil, err
+	}
+	defer ops.Close()
+	sr, _ := inv.src.rewind()
+	dr, _ := inv.dst.rewind()
+	if _, err := diff.Run(sr, dr, "source", "destination", o, ops); err != nil {
+		return nil, err
+	}
+	r, err := ops.rewind()
+	if err != nil {
+		return nil, err
+	}
+	return dirtyFolders(r, inv)
+}
+
+// verdict prints imapsync's closing lines from a comparison of the two
+// sides.
+func (s *syncer) verdict(sum diff.Summary) error {
 	s.rep.Verified, s.rep.Verify = true, &sum
 	identified := sum.SrcMessages
 	if s.o.Delete1 {
@@ -146,7 +186,7 @@ func (s *syncer) verify(ctx context.Context) error {
 		fmt.Fprintf(s.log, "The sync is not finished: %d of %d identified messages in host1 are not on host2.\n", sum.OnlySrc, identified)
 	}
 	fmt.Fprintln(s.log, "There is no unidentified message on host1.")
-	if o.ResyncFlags && sum.FlagsDiffer > 0 {
+	if s.o.Diff.ResyncFlags && sum.FlagsDiffer > 0 {
 		s.countError(exitcode.Newf(exitcode.WithErrors, "%d messages have other flags on host2 than on host1", sum.FlagsDiffer))
 		fmt.Fprintf(s.log, "%d messages have other flags on host2 than on host1.\n", sum.FlagsDiffer)
 	}

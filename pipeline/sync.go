@@ -11,14 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/imapx/imapx/diff"
-	"github.com/imapx/imapx/fetch"
 	"github.com/imapx/imapx/internal/exitcode"
-	"github.com/imapx/imapx/internal/folders"
-	"github.com/imapx/imapx/internal/record"
-	"github.com/imapx/imapx/internal/selection"
 )
 
 // errorsMaxReached stops the run (exit 112).
@@ -50,7 +44,9 @@ func Sync(ctx context.Context, src, dst Dialer, o Options) (*Report, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	s := &syncer{o: &o, src: src, dst: dst, rep: &Report{}, log: o.Log, codes: map[int]int{}, cancel: cancel}
+	s.phase("inventory", 0, 0)
 	err := s.run(ctx)
+	s.endPhase()
 	s.rep.Seconds = time.Since(start).Seconds()
 	if cause := context.Cause(ctx); errors.Is(cause, errorsMaxReached) {
 		s.rep.ErrorsMaxHit = true
@@ -103,23 +99,38 @@ func (s *syncer) exitCode(err error) int {
 }
 
 func (s *syncer) run(ctx context.Context) error {
-	srcInv, dstInv, err := s.inventories(ctx)
+	st := s.loadState()
+	inv, err := s.inventories(ctx, nil, st)
 	if err != nil {
 		return err
 	}
-	defer srcInv.Close()
-	defer dstInv.Close()
+	defer inv.Close()
 
-	plan, err := s.plan(srcInv, dstInv)
+	plan, err := s.plan(inv)
 	if err != nil {
 		return err
 	}
 	defer plan.Close()
 	s.rep.Plan = s.lastPlan
 	fmt.Fprintf(s.log, "imapx: plan: %s\n", s.lastPlan)
+	pr, err := plan.rewind()
+	if err != nil {
+		return err
+	}
+	dirty, err := dirtyFolders(pr, inv)
+	if err != nil {
+		return err
+	}
+	settle(st, inv, dirty)
 	if s.o.DryRun {
 		fmt.Fprintln(s.log, "imapx: dry run: nothing was changed")
 		return nil
+	}
+	if len(dirty) == 0 && s.lastPlan.FolderDeletes == 0 {
+		// Nothing to do: the inventories just read are the verification.
+		fmt.Fprintln(s.log, "imapx: copied 0 messages (0 bytes), created 0 folders")
+		s.saveState(st)
+		return s.verdict(s.lastPlan)
 	}
 
 	results, err := s.copy(ctx, plan)
@@ -135,7 +146,7 @@ func (s *syncer) run(ctx context.Context) error {
 			return err
 		}
 	}
-	return s.verify(ctx)
+	return s.verify(ctx, dirty, st)
 }
 
 // tempFile is a scratch file removed on Close.
@@ -161,92 +172,9 @@ func (t *tempFile) rewind() (io.Reader, error) {
 	return t.File, err
 }
 
-// inventories fetches both sides' inventories at once, each on its own
-// connection. The destination is read only where the source's folders
-// map to (or wholly, when --delete2folders must see its other folders).
-func (s *syncer) inventories(ctx context.Context) (*tempFile, *tempFile, error) {
-	srcInv, err := newTemp("imapx-src-*.jsonl")
-	if err != nil {
-		return nil, nil, err
-	}
-	dstInv, err := newTemp("imapx-dst-*.jsonl")
-	if err != nil {
-		srcInv.Close()
-		return nil, nil, err
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		sel, err := selection.New(s.o.Selection)
-		if err != nil {
-			return err
-		}
-		sum, err := fetch.Run(gctx, fetch.Dialer(s.src), fetch.Options{
-			Folders: folders.Options{Selector: sel}, Ident: s.o.Ident, Log: s.log, OnError: s.countError,
-		}, srcInv)
-		s.rep.SourceMessages = sum.Messages
-		return exitcode.ForHost(err, 1)
-	})
-	var dstFolders []record.Folder
-	g.Go(func() error {
-		c, err := s.dst(gctx)
-		if err != nil {
-			return exitcode.ForHost(err, 2)
-		}
-		dstFolders, err = folders.List(gctx, c, folders.Options{})
-		c.Close()
-		return err
-	})
-	if err := g.Wait(); err != nil {
-		srcInv.Close()
-		dstInv.Close()
-		return nil, nil, err
-	}
-	sel, err := s.dstSelection(srcInv, dstFolders)
-	if err != nil {
-		srcInv.Close()
-		dstInv.Close()
-		return nil, nil, err
-	}
-	if sel != nil {
-		_, err = fetch.Run(ctx, fetch.Dialer(s.dst), fetch.Options{
-			Folders: folders.Options{Selector: sel}, Ident: s.o.Ident, Log: s.log, OnError: s.countError,
-		}, dstInv)
-		if err != nil {
-			srcInv.Close()
-			dstInv.Close()
-			return nil, nil, exitcode.ForHost(err, 2)
-		}
-	}
-	return srcInv, dstInv, nil
-}
-
-// dstSelection chooses the destination folders to read: those the source
-// folders map to that exist, or all of them for --delete2folders without
-// a source selection. nil means none.
-func (s *syncer) dstSelection(srcInv *tempFile, dstFolders []record.Folder) (*selection.Selector, error) {
-	if s.o.Diff.Delete2Folders && !explicit(s.o.Selection) {
-		return selection.New(selection.Options{})
-	}
-	r, err := srcInv.rewind()
-	if err != nil {
-		return nil, err
-	}
-	names, err := diff.MappedNames(r, "source inventory", dstFolders, s.o.Diff.F1F2)
-	if err != nil {
-		return nil, err
-	}
-	if len(names) == 0 {
-		return nil, nil
-	}
-	return selection.New(selection.Options{Folders: names})
-}
-
-func explicit(o selection.Options) bool {
-	return len(o.Folders)+len(o.FolderRec)+len(o.Include)+len(o.Exclude) > 0 || o.Subscribed
-}
-
 // plan diffs the inventories into a plan file.
-func (s *syncer) plan(srcInv, dstInv *tempFile) (*tempFile, error) {
+func (s *syncer) plan(inv *inventory) (*tempFile, error) {
+	srcInv, dstInv := inv.src, inv.dst
 	plan, err := newTemp("imapx-plan-*.jsonl")
 	if err != nil {
 		return nil, err
@@ -269,7 +197,7 @@ func (s *syncer) plan(srcInv, dstInv *tempFile) (*tempFile, error) {
 			plan.Close()
 			return nil, err
 		}
-		s.lastPlan = sum
+		s.lastPlan = inv.withSkipped(sum)
 		if err := keepFolderOps(&all, plan); err != nil {
 			plan.Close()
 			return nil, err
@@ -281,6 +209,6 @@ func (s *syncer) plan(srcInv, dstInv *tempFile) (*tempFile, error) {
 		plan.Close()
 		return nil, err
 	}
-	s.lastPlan = sum
+	s.lastPlan = inv.withSkipped(sum)
 	return plan, nil
 }

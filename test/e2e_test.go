@@ -77,6 +77,8 @@ func setup(env *testscript.Env) error {
 		return err
 	}
 	env.Setenv("EXAMPLES", examples)
+	// A home of its own: sync keeps its state under the user cache dir.
+	env.Setenv("HOME", filepath.Join(env.WorkDir, ".home"))
 	dir, err := os.MkdirTemp("", "imapx-e2e-")
 	if err != nil {
 		return err

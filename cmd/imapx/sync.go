@@ -107,6 +107,7 @@ func (s *streams) syncCommand() *cli.Command {
 		useheaderFlag(),
 	}
 	flags = append(flags, diffFlags()...)
+	flags = append(flags, stateFlags()...)
 	flags = append(flags, selectionFlags()...)
 	flags = append(flags, hostFlags("1")...)
 	flags = append(flags, hostFlags("2")...)
@@ -154,21 +155,21 @@ EXAMPLES:
 
 func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 	ctx := c.Context
-	// Log in to both first, like imapsync: a wrong password fails fast,
-	// before anything is read.
-	if err := loginCheck(ctx, a1, 1); err != nil {
-		return err
-	}
-	if err := loginCheck(ctx, a2, 2); err != nil {
-		return err
-	}
-	fmt.Fprintf(s.stderr, "imapx: host1 %s and host2 %s: logged in\n", a1, a2)
-	if c.Bool("justlogin") {
+	if c.Bool("justlogin") || c.Bool("justfoldersizes") {
+		if err := loginCheck(ctx, a1, 1); err != nil {
+			return err
+		}
+		if err := loginCheck(ctx, a2, 2); err != nil {
+			return err
+		}
+		fmt.Fprintf(s.stderr, "imapx: host1 %s and host2 %s: logged in\n", a1, a2)
+		if c.Bool("justfoldersizes") {
+			return s.folderSizes(ctx, a1, a2)
+		}
 		return nil
 	}
-	if c.Bool("justfoldersizes") {
-		return s.folderSizes(ctx, a1, a2)
-	}
+	// A full sync logs in to both at once before reading anything, so a
+	// wrong password still fails fast, without a round of extra logins.
 	ident, err := identityOptions(c)
 	if err != nil {
 		return err
@@ -188,6 +189,7 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 		ErrorsMax:   c.Int("errorsmax"),
 		Log:         s.stderr,
 	}
+	o.StateDir, o.StateKey = stateOptions(c, a1, a2)
 	rep, err := pipeline.Sync(ctx, pipeline.Dialer(dialer(a1, 1)), pipeline.Dialer(dialer(a2, 2)), o)
 	rep.Source, rep.Destination = a1.String(), a2.String()
 	if path := c.String("report"); path != "" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/emersion/go-imap/v2"
@@ -24,8 +25,12 @@ type folderState struct {
 	done     map[imap.UID]bool
 }
 
-// inFlight is how many UID FETCH chunks are pipelined on the connection.
-const inFlight = 4
+// inFlight is how many UID FETCH chunks are outstanding on the connection.
+// One: Dovecot runs pipelined FETCHes in parallel and interleaves their
+// replies, and go-imap's single reader then blocks on a literal of the
+// command not being drained (a deadlock seen on 1,700-message folders).
+// A chunk is one streamed reply, so the cost is one round trip a chunk.
+const inFlight = 1
 
 func (f *fetcher) tryFolder(ctx context.Context, j job, st *folderState) error {
 	c, err := f.client(ctx)
@@ -274,6 +279,7 @@ func (f *fetcher) emit(m *record.Message, body *record.Body, header []byte) erro
 	}
 	f.sum.Messages++
 	f.sum.Bytes += size
+	f.o.Progress.Add(1, size)
 	return nil
 }
 
@@ -337,14 +343,25 @@ func messageID(header []byte) string {
 	return strings.TrimSpace(string(bytes.ToValidUTF8(v, []byte("?"))))
 }
 
+// chunk splits sorted UIDs into commands of at most n UIDs whose UID set
+// stays under maxSetLen bytes: RFC 7162 asks clients to keep command
+// lines under 8,192 octets, and sparse sets (a plan) grow fast.
 func chunk(uids []imap.UID, n int) [][]imap.UID {
+	const maxSetLen = 6000
 	var out [][]imap.UID
-	for len(uids) > n {
-		out = append(out, uids[:n])
-		uids = uids[n:]
+	start, setLen := 0, 0
+	for i, u := range uids {
+		contiguous := i > start && u == uids[i-1]+1
+		if !contiguous {
+			setLen += len(strconv.FormatUint(uint64(u), 10)) + 1
+		}
+		if i-start >= n || setLen > maxSetLen {
+			out = append(out, uids[start:i])
+			start, setLen = i, len(strconv.FormatUint(uint64(u), 10))+1
+		}
 	}
-	if len(uids) > 0 {
-		out = append(out, uids)
+	if start < len(uids) {
+		out = append(out, uids[start:])
 	}
 	return out
 }

@@ -73,7 +73,7 @@ type Summary struct {
 
 func (o *Options) defaults() {
 	if o.ChunkSize <= 0 {
-		o.ChunkSize = 500
+		o.ChunkSize = 2000
 	}
 	if o.Retries <= 0 {
 		o.Retries = 5

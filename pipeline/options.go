@@ -32,6 +32,8 @@ type Options struct {
 	// Delete1 deletes source messages once their copy is confirmed, and
 	// Expunge1 expunges them.
 	Delete1, Expunge1 bool
+	// Connections is how many destination connections append at once.
+	Connections int
 	// ErrorsMax stops the sync when this many errors happened (0: never).
 	ErrorsMax int
 	// StateDir keeps, per account pair, which folder pairs were last in

@@ -69,7 +69,7 @@ func (s *syncer) copy(ctx context.Context, plan *tempFile) (*tempFile, error) {
 	})
 	g.Go(func() error {
 		defer b.drain()
-		sum, err := push.RunFrom(gctx, push.Dialer(s.dst), push.Options{
+		sum, err := push.RunParallel(gctx, push.Dialer(s.dst), s.o.Connections, push.Options{
 			Log: s.log, OnError: s.countError, MemoryBudget: inFlightBudget / 2, Throttle: s.o.Throttle, Progress: s.o.Progress,
 		}, b, results)
 		s.rep.Copied, s.rep.CopiedBytes, s.rep.FoldersCreated = sum.Appended, sum.Bytes, sum.FoldersCreated

@@ -11,6 +11,7 @@ import (
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/session"
 	"github.com/imapx/imapx/internal/table"
+	"github.com/imapx/imapx/internal/stream"
 	"github.com/imapx/imapx/push"
 )
 
@@ -38,8 +39,9 @@ EXAMPLES:
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "folder", Usage: "append every message to `FOLDER` (e.g. restoring an mbox)"},
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"dry"}, Usage: "report what would be done, change nothing"},
-			&cli.IntFlag{Name: "window", Value: 32, Usage: "APPENDs in flight on the connection"},
-		}, accountFlags()...),
+			&cli.IntFlag{Name: "window", Value: 32, Usage: "APPENDs in flight on each connection"},
+			connectionsFlag(),
+		}, append(append(throttleFlags(), progressFlag()), accountFlags()...)...),
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, 1, 2, "ACCOUNT")
 			if err != nil {
@@ -49,6 +51,15 @@ EXAMPLES:
 			if len(args) == 2 {
 				inPath = args[1]
 			}
+			t, err := throttle(c)
+			if err != nil {
+				return err
+			}
+			d, err := s.display(c)
+			if err != nil {
+				return err
+			}
+			defer d.Close()
 			in, closeIn, err := s.openInput(inPath)
 			if err != nil {
 				return err
@@ -58,9 +69,11 @@ EXAMPLES:
 			if err != nil {
 				return err
 			}
-			o := push.Options{Folder: c.String("folder"), DryRun: c.Bool("dry-run"), Window: c.Int("window"), Log: s.stderr}
+			o := push.Options{Folder: c.String("folder"), DryRun: c.Bool("dry-run"), Window: c.Int("window"), Log: d, Throttle: t, Progress: d}
 			start := time.Now()
-			sum, err := push.Run(c.Context, dialer(a, 0), o, in, inputName(inPath), s.stdout)
+			d.Start("copy", 0, 0)
+			sum, err := push.RunParallel(c.Context, dialer(a, 0), c.Int("connections"), o, stream.NewReader(in, inputName(inPath)), s.stdout)
+			d.Close() // the summary goes under the finished bar
 			verb := "appended"
 			if o.DryRun {
 				verb = "would append (dry run)"

@@ -106,8 +106,10 @@ func (s *streams) syncCommand() *cli.Command {
 		&cli.DurationFlag{Name: "timeout", Value: session.DefaultTimeout, Usage: "connect and login timeout"},
 		useheaderFlag(),
 	}
+	flags = append(flags, append(throttleFlags(), progressFlag())...)
 	flags = append(flags, diffFlags()...)
 	flags = append(flags, stateFlags()...)
+	flags = append(flags, connectionsFlag())
 	flags = append(flags, selectionFlags()...)
 	flags = append(flags, hostFlags("1")...)
 	flags = append(flags, hostFlags("2")...)
@@ -126,7 +128,8 @@ EXAMPLES:
    imapx sync --passfile1 p1 --passfile2 p2 imaps://alice@old.example imaps://alice@new.example
    imapx sync --host1 old.example --user1 alice --passfile1 p1 \
               --host2 new.example --user2 alice --passfile2 p2 --delete2 --report run.json
-   imapx sync --dry --justfolders imaps://a@old imaps://a@new`,
+   imapx sync --dry --justfolders imaps://a@old imaps://a@new
+   imapx sync --maxbytespersecond 200000 --exitwhenover 450000000 --progress json imaps://a@old imaps://a@new`,
 		Flags: flags,
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, 0, 2, "SRC and DST")
@@ -155,6 +158,15 @@ EXAMPLES:
 
 func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 	ctx := c.Context
+	t, err := throttle(c)
+	if err != nil {
+		return err
+	}
+	disp, err := s.display(c)
+	if err != nil {
+		return err
+	}
+	defer disp.Close()
 	if c.Bool("justlogin") || c.Bool("justfoldersizes") {
 		if err := loginCheck(ctx, a1, 1); err != nil {
 			return err
@@ -187,9 +199,12 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 		Delete1:     c.Bool("delete1"),
 		Expunge1:    c.Bool("expunge1"),
 		ErrorsMax:   c.Int("errorsmax"),
-		Log:         s.stderr,
+		Log:         disp,
+		Throttle:    t,
+		Progress:    disp,
 	}
 	o.StateDir, o.StateKey = stateOptions(c, a1, a2)
+	o.Connections = c.Int("connections")
 	rep, err := pipeline.Sync(ctx, pipeline.Dialer(dialer(a1, 1)), pipeline.Dialer(dialer(a2, 2)), o)
 	rep.Source, rep.Destination = a1.String(), a2.String()
 	if path := c.String("report"); path != "" {

@@ -5,6 +5,8 @@ import (
 	"io"
 
 	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/imapx/imapx/internal/progress"
 )
 
 // Dialer opens a new logged-in connection to the destination.
@@ -26,6 +28,10 @@ type Options struct {
 	Log io.Writer
 	// OnError, if set, is told of every error counted (sync's --errorsmax).
 	OnError func(error)
+	// Throttle, if set, paces the APPENDs and stops them at a byte count.
+	Throttle *Throttle
+	// Progress, if set, is told of every message appended.
+	Progress progress.Reporter
 }
 
 func (o *Options) defaults() {
@@ -40,6 +46,9 @@ func (o *Options) defaults() {
 	}
 	if o.Log == nil {
 		o.Log = io.Discard
+	}
+	if o.Progress == nil {
+		o.Progress = progress.None{}
 	}
 }
 

@@ -17,6 +17,7 @@
 //	115 fetch failed
 //	116 create folder failed
 //	117 select folder failed
+//	118 --exitwhenover reached
 package exitcode
 
 import (
@@ -47,6 +48,9 @@ const (
 	Create      = 116
 	Select      = 117
 	Interrupted = 130
+
+	// TransferExceeded is imapsync's EXIT_TRANSFER_EXCEEDED.
+	TransferExceeded = 118
 )
 
 // Error is an error that knows its exit code and may carry a hint for the user.

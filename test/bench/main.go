@@ -3,11 +3,19 @@
 //
 //	go run ./test/bench                 # every scenario
 //	go run ./test/bench -run list100    # one
+//	go run ./test/bench -run vsmbsync   # imapx against mbsync, LAN and WAN
+//
+// -run names a scenario exactly, or else selects every scenario whose name
+// contains it.
 //
 // Scenarios: list100 (list of a 100-folder account), inventory (fetch of a
 // 5,000-message account), big (fetch --full of a 50 MB message, and of
 // one of -bigmb MB), sync (first sync and no-op re-sync of a mixed corpus,
-// destination verified after each run).
+// destination verified after each run), vsmbsync (imapx sync and mbsync on
+// the same 5,097-message, 91 MB, 14-folder corpus, -scale scales it,
+// between two Dovecots, directly and through 5 ms of latency each way:
+// first sync and no-op re-sync each on a fresh destination; imapx's
+// destination verified after each run, mbsync's counted).
 package main
 
 import (
@@ -17,13 +25,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/imapx/imapx/internal/imaptest"
 	"github.com/imapx/imapx/test/harness"
 )
+
+var keepWork bool
 
 type result struct {
 	name     string
@@ -34,54 +43,91 @@ type result struct {
 }
 
 func main() {
-	only := flag.String("run", "", "run only scenarios whose name contains this")
+	only := flag.String("run", "", "run only the scenario of this name, or else those whose name contains this")
 	bigMB := flag.Int("bigmb", 100, "size of the second big message, in MB")
 	n := flag.Int("messages", 5000, "messages in the inventory corpus")
+	flag.Float64Var(&vsOpts.scale, "scale", 1.0, "vsmbsync: corpus scale (1.0 = 5,097 messages, 91 MB)")
+	flag.DurationVar(&vsOpts.timeout, "timeout", 30*time.Minute, "vsmbsync: kill a sync run after this long")
+	flag.StringVar(&vsOpts.toxiproxy, "toxiproxy", "", "vsmbsync: toxiproxy server binary (default: build "+toxiproxyPkg+")")
+	prebuilt := flag.String("imapx", "", "use this imapx binary instead of building ./cmd/imapx")
+	flag.BoolVar(&keepWork, "keep", false, "keep the temp dir (servers' logs, runs' logs, configs) and print its path")
 	flag.Parse()
-	if err := run(*only, *bigMB, *n); err != nil {
+	if err := run(*only, *bigMB, *n, *prebuilt); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(only string, bigMB, n int) error {
+func run(only string, bigMB, n int, prebuilt string) error {
 	work, err := os.MkdirTemp("", "imapx-bench-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(work)
+	if keepWork {
+		defer fmt.Fprintln(os.Stderr, "bench: kept", work)
+	} else {
+		defer os.RemoveAll(work)
+	}
 	os.Chmod(work, 0o755)
 	bin := filepath.Join(work, "imapx")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/imapx")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("building imapx (run from the repository root): %w", err)
+	if prebuilt != "" {
+		if bin, err = filepath.Abs(prebuilt); err != nil {
+			return err
+		}
+	} else {
+		build := exec.Command("go", "build", "-o", bin, "./cmd/imapx")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("building imapx (run from the repository root): %w", err)
+		}
 	}
-	d, err := harness.Start(filepath.Join(work, "dovecot"), harness.Options{MaxConnsPerUserIP: 20})
-	if err != nil {
+	if err := buildRusage(work); err != nil {
 		return err
 	}
-	defer d.Stop()
-	b := &bench{bin: bin, d: d, work: work}
-	var results []result
-	for _, s := range []struct {
+	b := &bench{bin: bin, work: work}
+	scenarios := []struct {
 		name string
-		f    func() ([]result, error)
+		// shared: runs against the one Dovecot started here.
+		shared bool
+		f      func() ([]result, error)
 	}{
-		{"list100", b.list100},
-		{"inventory", func() ([]result, error) { return b.inventory(n) }},
-		{"big", func() ([]result, error) { return b.big(bigMB) }},
-		{"sync", b.sync},
-	} {
-		if only != "" && !strings.Contains(s.name, only) {
-			continue
+		{"list100", true, b.list100},
+		{"inventory", true, func() ([]result, error) { return b.inventory(n) }},
+		{"big", true, func() ([]result, error) { return b.big(bigMB) }},
+		{"sync", true, b.sync},
+		{"vsmbsync", false, b.vsmbsync},
+	}
+	exact := false
+	for _, s := range scenarios {
+		exact = exact || s.name == only
+	}
+	selected := scenarios[:0]
+	for _, s := range scenarios {
+		if only == "" || s.name == only || !exact && strings.Contains(s.name, only) {
+			selected = append(selected, s)
 		}
+	}
+	for _, s := range selected {
+		if s.shared && b.d == nil {
+			d, err := harness.Start(filepath.Join(work, "dovecot"), harness.Options{MaxConnsPerUserIP: 20})
+			if err != nil {
+				return err
+			}
+			defer d.Stop()
+			b.d = d
+		}
+	}
+	var results []result
+	for _, s := range selected {
 		fmt.Fprintf(os.Stderr, "bench: %s…\n", s.name)
 		rs, err := s.f()
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
 		results = append(results, rs...)
+	}
+	if len(results) == 0 {
+		return nil
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SCENARIO\tWALL\tCPU\tPEAK RSS\tNOTE\t")
@@ -108,26 +154,20 @@ func (b *bench) url(user string) string {
 	return "imap://" + user + "@" + b.d.PlainAddr() + "?tls=none"
 }
 
-// imapx runs the binary and measures it; stdout goes to out (or nowhere).
+// imapx runs the binary and measures it (see measure); stdout goes to
+// out (or nowhere).
 func (b *bench) imapx(name string, env []string, out string, args ...string) (result, error) {
 	cmd := exec.Command(b.bin, args...)
 	cmd.Env = append(os.Environ(), env...)
-	cmd.Stderr = os.Stderr
+	logBase := filepath.Join(b.work, "imapx-run")
+	r, err := measure(name, cmd, logBase, 24*time.Hour)
+	if err != nil {
+		return result{}, err
+	}
 	if out != "" {
-		f, err := os.Create(out)
-		if err != nil {
-			return result{}, err
-		}
-		defer f.Close()
-		cmd.Stdout = f
+		return r, os.Rename(logBase+".out", out)
 	}
-	start := time.Now()
-	if err := cmd.Run(); err != nil {
-		return result{}, fmt.Errorf("imapx %s: %w", strings.Join(args, " "), err)
-	}
-	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	return result{name: name, wall: time.Since(start), cpu: cpu, maxRSSKB: ru.Maxrss}, nil
+	return r, nil
 }
 
 func (b *bench) list100() ([]result, error) {
@@ -250,17 +290,8 @@ func (b *bench) verify(src, spw, dst, dpw string) error {
 	if err != nil {
 		return err
 	}
-	count := map[string]int{}
-	for _, m := range a {
-		count[m.Key()]++
-	}
-	for _, m := range c {
-		count[m.Key()]--
-	}
-	for k, v := range count {
-		if v != 0 {
-			return fmt.Errorf("destination differs from source (%+d of %.60q)", v, k)
-		}
+	if cmp := compare(a, c); !cmp.equal() {
+		return fmt.Errorf("%s", cmp)
 	}
 	return nil
 }

@@ -30,7 +30,7 @@ type Options struct {
 	OnError func(error)
 	// Throttle, if set, paces the APPENDs and stops them at a byte count.
 	Throttle *Throttle
-	// Progress, if set, is told of every message appended.
+	// Progress, if set, is told of every message sent.
 	Progress progress.Reporter
 }
 

@@ -166,6 +166,8 @@ func (p *pusher) message(ctx context.Context, it *stream.Item) error {
 	if err := p.o.Throttle.wait(ctx, it.Body.Size()); err != nil {
 		return err
 	}
+	// Counted when sent: answers come in batches (pipelining).
+	p.o.Progress.Add(1, it.Body.Size())
 	pd := &pending{it: it, folder: folder, flags: flags}
 	p.inFlight = append(p.inFlight, pd)
 	if it.Body.Bytes() != nil {
@@ -345,7 +347,6 @@ func (p *pusher) retryWithoutKeywords(ctx context.Context, pd *pending, first er
 
 func (p *pusher) appended(pd *pending, uid imap.UID, validity uint32) {
 	p.sum.Appended++
-	p.o.Progress.Add(1, pd.it.Body.Size())
 	if uid != 0 && p.confirmed != nil {
 		if p.confirmed[pd.folder] == nil {
 			p.confirmed[pd.folder] = map[imap.UID]bool{}

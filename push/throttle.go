@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"golang.org/x/time/rate"
 
@@ -51,8 +52,12 @@ func NewThrottle(l Limits) *Throttle {
 		t.msgs = rate.NewLimiter(rate.Limit(l.MessagesPerSecond), 1)
 	}
 	if l.BytesPerSecond > 0 {
-		// One second's worth: a larger message waits in pieces (wait).
-		t.bytes = rate.NewLimiter(rate.Limit(l.BytesPerSecond), int(l.BytesPerSecond))
+		// A message waits in pieces of a tenth of a second's worth (a
+		// limiter refuses more than its burst at once), from an empty
+		// bucket: the average holds from the first byte.
+		burst := int(max(l.BytesPerSecond/10, 1))
+		t.bytes = rate.NewLimiter(rate.Limit(l.BytesPerSecond), burst)
+		t.bytes.AllowN(time.Now(), burst)
 	}
 	return t
 }

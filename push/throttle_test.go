@@ -94,31 +94,32 @@ func TestMaxMessagesPerSecond(t *testing.T) {
 
 func TestMaxBytesPerSecond(t *testing.T) {
 	ctx := context.Background()
-	// A message over the burst (a second's worth) waits in pieces: 1000
-	// bytes at once, 400 more at 1000 B/s.
-	th := NewThrottle(Limits{BytesPerSecond: 1000})
+	// From the first byte, and a message larger than the limiter's burst
+	// (a tenth of a second's worth) waits in pieces: 3000 bytes at
+	// 10000 B/s take 300 ms.
+	th := NewThrottle(Limits{BytesPerSecond: 10000})
 	start := time.Now()
-	if err := th.wait(ctx, 1400); err != nil {
+	if err := th.wait(ctx, 3000); err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(start); d < 350*time.Millisecond || d > 2*time.Second {
-		t.Errorf("1400 bytes at 1000 B/s took %v, want about 400 ms", d)
+	if d := time.Since(start); d < 280*time.Millisecond || d > 2*time.Second {
+		t.Errorf("3000 bytes at 10000 B/s took %v, want about 300 ms", d)
 	}
 
-	// The first --maxbytesafter bytes are not throttled: 3000 bytes, of
-	// which only the last 1000 count, fit in the burst.
-	th = NewThrottle(Limits{BytesPerSecond: 1000, BytesAfter: 2000})
+	// The first --maxbytesafter bytes are not throttled: of 6000 bytes
+	// (600 ms), only the last 1000 count (100 ms).
+	th = NewThrottle(Limits{BytesPerSecond: 10000, BytesAfter: 5000})
 	start = time.Now()
-	for _, size := range []int64{1500, 1500} {
+	for _, size := range []int64{3000, 3000} {
 		if err := th.wait(ctx, size); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if d := time.Since(start); d > 200*time.Millisecond {
-		t.Errorf("--maxbytesafter 2000: 3000 bytes took %v, want no wait", d)
+	if d := time.Since(start); d < 80*time.Millisecond || d > 400*time.Millisecond {
+		t.Errorf("--maxbytesafter 5000: 6000 bytes at 10000 B/s took %v, want about 100 ms", d)
 	}
-	if th.Sent() != 3000 {
-		t.Errorf("Sent() = %d, want 3000", th.Sent())
+	if th.Sent() != 6000 {
+		t.Errorf("Sent() = %d, want 6000", th.Sent())
 	}
 	if NewThrottle(Limits{}) != nil {
 		t.Error("a throttle without limits is not nil")

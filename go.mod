@@ -26,3 +26,5 @@ require (
 	golang.org/x/time v0.16.0 // indirect
 	golang.org/x/tools v0.32.0 // indirect
 )
+
+replace github.com/emersion/go-imap/v2 => ./third_party/go-imap

@@ -30,6 +30,18 @@ type folder struct {
 	msgs       []msg
 }
 
+// inventoryMessage is what a diff needs of a message record; decoding
+// no more (headers, extras) keeps loading big inventories cheap.
+type inventoryMessage struct {
+	Folder       string    `json:"folder"`
+	UIDValidity  uint32    `json:"uidvalidity"`
+	UID          uint32    `json:"uid"`
+	Flags        []string  `json:"flags"`
+	InternalDate time.Time `json:"internaldate"`
+	Size         int64     `json:"size"`
+	Ident        string    `json:"ident"`
+}
+
 // inventory is one side: its folders by name.
 type inventory struct {
 	name    string
@@ -67,7 +79,7 @@ func load(r io.Reader, name string) (*inventory, error) {
 		switch l.Type {
 		case record.TypeFolder:
 			var fr record.Folder
-			if err := l.Decode(&fr); err != nil {
+			if err := l.DecodeOnly(&fr); err != nil {
 				return nil, err
 			}
 			if fr.Name == "" {
@@ -86,8 +98,8 @@ func load(r io.Reader, name string) (*inventory, error) {
 				inv.prefix = fr.Prefix
 			}
 		case record.TypeMessage:
-			var m record.Message
-			if err := l.Decode(&m); err != nil {
+			var m inventoryMessage
+			if err := l.DecodeOnly(&m); err != nil {
 				return nil, err
 			}
 			switch {

@@ -21,8 +21,12 @@ type bridge struct {
 	n      int
 }
 
-func newBridge(ctx context.Context, budget int64) *bridge {
-	return &bridge{ctx: ctx, items: make(chan *stream.Item, 64), budget: semaphore.NewWeighted(budget), max: budget}
+// newBridge bounds the bodies in memory to budget bytes, of which push may
+// hold up to pushBudget (its MemoryBudget) while it waits for more: one
+// body counts at most budget-pushBudget, so that the next body can always
+// be admitted while push holds its share, however large it is.
+func newBridge(ctx context.Context, budget, pushBudget int64) *bridge {
+	return &bridge{ctx: ctx, items: make(chan *stream.Item, 64), budget: semaphore.NewWeighted(budget), max: max(1, budget-pushBudget)}
 }
 
 // Message implements fetch.Sink.

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"io"
 
 	"github.com/emersion/go-imap/v2/imapclient"
 	"golang.org/x/sync/errgroup"
@@ -20,8 +21,11 @@ type inventory struct {
 	src, dst *tempFile
 	// srcFolders and dstFolders are the listings (with STATUS) the pass
 	// read from; mapping takes source names to destination names.
+	srcList                []record.Folder
 	srcFolders, dstFolders map[string]*record.Folder
-	mapping                map[string]string
+	// sharedSrc: src belongs to another pass's inventory.
+	sharedSrc bool
+	mapping   map[string]string
 	// read are the source folders whose messages were read (with their
 	// destination folders); the others were only listed.
 	read map[string]bool
@@ -40,29 +44,37 @@ func (inv *inventory) withSkipped(sum diff.Summary) diff.Summary {
 }
 
 func (inv *inventory) Close() {
-	inv.src.Close()
+	if !inv.sharedSrc {
+		inv.src.Close()
+	}
 	inv.dst.Close()
 }
 
 // inventories lists both sides at once, then reads both inventories at
 // once, each on the connection that listed it. Only the folder pairs in
 // only (all when nil) are read, less those st vouches are unchanged since
-// they were last in sync.
-func (s *syncer) inventories(ctx context.Context, only map[string]bool, st *state.State) (*inventory, error) {
+// they were last in sync. With srcFrom, the source is not read again: its
+// listing and inventory are srcFrom's (the verify after a copy checks the
+// destination against what was copied).
+func (s *syncer) inventories(ctx context.Context, only map[string]bool, st *state.State, srcFrom *inventory) (*inventory, error) {
 	var srcList, dstList []record.Folder
 	var srcConn, dstConn *imapclient.Client
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		sel, err := selection.New(s.o.Selection)
-		if err != nil {
-			return err
-		}
-		if srcConn, err = s.src(gctx); err != nil {
+	if srcFrom != nil {
+		srcList = srcFrom.srcList
+	} else {
+		g.Go(func() error {
+			sel, err := selection.New(s.o.Selection)
+			if err != nil {
+				return err
+			}
+			if srcConn, err = s.src(gctx); err != nil {
+				return exitcode.ForHost(err, 1)
+			}
+			srcList, err = folders.List(gctx, srcConn, folders.Options{Selector: sel})
 			return exitcode.ForHost(err, 1)
-		}
-		srcList, err = folders.List(gctx, srcConn, folders.Options{Selector: sel})
-		return exitcode.ForHost(err, 1)
-	})
+		})
+	}
 	g.Go(func() error {
 		var err error
 		if dstConn, err = s.dst(gctx); err != nil {
@@ -77,7 +89,7 @@ func (s *syncer) inventories(ctx context.Context, only map[string]bool, st *stat
 		return nil, err
 	}
 
-	inv := &inventory{srcFolders: byName(srcList), dstFolders: byName(dstList), read: map[string]bool{},
+	inv := &inventory{srcList: srcList, srcFolders: byName(srcList), dstFolders: byName(dstList), read: map[string]bool{},
 		mapping: diff.MapFolders(srcList, dstList, s.o.Diff.F1F2)}
 	srcSkip, dstSkip, dstShown := s.choose(inv, srcList, dstList, only, st)
 	var dstListed []record.Folder
@@ -87,7 +99,9 @@ func (s *syncer) inventories(ctx context.Context, only map[string]bool, st *stat
 		}
 	}
 
-	if inv.src, err = newTemp("imapx-src-*.jsonl"); err != nil {
+	if srcFrom != nil {
+		inv.src, inv.sharedSrc = srcFrom.src, true
+	} else if inv.src, err = newTemp("imapx-src-*.jsonl"); err != nil {
 		closeAll(srcConn, dstConn)
 		return nil, err
 	}
@@ -98,6 +112,9 @@ func (s *syncer) inventories(ctx context.Context, only map[string]bool, st *stat
 	}
 	g, gctx = errgroup.WithContext(ctx)
 	g.Go(func() error {
+		if srcFrom != nil {
+			return nil
+		}
 		r := &reuser{c: srcConn, dial: fetch.Dialer(s.src)}
 		defer r.close()
 		sum, err := fetch.Run(gctx, r.Dial, fetch.Options{
@@ -222,4 +239,45 @@ func nonNil(fs []record.Folder) []record.Folder {
 
 func explicit(o selection.Options) bool {
 	return len(o.Folders)+len(o.FolderRec)+len(o.Include)+len(o.Exclude) > 0 || o.Subscribed
+}
+
+// addClean appends to inv's destination inventory the message records of
+// from's destination inventory in the folders of keep: a verify re-reads
+// only what the run changed and takes the rest from the first read.
+func (inv *inventory) addClean(from *inventory, keep map[string]bool) error {
+	if len(keep) == 0 {
+		return nil
+	}
+	r, err := from.dst.rewind()
+	if err != nil {
+		return err
+	}
+	if _, err := inv.dst.Seek(0, io.SeekEnd); err != nil {
+		return err
+	}
+	w := record.NewWriter(inv.dst)
+	rd := record.NewReader(r, "destination inventory")
+	for {
+		l, err := rd.Next()
+		if err == io.EOF {
+			return w.Flush()
+		}
+		if err != nil {
+			return err
+		}
+		if l.Type != record.TypeMessage {
+			continue
+		}
+		var m struct {
+			Folder string `json:"folder"`
+		}
+		if err := l.DecodeOnly(&m); err != nil {
+			return err
+		}
+		if keep[m.Folder] {
+			if err := w.WriteLine(l.JSON); err != nil {
+				return err
+			}
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -45,8 +46,11 @@ func keepFolderOps(in io.Reader, out io.Writer) error {
 }
 
 // copy fetches the plan's messages from the source and appends them to
-// the destination, concurrently, through an in-process bridge. Results
-// (needed by --delete1) go to a temporary file.
+// the destination. The plan's folders are shared out to up to
+// Connections copies running at once, each a source connection streaming
+// bodies through an in-process bridge into pipelined APPENDs on a
+// destination connection. Results (needed by --delete1) go to a
+// temporary file.
 func (s *syncer) copy(ctx context.Context, plan *tempFile) (*tempFile, error) {
 	s.phase("copy", s.lastPlan.OnlySrc, s.lastPlan.CopyBytes)
 	results, err := newTemp("imapx-results-*.jsonl")
@@ -58,8 +62,49 @@ func (s *syncer) copy(ctx context.Context, plan *tempFile) (*tempFile, error) {
 		results.Close()
 		return nil, err
 	}
+	parts, err := splitPlan(pr, max(1, s.o.Connections))
+	if err != nil {
+		results.Close()
+		return nil, err
+	}
+	defer closeParts(parts)
+
+	var mu sync.Mutex // one result line at a time
+	sums := make([]push.Summary, len(parts))
 	g, gctx := errgroup.WithContext(ctx)
-	b := newBridge(gctx, inFlightBudget)
+	for i, part := range parts {
+		g.Go(func() error {
+			out := push.NewLineWriter(&mu, results)
+			defer out.Flush()
+			var err error
+			sums[i], err = s.copyPart(gctx, part, int64(inFlightBudget/len(parts)), out)
+			return err
+		})
+	}
+	err = g.Wait()
+	for _, sum := range sums {
+		s.rep.Copied += sum.Appended
+		s.rep.CopiedBytes += sum.Bytes
+		s.rep.FoldersCreated += sum.FoldersCreated
+	}
+	if err := s.transferLimit(ctx, err, results); err != nil {
+		results.Close()
+		return nil, err
+	}
+	fmt.Fprintf(s.log, "imapx: copied %d messages (%d bytes), created %d folders%s\n", s.rep.Copied, s.rep.CopiedBytes, s.rep.FoldersCreated, s.lap())
+	return results, nil
+}
+
+// copyPart copies one share of the plan: fetch and push joined by a
+// bridge holding at most budget bytes of bodies in memory.
+func (s *syncer) copyPart(ctx context.Context, part *tempFile, budget int64, out io.Writer) (push.Summary, error) {
+	pr, err := part.rewind()
+	if err != nil {
+		return push.Summary{}, err
+	}
+	var sum push.Summary
+	g, gctx := errgroup.WithContext(ctx)
+	b := newBridge(gctx, budget, budget/2)
 	g.Go(func() error {
 		defer b.close()
 		_, err := fetch.RunTo(gctx, fetch.Dialer(s.src), fetch.Options{
@@ -69,18 +114,13 @@ func (s *syncer) copy(ctx context.Context, plan *tempFile) (*tempFile, error) {
 	})
 	g.Go(func() error {
 		defer b.drain()
-		sum, err := push.RunParallel(gctx, push.Dialer(s.dst), s.o.Connections, push.Options{
-			Log: s.log, OnError: s.countError, MemoryBudget: inFlightBudget / 2, Throttle: s.o.Throttle, Progress: s.o.Progress,
-		}, b, results)
-		s.rep.Copied, s.rep.CopiedBytes, s.rep.FoldersCreated = sum.Appended, sum.Bytes, sum.FoldersCreated
+		var err error
+		sum, err = push.RunFrom(gctx, push.Dialer(s.dst), push.Options{
+			Log: s.log, OnError: s.countError, MemoryBudget: budget / 2, Throttle: s.o.Throttle, Progress: s.o.Progress,
+		}, b, out)
 		return exitcode.ForHost(err, 2)
 	})
-	if err := s.transferLimit(ctx, g.Wait(), results); err != nil {
-		results.Close()
-		return nil, err
-	}
-	fmt.Fprintf(s.log, "imapx: copied %d messages (%d bytes), created %d folders\n", s.rep.Copied, s.rep.CopiedBytes, s.rep.FoldersCreated)
-	return results, nil
+	return sum, g.Wait()
 }
 
 // applyFlags carries out the plan's flags, delete and delete_folder ops.
@@ -116,69 +156,71 @@ func (s *syncer) delete1(ctx context.Context, results *tempFile) error {
 	return exitcode.ForHost(err, 1)
 }
 
-// verify re-reads the folder pairs the run changed, not trusting what the
-// APPENDs answered, and prints imapsync's verdict lines. Pairs the plan
-// left alone were just read in sync and are not read again.
-func (s *syncer) verify(ctx context.Context, dirty map[string]bool, st *state.State) error {
+// verify re-reads the destination folders the run changed, not trusting
+// what the APPENDs answered, and compares them with the source as it was
+// copied; pairs the plan left alone were just read in sync. It prints
+// imapsync's verdict lines.
+func (s *syncer) verify(ctx context.Context, first *inventory, dirty map[string]bool, st *state.State) error {
 	if s.o.JustFolders {
 		return nil
 	}
 	s.phase("verify", 0, 0)
-	inv, err := s.inventories(ctx, dirty, nil)
+	inv, err := s.inventories(ctx, dirty, nil, first)
 	if err != nil {
 		return err
 	}
 	defer inv.Close()
+	clean := map[string]bool{}
+	for name := range first.read {
+		if !dirty[name] {
+			clean[first.mapping[name]] = true
+		}
+	}
+	if err := inv.addClean(first, clean); err != nil {
+		return err
+	}
 	// With the run's own options: what is left to do keeps a pair out of
-	// the state.
-	left, err := s.diffInventories(inv, s.o.Diff)
+	// the state, and fails the verdict.
+	left, sum, err := s.diffInventories(inv, s.o.Diff)
 	if err != nil {
 		return err
 	}
 	settle(st, inv, left)
 	s.saveState(st)
-
-	o := s.o.Diff
-	o.Delete2, o.Delete2Folders, o.Delete2Duplicates = false, false, false
-	sr, _ := inv.src.rewind()
-	dr, _ := inv.dst.rewind()
-	sum, err := diff.Run(sr, dr, "source", "destination", o, io.Discard)
-	if err != nil {
-		return err
-	}
-	return s.verdict(inv.withSkipped(sum))
+	return s.verdict(first.withSkipped(sum))
 }
 
 // diffInventories returns the source folders a diff of inv with o still
 // has ops for.
-func (s *syncer) diffInventories(inv *inventory, o diff.Options) (map[string]bool, error) {
+func (s *syncer) diffInventories(inv *inventory, o diff.Options) (map[string]bool, diff.Summary, error) {
 	ops, err := newTemp("imapx-left-*.jsonl")
 	if err != nil {
-		return nil, err
+		return nil, diff.Summary{}, err
 	}
 	defer ops.Close()
 	sr, _ := inv.src.rewind()
 	dr, _ := inv.dst.rewind()
-	if _, err := diff.Run(sr, dr, "source", "destination", o, ops); err != nil {
-		return nil, err
+	sum, err := diff.Run(sr, dr, "source", "destination", o, ops)
+	if err != nil {
+		return nil, sum, err
 	}
 	r, err := ops.rewind()
 	if err != nil {
-		return nil, err
+		return nil, sum, err
 	}
-	return dirtyFolders(r, inv)
+	left, err := dirtyFolders(r, inv)
+	return left, sum, err
 }
 
 // verdict prints imapsync's closing lines from a comparison of the two
 // sides.
 func (s *syncer) verdict(sum diff.Summary) error {
 	s.rep.Verified, s.rep.Verify = true, &sum
+	// The destination is compared with the source as it was copied, so
+	// messages --delete1 removed since still count.
 	identified := sum.SrcMessages
-	if s.o.Delete1 {
-		identified = s.rep.Copied + sum.Same
-	}
-	fmt.Fprintf(s.log, "imapx: verify: %s\n", sum)
-	if sum.OnlySrc == 0 && !s.o.Delete1 {
+	fmt.Fprintf(s.log, "imapx: verify: %s%s\n", sum, s.lap())
+	if sum.OnlySrc == 0 {
 		s.rep.Looksgood = true
 		fmt.Fprintf(s.log, "The sync looks good, all %d identified messages in host1 are on host2.\n", identified)
 	} else if sum.OnlySrc > 0 {

@@ -75,7 +75,7 @@ func dirtyFolders(plan io.Reader, inv *inventory) (map[string]bool, error) {
 			return nil, err
 		}
 		var op record.Op
-		if err := l.Decode(&op); err != nil {
+		if err := l.DecodeOnly(&op); err != nil {
 			return nil, err
 		}
 		switch {

@@ -26,6 +26,7 @@ type syncer struct {
 	log      io.Writer
 
 	lastPlan diff.Summary
+	lastLap  time.Time
 
 	mu     sync.Mutex
 	errs   atomic.Int64
@@ -43,7 +44,7 @@ func Sync(ctx context.Context, src, dst Dialer, o Options) (*Report, error) {
 	start := time.Now()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	s := &syncer{o: &o, src: src, dst: dst, rep: &Report{}, log: o.Log, codes: map[int]int{}, cancel: cancel}
+	s := &syncer{o: &o, src: src, dst: dst, rep: &Report{}, log: o.Log, codes: map[int]int{}, cancel: cancel, lastLap: start}
 	s.phase("inventory", 0, 0)
 	err := s.run(ctx)
 	s.endPhase()
@@ -58,6 +59,14 @@ func Sync(ctx context.Context, src, dst Dialer, o Options) (*Report, error) {
 		s.rep.FirstError = s.first.Error()
 	}
 	return s.rep, err
+}
+
+// lap says how long the phase now ending took, for the log.
+func (s *syncer) lap() string {
+	now := time.Now()
+	d := now.Sub(s.lastLap)
+	s.lastLap = now
+	return fmt.Sprintf(" (%s)", d.Round(time.Millisecond))
 }
 
 // countError records an error from any stage and stops the run at
@@ -100,7 +109,7 @@ func (s *syncer) exitCode(err error) int {
 
 func (s *syncer) run(ctx context.Context) error {
 	st := s.loadState()
-	inv, err := s.inventories(ctx, nil, st)
+	inv, err := s.inventories(ctx, nil, st, nil)
 	if err != nil {
 		return err
 	}
@@ -112,7 +121,7 @@ func (s *syncer) run(ctx context.Context) error {
 	}
 	defer plan.Close()
 	s.rep.Plan = s.lastPlan
-	fmt.Fprintf(s.log, "imapx: plan: %s\n", s.lastPlan)
+	fmt.Fprintf(s.log, "imapx: plan: %s%s\n", s.lastPlan, s.lap())
 	pr, err := plan.rewind()
 	if err != nil {
 		return err
@@ -146,7 +155,7 @@ func (s *syncer) run(ctx context.Context) error {
 			return err
 		}
 	}
-	return s.verify(ctx, dirty, st)
+	return s.verify(ctx, inv, dirty, st)
 }
 
 // tempFile is a scratch file removed on Close.

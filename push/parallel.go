@@ -38,9 +38,9 @@ func RunParallel(ctx context.Context, dial Dialer, n int, o Options, src Source,
 	for i := range lanes {
 		lanes[i] = make(chan *stream.Item, 8)
 		g.Go(func() error {
-			w := &lineWriter{mu: &mu, out: out}
+			w := NewLineWriter(&mu, out)
 			s, err := RunFrom(gctx, dial, lo, laneSource(lanes[i]), w)
-			if ferr := w.flush(); err == nil {
+			if ferr := w.Flush(); err == nil {
 				err = ferr
 			}
 			sums[i] = s
@@ -136,15 +136,21 @@ func (l laneSource) Next() (*stream.Item, error) {
 	return it, nil
 }
 
-// lineWriter passes whole lines to a shared writer: each lane's record
-// writer flushes at arbitrary byte counts, and lines must not interleave.
-type lineWriter struct {
+// LineWriter passes whole lines to a writer shared under mu: each
+// writer's records are flushed at arbitrary byte counts, and lines of
+// several writers must not interleave.
+type LineWriter struct {
 	mu  *sync.Mutex
 	out io.Writer
 	buf []byte
 }
 
-func (w *lineWriter) Write(p []byte) (int, error) {
+// NewLineWriter writes whole lines to out, holding mu for each write.
+func NewLineWriter(mu *sync.Mutex, out io.Writer) *LineWriter {
+	return &LineWriter{mu: mu, out: out}
+}
+
+func (w *LineWriter) Write(p []byte) (int, error) {
 	w.buf = append(w.buf, p...)
 	i := bytes.LastIndexByte(w.buf, '\n')
 	if i < 0 {
@@ -157,7 +163,8 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 	return len(p), err
 }
 
-func (w *lineWriter) flush() error {
+// Flush writes what is left, a last line without its newline.
+func (w *LineWriter) Flush() error {
 	if len(w.buf) == 0 {
 		return nil
 	}

@@ -10,8 +10,8 @@ import (
 
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/session"
-	"github.com/imapx/imapx/internal/table"
 	"github.com/imapx/imapx/internal/stream"
+	"github.com/imapx/imapx/internal/table"
 	"github.com/imapx/imapx/push"
 )
 

@@ -69,6 +69,20 @@ func (l *Line) Decode(v extraHolder) error {
 	return nil
 }
 
+// DecodeOnly decodes the line's known fields and drops the others: for
+// readers that consume records rather than pass them on (a diff reading
+// inventories), at half the cost of Decode.
+func (l *Line) DecodeOnly(v any) error {
+	if err := json.Unmarshal(l.JSON, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return l.Errorf("field %q: %s is not a valid %s", te.Field, te.Value, te.Type)
+		}
+		return l.Errorf("%v", err)
+	}
+	return nil
+}
+
 var knownCache sync.Map // reflect.Type -> map[string]bool
 
 // knownFields lists the JSON names of a record type's fields, plus "raw",

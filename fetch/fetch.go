@@ -25,6 +25,8 @@ type job struct {
 	validity uint32
 	// dst maps a UID to its destination folder (a plan).
 	dst map[imap.UID]string
+	// weight orders parallel work: biggest folders first.
+	weight int
 }
 
 // fetcher holds the one connection a fetch works on and re-dials it.
@@ -67,6 +69,10 @@ func RunTo(ctx context.Context, dial Dialer, o Options, s Sink) (Summary, error)
 		jobs, err = f.folderJobs(ctx)
 	}
 	if err != nil {
+		return sum, err
+	}
+	if o.Connections > 1 && len(jobs) > 1 {
+		err := f.runParallel(ctx, jobs)
 		return sum, err
 	}
 	for _, j := range jobs {
@@ -118,7 +124,11 @@ func (f *fetcher) folderJobs(ctx context.Context) ([]job, error) {
 			return nil, fatalError{err}
 		}
 		if folders.Selectable(&fs[i]) && !f.o.Skip[fs[i].Name] {
-			jobs = append(jobs, job{folder: fs[i].Name})
+			j := job{folder: fs[i].Name}
+			if fs[i].Messages != nil {
+				j.weight = int(*fs[i].Messages)
+			}
+			jobs = append(jobs, j)
 		}
 	}
 	return jobs, nil

@@ -48,6 +48,9 @@ type Options struct {
 	// fetched, each record carrying its destination folder.
 	Plan     io.Reader
 	PlanName string
+	// Connections is how many folders are read at once, each on its own
+	// connection (1 when unset); records of different folders interleave.
+	Connections int
 	// ChunkSize is how many UIDs one UID FETCH command asks for.
 	ChunkSize int
 	// Retries is how many times a dropped connection is re-dialed for one

@@ -118,7 +118,7 @@ func (s *syncer) inventories(ctx context.Context, only map[string]bool, st *stat
 		r := &reuser{c: srcConn, dial: fetch.Dialer(s.src)}
 		defer r.close()
 		sum, err := fetch.Run(gctx, r.Dial, fetch.Options{
-			Listed: nonNil(srcList), Skip: srcSkip, Ident: s.o.Ident, Log: s.log, OnError: s.countError, Progress: s.o.Progress,
+			Listed: nonNil(srcList), Skip: srcSkip, Ident: s.o.Ident, Connections: s.o.Connections, Log: s.log, OnError: s.countError, Progress: s.o.Progress,
 		}, inv.src)
 		s.rep.SourceMessages = sum.Messages + inv.skippedMessages
 		return exitcode.ForHost(err, 1)
@@ -127,7 +127,7 @@ func (s *syncer) inventories(ctx context.Context, only map[string]bool, st *stat
 		r := &reuser{c: dstConn, dial: fetch.Dialer(s.dst)}
 		defer r.close()
 		_, err := fetch.Run(gctx, r.Dial, fetch.Options{
-			Listed: nonNil(dstListed), Skip: dstSkip, Ident: s.o.Ident, Log: s.log, OnError: s.countError, Progress: s.o.Progress,
+			Listed: nonNil(dstListed), Skip: dstSkip, Ident: s.o.Ident, Connections: s.o.Connections, Log: s.log, OnError: s.countError, Progress: s.o.Progress,
 		}, inv.dst)
 		return exitcode.ForHost(err, 2)
 	})

@@ -89,6 +89,7 @@ func (p *pusher) reconcile(c *imapclient.Client, since map[string]imap.UID, conf
 			continue
 		}
 		got := map[key][]imap.UID{}
+		p.selected = "" // reconcile examines folders: send selects again
 		if _, err := c.Select(pd.folder, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
 			return err
 		}

@@ -71,6 +71,7 @@ EXAMPLES:
 			&cli.StringFlag{Name: "format", Value: "jsonl", Usage: "output `FORMAT`: jsonl or mbox (mbox implies --full)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` (atomically: an old file is replaced only on success)"},
 			&cli.StringFlag{Name: "plan", Usage: "fetch only the messages of the copy ops in plan `FILE` (from imapx diff; - for stdin)"},
+			&cli.IntFlag{Name: "connections", Value: 1, Usage: "read `N` folders at once, each on its own connection (their records interleave)"},
 			useheaderFlag(),
 			jqFlag(),
 			&cli.StringFlag{Name: "search", Category: "Messages", Usage: "only messages matching IMAP search `KEYS` (e.g. 'UNSEEN SINCE 1-Jan-2024')"},
@@ -117,6 +118,7 @@ func (s *streams) fetchOptions(c *cli.Context, folderArgs []string) (fetch.Optio
 	o.Folders = folders.Options{Selector: selector}
 	o.Full = c.Bool("full")
 	o.Headers = c.Bool("headers")
+	o.Connections = c.Int("connections")
 	o.Format = c.String("format")
 	switch o.Format {
 	case fetch.FormatJSONL:

@@ -40,7 +40,7 @@ EXAMPLES:
 			&cli.StringFlag{Name: "folder", Usage: "append every message to `FOLDER` (e.g. restoring an mbox)"},
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"dry"}, Usage: "report what would be done, change nothing"},
 			&cli.IntFlag{Name: "window", Value: 32, Usage: "APPENDs in flight on each connection"},
-			connectionsFlag(),
+			pushConnectionsFlag(),
 		}, append(append(throttleFlags(), progressFlag()), accountFlags()...)...),
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, 1, 2, "ACCOUNT")

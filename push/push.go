@@ -43,8 +43,8 @@ type pusher struct {
 	inFlight  []*pending
 	// selected is the mailbox selected on c: APPENDs go there fastest.
 	selected string
-	memBytes  int64
-	failures  int // consecutive reconnects
+	memBytes int64
+	failures int // consecutive reconnects
 }
 
 // Source yields the items to push: a stream.Reader over JSON lines or

@@ -23,8 +23,11 @@ type job struct {
 	uids []imap.UID
 	// validity, when set, must still be the folder's UIDVALIDITY.
 	validity uint32
-	// dst maps a UID to its destination folder (a plan).
-	dst map[imap.UID]string
+	// dst maps a UID to its destination folder (a plan), and idents to
+	// the identity the plan was made with: a UID's message never changes
+	// under one UIDVALIDITY, so it need not be computed again.
+	dst    map[imap.UID]string
+	idents map[imap.UID]string
 	// weight orders parallel work: biggest folders first.
 	weight int
 }

@@ -226,7 +226,7 @@ func (f *fetcher) read(j job, msg *imapclient.FetchMessageData) (*record.Message
 				continue
 			}
 			if item.Section != nil && item.Section.Specifier == imap.PartSpecifierNone {
-				b, err := record.Spool(item.Literal)
+				b, err := record.SpoolSized(item.Literal, item.Literal.Size())
 				if err != nil {
 					return m, b, nil, fmt.Errorf("folder %q UID %d: reading body: %w", j.folder, m.UID, err)
 				}
@@ -258,6 +258,7 @@ func (f *fetcher) read(j job, msg *imapclient.FetchMessageData) (*record.Message
 	}
 	if j.dst != nil {
 		m.DstFolder = j.dst[imap.UID(m.UID)]
+		m.Ident = j.idents[imap.UID(m.UID)]
 	}
 	return m, body, header, nil
 }
@@ -266,7 +267,9 @@ func (f *fetcher) read(j job, msg *imapclient.FetchMessageData) (*record.Message
 // the sink.
 func (f *fetcher) emit(m *record.Message, body *record.Body, header []byte) error {
 	m.MessageID = messageID(header)
-	m.Ident = identity.Compute(header, f.o.Ident)
+	if m.Ident == "" {
+		m.Ident = identity.Compute(header, f.o.Ident)
+	}
 	if f.o.Headers && body == nil {
 		m.Headers, m.HeaderFields = headerText(header, f.o.Ident)
 	}

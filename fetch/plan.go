@@ -28,7 +28,7 @@ func (f *fetcher) planJobs() ([]job, error) {
 			return nil, l.Errorf("a plan holds op records, not %q", l.Type)
 		}
 		var op record.Op
-		if err := l.Decode(&op); err != nil {
+		if err := l.DecodeOnly(&op); err != nil {
 			return nil, err
 		}
 		switch op.Op {
@@ -47,7 +47,7 @@ func (f *fetcher) planJobs() ([]job, error) {
 			if !ok {
 				i = len(jobs)
 				byFolder[op.Src.Folder] = i
-				jobs = append(jobs, job{folder: op.Src.Folder, validity: op.Src.UIDValidity, dst: map[imap.UID]string{}})
+				jobs = append(jobs, job{folder: op.Src.Folder, validity: op.Src.UIDValidity, dst: map[imap.UID]string{}, idents: map[imap.UID]string{}})
 			}
 			if jobs[i].validity != op.Src.UIDValidity {
 				return nil, l.Errorf("folder %q appears with two UIDVALIDITYs (%d, %d)", op.Src.Folder, jobs[i].validity, op.Src.UIDValidity)
@@ -57,6 +57,7 @@ func (f *fetcher) planJobs() ([]job, error) {
 				jobs[i].uids = append(jobs[i].uids, uid)
 			}
 			jobs[i].dst[uid] = op.Dst.Folder
+			jobs[i].idents[uid] = op.Ident
 		}
 	}
 	return jobs, nil

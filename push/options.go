@@ -36,7 +36,7 @@ type Options struct {
 
 func (o *Options) defaults() {
 	if o.Window <= 0 {
-		o.Window = 32
+		o.Window = 128
 	}
 	if o.MemoryBudget <= 0 {
 		o.MemoryBudget = 16 << 20

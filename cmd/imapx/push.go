@@ -39,7 +39,7 @@ EXAMPLES:
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "folder", Usage: "append every message to `FOLDER` (e.g. restoring an mbox)"},
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"dry"}, Usage: "report what would be done, change nothing"},
-			&cli.IntFlag{Name: "window", Value: 32, Usage: "APPENDs in flight on each connection"},
+			&cli.IntFlag{Name: "window", Value: 128, Usage: "APPENDs in flight on each connection"},
 			pushConnectionsFlag(),
 		}, append(append(throttleFlags(), progressFlag()), accountFlags()...)...),
 		Action: func(c *cli.Context) error {

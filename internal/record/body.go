@@ -45,8 +45,15 @@ func (b *Body) Close() error {
 }
 
 // Spool reads r to its end into a Body.
-func Spool(r io.Reader) (*Body, error) {
+func Spool(r io.Reader) (*Body, error) { return SpoolSized(r, 0) }
+
+// SpoolSized is Spool for a body announced as size bytes (an IMAP
+// literal): memory is taken once, not grown by doubling.
+func SpoolSized(r io.Reader, size int64) (*Body, error) {
 	s := newSpool()
+	if size > 0 && size <= MemoryLimit {
+		s.body.mem = make([]byte, 0, size)
+	}
 	if _, err := io.Copy(s, r); err != nil {
 		s.body.Close()
 		return nil, err

@@ -60,7 +60,7 @@ func (c *Client) upgradeStartTLS(startTLS *startTLSCommand) {
 	c.br.Reset(rw)
 	// Unfortunately we can't re-use the bufio.Writer here, it races with
 	// Client.StartTLS
-	c.bw = bufio.NewWriter(rw)
+	c.bw = bufio.NewWriterSize(rw, bufferSize)
 
 	startTLS.tlsConn = tlsConn
 }

@@ -153,10 +153,11 @@ func (f *fetcher) drain(j job, st *folderState, cmd *imapclient.FetchCommand, ne
 			continue
 		}
 		m.UIDValidity = st.validity
-		// Without its identity fields, or without a Message-Id (which
-		// `imapx ident --useheader Message-Id` would need), a message's
-		// identity comes from its whole header: fetch that.
-		if body == nil && (identity.NeedsFullHeader(header, f.o.Ident) || identity.Field(header, "Message-Id") == nil) {
+		// Without its identity fields a message's identity comes from its
+		// whole header: fetch that. Records that carry their headers also
+		// need it without a Message-Id, for `imapx ident --useheader
+		// Message-Id` to recompute the same identity.
+		if body == nil && (identity.NeedsFullHeader(header, f.o.Ident) || f.o.Headers && identity.Field(header, "Message-Id") == nil) {
 			*needHeader = append(*needHeader, imap.UID(m.UID))
 			continue
 		}

@@ -19,7 +19,7 @@ import (
 
 // inFlightBudget bounds the message bytes held in memory between fetch and
 // push; push's own budget must stay below it so that it always drains.
-const inFlightBudget = 32 << 20
+const inFlightBudget = 16 << 20
 
 // keepFolderOps copies only folder ops of a plan (--justfolders).
 func keepFolderOps(in io.Reader, out io.Writer) error {

@@ -47,6 +47,7 @@ func main() {
 	bigMB := flag.Int("bigmb", 100, "size of the second big message, in MB")
 	n := flag.Int("messages", 5000, "messages in the inventory corpus")
 	flag.Float64Var(&vsOpts.scale, "scale", 1.0, "vsmbsync: corpus scale (1.0 = 5,097 messages, 91 MB)")
+	flag.IntVar(&vsOpts.rounds, "rounds", 3, "vsmbsync: first syncs per tool and link; the table shows medians")
 	flag.DurationVar(&vsOpts.timeout, "timeout", 30*time.Minute, "vsmbsync: kill a sync run after this long")
 	flag.StringVar(&vsOpts.toxiproxy, "toxiproxy", "", "vsmbsync: toxiproxy server binary (default: build "+toxiproxyPkg+")")
 	prebuilt := flag.String("imapx", "", "use this imapx binary instead of building ./cmd/imapx")

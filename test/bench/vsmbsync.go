@@ -24,6 +24,7 @@ var vsOpts struct {
 	scale     float64
 	timeout   time.Duration
 	toxiproxy string
+	rounds    int
 }
 
 // wanLatency is added in each direction in front of each server.
@@ -33,6 +34,27 @@ const wanLatency = 5 * time.Millisecond
 type vsRow struct {
 	name          string
 	imapx, mbsync result
+}
+
+// vsRuns are one row's runs, over the rounds.
+type vsRuns struct{ imapx, mbsync []result }
+
+// median is the run of median wall time (its CPU and RSS with it), with
+// the largest peak RSS of all runs.
+func median(rs []result) result {
+	if len(rs) == 0 {
+		return result{}
+	}
+	s := append([]result(nil), rs...)
+	sort.Slice(s, func(i, j int) bool { return s[i].wall < s[j].wall })
+	m := s[len(s)/2]
+	for _, r := range rs {
+		m.maxRSSKB = max(m.maxRSSKB, r.maxRSSKB)
+		if r.note != "" {
+			m.note = r.note
+		}
+	}
+	return m
 }
 
 // vsmbsync runs imapx sync and mbsync on the same corpus between two
@@ -94,9 +116,13 @@ func (b *bench) vsmbsync() ([]result, error) {
 	// Every destination account exists before anything logs in there:
 	// Dovecot re-reads its passwd-file only when the file's mtime changes,
 	// and a user appended within the second of a login can fail to log in.
-	for _, u := range []string{"imapx-lan", "mbsync-lan", "imapx-wan", "mbsync-wan"} {
-		if err := dstD.AddUser(u, "pw-"+u); err != nil {
-			return nil, err
+	rounds := max(1, vsOpts.rounds)
+	for r := 1; r <= rounds; r++ {
+		for _, u := range []string{"imapx-lan", "mbsync-lan", "imapx-wan", "mbsync-wan"} {
+			u = fmt.Sprintf("%s-r%d", u, r)
+			if err := dstD.AddUser(u, "pw-"+u); err != nil {
+				return nil, err
+			}
 		}
 	}
 
@@ -107,83 +133,83 @@ func (b *bench) vsmbsync() ([]result, error) {
 
 	var rows []vsRow
 	var notes, failures []string
-	for _, link := range []struct {
-		name             string
-		srcAddr, dstAddr string
-	}{
-		{"LAN", srcD.PlainAddr(), dstD.PlainAddr()},
-		{"WAN", srcWAN, dstWAN},
-	} {
-		first, again := vsRow{name: link.name + " first"}, vsRow{name: link.name + " re-sync"}
-		far := src
-		far.addr = link.srcAddr
-
-		// imapx
-		dst := imapAccount{addr: link.dstAddr, user: "imapx-" + strings.ToLower(link.name)}
-		dst.pass = "pw-" + dst.user
-		var args []string
-		if statedir {
-			dir := filepath.Join(b.work, "imapx-state-"+strings.ToLower(link.name))
-			if err := os.MkdirAll(dir, 0o700); err != nil {
-				return nil, err
+	// Disk and CPU here are shared and noisy: every first sync runs on a
+	// fresh destination, rounds times, the tools' order alternating, and
+	// the table shows medians.
+	runs := map[string]*vsRuns{}
+	var order []string
+	for r := 1; r <= rounds; r++ {
+		for _, link := range []struct {
+			name             string
+			srcAddr, dstAddr string
+		}{
+			{"LAN", srcD.PlainAddr(), dstD.PlainAddr()},
+			{"WAN", srcWAN, dstWAN},
+		} {
+			far := src
+			far.addr = link.srcAddr
+			tools := []string{"imapx", "mbsync"}
+			if r%2 == 0 {
+				tools = []string{"mbsync", "imapx"}
 			}
-			args = append(args, "--statedir", dir)
-		}
-		for _, row := range []*vsRow{&first, &again} {
-			label := "imapx " + row.name
-			fmt.Fprintf(os.Stderr, "bench: vsmbsync: %s…\n", label)
-			cmd := exec.Command(b.bin, append(append([]string{"sync"}, args...), imapURL(far), imapURL(dst))...)
-			cmd.Env = append(os.Environ(), "IMAPX_PASSWORD1="+far.pass, "IMAPX_PASSWORD2="+dst.pass)
-			logBase := filepath.Join(b.work, strings.ReplaceAll(label, " ", "-"))
-			r, err := measure(label, cmd, logBase, vsOpts.timeout)
-			row.imapx = r
-			if err != nil {
-				row.imapx.note = "FAILED"
-				failures = append(failures, err.Error())
-			} else {
-				notes = append(notes, fmt.Sprintf("%s: imapx says %q", label, verdict(logBase+".err", "The sync", "Detected")))
-			}
-			a, d, err := readBoth(srcD, src, dstD, dst)
-			if err != nil {
-				return nil, err
-			}
-			c := compare(a, d)
-			if !c.equal() {
-				row.imapx.note = strings.TrimPrefix(row.imapx.note+", VERIFY FAILED", ", ")
-				failures = append(failures, fmt.Sprintf("%s: %s", label, c))
-			}
-			notes = append(notes, fmt.Sprintf("%s: independent check: %s", label, c))
-		}
-
-		// mbsync
-		dst = imapAccount{addr: link.dstAddr, user: "mbsync-" + strings.ToLower(link.name)}
-		dst.pass = "pw-" + dst.user
-		mr, err := newMbsyncRun(filepath.Join(b.work, "mbsync-"+strings.ToLower(link.name)), far, dst)
-		if err != nil {
-			return nil, err
-		}
-		for _, row := range []*vsRow{&first, &again} {
-			label := "mbsync " + row.name
-			fmt.Fprintf(os.Stderr, "bench: vsmbsync: %s…\n", label)
-			cmd := exec.Command("mbsync", "-c", mr.rc, "-a")
-			logBase := filepath.Join(b.work, strings.ReplaceAll(label, " ", "-"))
-			r, err := measure(label, cmd, logBase, vsOpts.timeout)
-			row.mbsync = r
-			if err != nil {
-				row.mbsync.note = "FAILED"
-				failures = append(failures, err.Error())
-			}
-			a, d, err := readBoth(srcD, src, dstD, dst)
-			if err != nil {
-				return nil, err
-			}
-			note := mbsyncNote(compare(a, d), d, compare(withoutKeywords(a, false), withoutKeywords(d, true)))
-			notes = append(notes, fmt.Sprintf("%s: %s", label, note))
-			if len(d) != len(a) {
-				failures = append(failures, fmt.Sprintf("%s: mbsync left %d of the source's %d messages on the destination", label, len(d), len(a)))
+			for _, tool := range tools {
+				dst := imapAccount{addr: link.dstAddr, user: fmt.Sprintf("%s-%s-r%d", tool, strings.ToLower(link.name), r)}
+				dst.pass = "pw-" + dst.user
+				for _, row := range []string{link.name + " first", link.name + " re-sync"} {
+					if runs[row] == nil {
+						runs[row] = &vsRuns{}
+						order = append(order, row)
+					}
+					label := fmt.Sprintf("%s %s (round %d)", tool, row, r)
+					fmt.Fprintf(os.Stderr, "bench: vsmbsync: %s…\n", label)
+					logBase := filepath.Join(b.work, strings.NewReplacer(" ", "-", "(", "", ")", "").Replace(label))
+					var cmd *exec.Cmd
+					if tool == "imapx" {
+						var args []string
+						if statedir {
+							args = append(args, "--statedir", filepath.Join(b.work, "imapx-state-"+dst.user))
+						}
+						cmd = exec.Command(b.bin, append(append([]string{"sync"}, args...), imapURL(far), imapURL(dst))...)
+						cmd.Env = append(os.Environ(), "IMAPX_PASSWORD1="+far.pass, "IMAPX_PASSWORD2="+dst.pass)
+					} else {
+						mr, err := newMbsyncRun(filepath.Join(b.work, "mbsync-"+dst.user), far, dst)
+						if err != nil {
+							return nil, err
+						}
+						cmd = exec.Command("mbsync", "-c", mr.rc, "-a")
+					}
+					res, err := measure(label, cmd, logBase, vsOpts.timeout)
+					if err != nil {
+						res.note = "FAILED"
+						failures = append(failures, err.Error())
+					}
+					a, d, err := readBoth(srcD, src, dstD, dst)
+					if err != nil {
+						return nil, err
+					}
+					if tool == "imapx" {
+						runs[row].imapx = append(runs[row].imapx, res)
+						if res.note == "" {
+							notes = append(notes, fmt.Sprintf("%s: imapx says %q", label, verdict(logBase+".err", "The sync", "Detected")))
+						}
+						c := compare(a, d)
+						if !c.equal() {
+							failures = append(failures, fmt.Sprintf("%s: VERIFY FAILED: %s", label, c))
+						}
+						notes = append(notes, fmt.Sprintf("%s: independent check: %s", label, c))
+						continue
+					}
+					runs[row].mbsync = append(runs[row].mbsync, res)
+					notes = append(notes, fmt.Sprintf("%s: %s", label, mbsyncNote(compare(a, d), d, compare(withoutKeywords(a, false), withoutKeywords(d, true)))))
+					if len(d) != len(a) {
+						failures = append(failures, fmt.Sprintf("%s: mbsync left %d of the source's %d messages on the destination", label, len(d), len(a)))
+					}
+				}
 			}
 		}
-		rows = append(rows, first, again)
+	}
+	for _, name := range order {
+		rows = append(rows, vsRow{name: name, imapx: median(runs[name].imapx), mbsync: median(runs[name].mbsync)})
 	}
 
 	fmt.Printf("vsmbsync corpus: %s\n", shape)
@@ -192,6 +218,7 @@ func (b *bench) vsmbsync() ([]result, error) {
 	if statedir {
 		fmt.Println("imapx: --statedir, one fresh dir per destination, reused by the re-sync")
 	}
+	fmt.Printf("median of %d rounds (each first sync on a fresh destination; order alternating)\n", rounds)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "RUN\tIMAPX WALL\tMBSYNC WALL\tIMAPX/MBSYNC\tIMAPX CPU\tMBSYNC CPU\tIMAPX PEAK RSS\tMBSYNC PEAK RSS\t")
 	for _, r := range rows {

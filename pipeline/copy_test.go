@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-imap/v2/imapclient"
-
 	"github.com/imapx/imapx/internal/imaptest"
 )
 
@@ -31,19 +29,10 @@ func TestCopyBodiesLargerThanAShareOfTheBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	login := func(user string) Dialer {
-		return func(ctx context.Context) (*imapclient.Client, error) {
-			c, err := imapclient.DialInsecure(srv.Addr(), nil)
-			if err != nil {
-				return nil, err
-			}
-			return c, c.Login(user, "pw").Wait()
-		}
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var log bytes.Buffer
-	rep, err := Sync(ctx, login("alice"), login("bob"), Options{Connections: 8, Log: &log})
+	rep, err := Sync(ctx, memLogin(srv, "alice"), memLogin(srv, "bob"), Options{Connections: 8, Log: &log})
 	if err != nil || rep.ExitCode != 0 || rep.Copied != len(msgs) || !rep.Looksgood {
 		t.Fatalf("sync: %v, report %+v\n%s", err, rep, log.String())
 	}

@@ -29,20 +29,22 @@ func memPair(t *testing.T, n int) (src, dst Dialer) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	login := func(user string) Dialer {
-		return func(ctx context.Context) (*imapclient.Client, error) {
-			c, err := imapclient.DialInsecure(srv.Addr(), nil)
-			if err != nil {
-				return nil, err
-			}
-			if err := c.Login(user, "pw").Wait(); err != nil {
-				c.Close()
-				return nil, err
-			}
-			return c, nil
+	return memLogin(srv, "alice"), memLogin(srv, "bob")
+}
+
+// memLogin dials srv and logs user in (password "pw").
+func memLogin(srv *imaptest.MemServer, user string) Dialer {
+	return func(ctx context.Context) (*imapclient.Client, error) {
+		c, err := imapclient.DialInsecure(srv.Addr(), nil)
+		if err != nil {
+			return nil, err
 		}
+		if err := c.Login(user, "pw").Wait(); err != nil {
+			c.Close()
+			return nil, err
+		}
+		return c, nil
 	}
-	return login("alice"), login("bob")
 }
 
 func TestSyncExitWhenOver(t *testing.T) {

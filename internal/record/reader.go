@@ -45,12 +45,8 @@ func (l *Line) Errorf(format string, args ...any) error {
 // Decode decodes the line into a record type, keeping unknown fields in its
 // Extra. Errors name the file, line and field.
 func (l *Line) Decode(v extraHolder) error {
-	if err := json.Unmarshal(l.JSON, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return l.Errorf("field %q: %s is not a valid %s", te.Field, te.Value, te.Type)
-		}
-		return l.Errorf("%v", err)
+	if err := l.DecodeOnly(v); err != nil {
+		return err
 	}
 	var all map[string]json.RawMessage
 	if err := json.Unmarshal(l.JSON, &all); err != nil {

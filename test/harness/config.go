@@ -38,11 +38,11 @@ namespace inbox {
 }
 passdb {
   driver = passwd-file
-  args = scheme=PLAIN username_format=%%u %[1]s/users
+  args = scheme=PLAIN username_format=%%u %[1]s/users.d/%%u
 }
 userdb {
   driver = passwd-file
-  args = username_format=%%u %[1]s/users
+  args = username_format=%%u %[1]s/users.d/%%u
 }
 service imap-login {
   inet_listener imap {

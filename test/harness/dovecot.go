@@ -89,7 +89,7 @@ func Start(dir string, o Options) (*Dovecot, error) {
 	if err := os.WriteFile(filepath.Join(dir, "key.pem"), keyPEM, 0o600); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "users"), nil, 0o644); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, "users.d"), 0o755); err != nil {
 		return nil, err
 	}
 	if err := chownMail(filepath.Join(dir, "mail")); err != nil {
@@ -163,14 +163,11 @@ func (d *Dovecot) AddUser(name, password string) error {
 	if err := chownMail(home); err != nil {
 		return err
 	}
+	// One passwd-file per user (the path has %u): Dovecot stats a
+	// passwd-file at most once a second, so a user appended to a shared
+	// file within the second of another login would stay unknown.
 	line := fmt.Sprintf("%s:{PLAIN}%s:8:8::%s::\n", name, password, home)
-	f, err := os.OpenFile(filepath.Join(d.dir, "users"), os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	_, err = f.WriteString(line)
-	return err
+	return os.WriteFile(filepath.Join(d.dir, "users.d", name), []byte(line), 0o644)
 }
 
 // Stop stops the server and waits until its processes are gone.

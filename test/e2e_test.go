@@ -80,6 +80,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"seed":        cmdSeed,
 			"same":        cmdSame,
+			"samelayouts": cmdSameLayouts,
 			"count":       cmdCount,
 			"stopdovecot": cmdStop,
 			"exitcode":    cmdExitCode,
@@ -90,7 +91,7 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-const dovecotKey = "dovecot"
+const dovecotKey, dovecot2Key = "dovecot", "dovecot2"
 
 func setup(env *testscript.Env) error {
 	env.Setenv("PATH", binDir+string(os.PathListSeparator)+env.Getenv("PATH"))
@@ -127,6 +128,22 @@ func setup(env *testscript.Env) error {
 		env.Setenv("PW_"+strings.ToUpper(u), p)
 	}
 	env.Values[dovecotKey] = d
+	// Scripts named *crosslayout* also get a Courier/Cyrus-style second
+	// server ($PLAIN2), to sync between the two layouts.
+	if strings.Contains(filepath.Base(env.WorkDir), "crosslayout") {
+		d2, err := harness.Start(filepath.Join(dir, "courier"), harness.Options{Separator: ".", Prefix: "INBOX."})
+		if err != nil {
+			return err
+		}
+		env.Defer(func() { d2.Stop() })
+		for u, p := range users {
+			if err := d2.AddUser(u, p); err != nil {
+				return err
+			}
+		}
+		env.Values[dovecot2Key] = d2
+		env.Setenv("PLAIN2", d2.PlainAddr())
+	}
 	env.Setenv("PLAIN", d.PlainAddr())
 	env.Setenv("PLAINPORT", strconv.Itoa(d.PlainPort()))
 	env.Setenv("TLSADDR", d.TLSAddr())
@@ -201,6 +218,34 @@ func cmdSame(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("mailboxes differ:\n%s", diff)
 	}
 	ts.Logf("%d messages identical", len(a))
+}
+
+// samelayouts USER1 USER2: USER1 on the first server and USER2 on the
+// Courier-style second one hold the same messages, folder names read
+// through each server's separator and prefix ("INBOX.Archive.2023" is
+// "Archive/2023").
+func cmdSameLayouts(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: samelayouts USER1 USER2")
+	}
+	a := readKeys(ts, args[0])
+	d2 := ts.Value(dovecot2Key).(*harness.Dovecot)
+	msgs, _, err := d2.ReadAll(args[1], users[args[1]])
+	if err != nil {
+		ts.Fatalf("read %s on the second server: %v", args[1], err)
+	}
+	b := make([]string, len(msgs))
+	for i, m := range msgs {
+		if m.Folder != "INBOX" {
+			m.Folder = strings.ReplaceAll(strings.TrimPrefix(m.Folder, "INBOX."), ".", "/")
+		}
+		b[i] = m.Key()
+	}
+	sort.Strings(b)
+	if diff := multisetDiff(a, b); (diff != "") != neg {
+		ts.Fatalf("mailboxes differ (or not, with !):\n%s", diff)
+	}
+	ts.Logf("%d messages identical across layouts", len(a))
 }
 
 func readKeys(ts *testscript.TestScript, user string) []string {

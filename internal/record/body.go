@@ -48,10 +48,18 @@ func (b *Body) Close() error {
 func Spool(r io.Reader) (*Body, error) { return SpoolSized(r, 0) }
 
 // SpoolSized is Spool for a body announced as size bytes (an IMAP
-// literal): memory is taken once, not grown by doubling.
+// literal): memory is taken once, not grown by doubling, and a body too
+// big for memory goes to its temporary file from the first byte.
 func SpoolSized(r io.Reader, size int64) (*Body, error) {
 	s := newSpool()
-	if size > 0 && size <= MemoryLimit {
+	switch {
+	case size > MemoryLimit:
+		f, err := os.CreateTemp("", "imapx-body-*")
+		if err != nil {
+			return nil, err
+		}
+		s.body.file = f
+	case size > 0:
 		s.body.mem = make([]byte, 0, size)
 	}
 	if _, err := io.Copy(s, r); err != nil {

@@ -134,3 +134,21 @@ func TestDecodeFieldError(t *testing.T) {
 		t.Fatalf("error = %v", err)
 	}
 }
+
+func TestSpoolSized(t *testing.T) {
+	for _, n := range []int{0, 1, MemoryLimit, MemoryLimit + 1} {
+		raw := bytes.Repeat([]byte{'x'}, n)
+		b, err := SpoolSized(bytes.NewReader(raw), int64(n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if inMemory := b.Bytes() != nil; n > 0 && inMemory != (n <= MemoryLimit) {
+			t.Errorf("%d bytes: in memory %v", n, inMemory)
+		}
+		got, _ := io.ReadAll(b.Reader())
+		if b.Size() != int64(n) || !bytes.Equal(got, raw) {
+			t.Errorf("%d bytes: spooled %d, content equal %v", n, b.Size(), bytes.Equal(got, raw))
+		}
+		b.Close()
+	}
+}

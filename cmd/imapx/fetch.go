@@ -71,7 +71,7 @@ EXAMPLES:
 			&cli.StringFlag{Name: "format", Value: "jsonl", Usage: "output `FORMAT`: jsonl or mbox (mbox implies --full)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` (atomically: an old file is replaced only on success)"},
 			&cli.StringFlag{Name: "plan", Usage: "fetch only the messages of the copy ops in plan `FILE` (from imapx diff; - for stdin)"},
-			&cli.IntFlag{Name: "connections", Value: 1, Usage: "read `N` folders at once, each on its own connection (their records interleave)"},
+			fetchConnectionsFlag(),
 			useheaderFlag(),
 			jqFlag(),
 			&cli.StringFlag{Name: "search", Category: "Messages", Usage: "only messages matching IMAP search `KEYS` (e.g. 'UNSEEN SINCE 1-Jan-2024')"},

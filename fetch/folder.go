@@ -70,9 +70,14 @@ func (f *fetcher) tryFolder(ctx context.Context, j job, st *folderState) error {
 
 	fields, _ := f.o.Ident.FetchFields()
 	opts := &imap.FetchOptions{UID: true, Flags: true, InternalDate: true, RFC822Size: true}
-	if f.o.Full {
+	switch {
+	case f.o.Full:
 		opts.BodySection = []*imap.FetchItemBodySection{{Peek: true}}
-	} else {
+	case f.o.KnownIdent != nil:
+		// Metadata first: the server answers it from its index, without
+		// opening each message; only messages of unknown identity have
+		// their header read, below.
+	default:
 		opts.BodySection = []*imap.FetchItemBodySection{{
 			Peek: true, Specifier: imap.PartSpecifierHeader,
 			HeaderFields: withMessageID(fields),
@@ -153,11 +158,18 @@ func (f *fetcher) drain(j job, st *folderState, cmd *imapclient.FetchCommand, ne
 			continue
 		}
 		m.UIDValidity = st.validity
-		// Without its identity fields a message's identity comes from its
-		// whole header: fetch that. Records that carry their headers also
-		// need it without a Message-Id, for `imapx ident --useheader
-		// Message-Id` to recompute the same identity.
-		if body == nil && (identity.NeedsFullHeader(header, f.o.Ident) || f.o.Headers && identity.Field(header, "Message-Id") == nil) {
+		if body == nil && f.o.KnownIdent != nil {
+			id, ok := f.o.KnownIdent(j.folder, st.validity, m.UID)
+			if !ok {
+				*needHeader = append(*needHeader, imap.UID(m.UID))
+				continue
+			}
+			m.Ident = id
+		} else if body == nil && (identity.NeedsFullHeader(header, f.o.Ident) || f.o.Headers && identity.Field(header, "Message-Id") == nil) {
+			// Without its identity fields a message's identity comes from its
+			// whole header: fetch that. Records that carry their headers also
+			// need it without a Message-Id, for `imapx ident --useheader
+			// Message-Id` to recompute the same identity.
 			*needHeader = append(*needHeader, imap.UID(m.UID))
 			continue
 		}

@@ -48,6 +48,11 @@ type Options struct {
 	// fetched, each record carrying its destination folder.
 	Plan     io.Reader
 	PlanName string
+	// KnownIdent, when set, gives the identity of messages already known
+	// (folder, UIDVALIDITY, UID; a UID's message never changes): those
+	// are fetched without their header, which a server answers from its
+	// index. The others have their header fetched as usual.
+	KnownIdent func(folder string, validity, uid uint32) (string, bool)
 	// Connections is how many folders are read at once, each on its own
 	// connection (1 when unset); records of different folders interleave.
 	Connections int

@@ -126,9 +126,16 @@ func (s *syncer) inventories(ctx context.Context, only map[string]bool, st *stat
 	g.Go(func() error {
 		r := &reuser{c: dstConn, dial: fetch.Dialer(s.dst)}
 		defer r.close()
-		_, err := fetch.Run(gctx, r.Dial, fetch.Options{
+		o := fetch.Options{
 			Listed: nonNil(dstListed), Skip: dstSkip, Ident: s.o.Ident, Connections: s.o.Connections, Log: s.log, OnError: s.countError, Progress: s.o.Progress,
-		}, inv.dst)
+		}
+		if known := s.knownDst; known != nil {
+			o.KnownIdent = func(folder string, validity, uid uint32) (string, bool) {
+				id, ok := known[msgKey{folder, validity, uid}]
+				return id, ok
+			}
+		}
+		_, err := fetch.Run(gctx, r.Dial, o, inv.dst)
 		return exitcode.ForHost(err, 2)
 	})
 	if err := g.Wait(); err != nil {

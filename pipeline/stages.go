@@ -160,12 +160,22 @@ func (s *syncer) delete1(ctx context.Context, results *tempFile) error {
 // what the APPENDs answered, and compares them with the source as it was
 // copied; pairs the plan left alone were just read in sync. It prints
 // imapsync's verdict lines.
-func (s *syncer) verify(ctx context.Context, first *inventory, dirty map[string]bool, st *state.State) error {
+func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile, dirty map[string]bool, st *state.State) error {
 	if s.o.JustFolders {
 		return nil
 	}
 	s.phase("verify", 0, 0)
+	reread := map[string]bool{}
+	for name := range dirty {
+		reread[first.mapping[name]] = true
+	}
+	known, appended, err := knownIdents(first, results, reread)
+	if err != nil {
+		return err
+	}
+	s.knownDst = known
 	inv, err := s.inventories(ctx, dirty, nil, first)
+	s.knownDst = nil
 	if err != nil {
 		return err
 	}
@@ -176,6 +186,17 @@ func (s *syncer) verify(ctx context.Context, first *inventory, dirty map[string]
 			clean[first.mapping[name]] = true
 		}
 	}
+	dr, err := inv.dst.rewind()
+	if err != nil {
+		return err
+	}
+	bad, err := checkSizes(dr, appended)
+	if err != nil {
+		return err
+	}
+	for _, b := range bad {
+		fmt.Fprintf(s.log, "imapx: error: verify: %s\n", b.why)
+	}
 	if err := inv.addClean(first, clean); err != nil {
 		return err
 	}
@@ -184,6 +205,16 @@ func (s *syncer) verify(ctx context.Context, first *inventory, dirty map[string]
 	left, sum, err := s.diffInventories(inv, s.o.Diff)
 	if err != nil {
 		return err
+	}
+	// A copy of the wrong size did not arrive, and its pair is not in sync.
+	sum.OnlySrc += len(bad)
+	sum.Same -= len(bad)
+	for _, b := range bad {
+		for src, dst := range first.mapping {
+			if dst == b.folder {
+				left[src] = true
+			}
+		}
 	}
 	settle(st, inv, left)
 	s.saveState(st)

@@ -27,6 +27,9 @@ type syncer struct {
 
 	lastPlan diff.Summary
 	lastLap  time.Time
+	// knownDst, set for the verify, gives destination identities already
+	// known (see knownIdents).
+	knownDst map[msgKey]string
 
 	mu     sync.Mutex
 	errs   atomic.Int64
@@ -155,7 +158,7 @@ func (s *syncer) run(ctx context.Context) error {
 			return err
 		}
 	}
-	return s.verify(ctx, inv, dirty, st)
+	return s.verify(ctx, inv, results, dirty, st)
 }
 
 // tempFile is a scratch file removed on Close.

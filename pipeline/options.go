@@ -1,7 +1,7 @@
 // Package pipeline runs a whole one-way sync in one process: the stages of
 // `imapx fetch | diff | fetch --plan | push | flags`, joined by channels
-// and temporary files instead of pipes, then a fresh re-read of both sides
-// to verify the result.
+// and temporary files instead of pipes, then a fresh read of the
+// destination folders it changed, checked against the source as copied.
 package pipeline
 
 import (

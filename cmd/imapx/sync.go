@@ -118,8 +118,9 @@ func (s *streams) syncCommand() *cli.Command {
 		Usage:     "sync SRC to DST in one process (imapsync-compatible options)",
 		ArgsUsage: "[SRC DST]",
 		Description: `Runs fetch (both inventories) → diff → fetch --plan --full → push → flags in one process,
-then re-reads both accounts and prints imapsync's verdict: "The sync looks good, all N
-identified messages in host1 are on host2." only when the fresh re-read proves it.
+then re-reads the destination folders it changed and prints imapsync's verdict: "The sync
+looks good, all N identified messages in host1 are on host2." only when that re-read proves it.
+Folders whose STATUS is as when last found in sync are not read (--statedir; --nostate).
 A re-run copies nothing; a run killed at any moment finishes on the next run without
 duplicates. Accounts are two URLs, or imapsync's --host1/--user1/--passfile1… options
 (passwords also from IMAPX_PASSWORD1/2 or IMAPSYNC_PASSWORD1/2).

@@ -19,6 +19,9 @@ func (p *pusher) ensureFolder(ctx context.Context, name string, subscribe bool, 
 		return err
 	}
 	if p.folders == nil {
+		if err := p.closeBatch(); err != nil {
+			return err
+		}
 		p.folders = map[string]bool{}
 		list, err := c.List("", "*", nil).Collect()
 		if err != nil {
@@ -42,7 +45,10 @@ func (p *pusher) ensureFolder(ctx context.Context, name string, subscribe bool, 
 		return nil
 	}
 	// Earlier APPENDs may target other folders; CREATE is simply queued
-	// behind them on the same connection.
+	// behind them on the same connection, once an open MULTIAPPEND ends.
+	if err := p.closeBatch(); err != nil {
+		return err
+	}
 	if err := c.Create(name, nil).Wait(); err != nil {
 		var imapErr *imap.Error
 		if !errors.As(err, &imapErr) {

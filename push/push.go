@@ -23,6 +23,11 @@ type pending struct {
 	it     *stream.Item
 	folder string
 	flags  []imap.Flag
+	// batch is the MULTIAPPEND pd went out in, index its place there;
+	// single sends it alone.
+	batch  *batch
+	index  int
+	single bool
 }
 
 type pusher struct {
@@ -43,6 +48,8 @@ type pusher struct {
 	inFlight  []*pending
 	// selected is the mailbox selected on c: APPENDs go there fastest.
 	selected string
+	// open is the MULTIAPPEND being written on c, if any.
+	open     *batch
 	memBytes int64
 	failures int // consecutive reconnects
 }
@@ -248,12 +255,14 @@ func (p *pusher) client(ctx context.Context) (*imapclient.Client, error) {
 	}
 	p.c = c
 	p.selected = ""
+	p.open = nil
 	p.uidNext = map[string]imap.UID{}
 	p.confirmed = map[string]map[imap.UID]bool{}
 	return c, nil
 }
 
 func (p *pusher) closeConn() {
+	p.open = nil
 	if p.c != nil {
 		p.c.Close()
 		p.c = nil
@@ -267,6 +276,9 @@ func (p *pusher) send(ctx context.Context, pd *pending) error {
 		return err
 	}
 	if p.selected != pd.folder {
+		if err := p.closeBatch(); err != nil {
+			return err
+		}
 		// Servers append far faster into the selected mailbox: Dovecot
 		// keeps it open instead of opening and syncing it for every APPEND
 		// (measured: 1,240 against 230 msg/s on one connection). Its
@@ -288,22 +300,28 @@ func (p *pusher) send(ctx context.Context, pd *pending) error {
 	if !m.InternalDate.IsZero() {
 		opts.Time = m.InternalDate
 	}
-	cmd := c.Append(pd.folder, pd.it.Body.Size(), opts)
-	_, werr := io.Copy(cmd, pd.it.Body.Reader())
-	cerr := cmd.Close()
-	pd.cmd = cmd
-	if werr != nil {
-		return werr
-	}
-	return cerr
+	return p.appendTo(c, pd, opts)
 }
 
 // settleOldest waits for the oldest APPEND's answer and reports it.
 func (p *pusher) settleOldest(ctx context.Context) error {
 	pd := p.inFlight[0]
+	if pd.batch != nil && pd.batch == p.open {
+		if err := p.closeBatch(); err != nil {
+			return p.recover(ctx, err)
+		}
+	}
 	data, err := pd.cmd.Wait()
 	if err != nil && isConnError(err) {
 		return p.recover(ctx, err)
+	}
+	if err != nil && pd.batch != nil && pd.batch.n > 1 {
+		for _, m := range p.unbatch(pd.batch) {
+			if err := p.send(ctx, m); err != nil {
+				return p.recover(ctx, err)
+			}
+		}
+		return nil
 	}
 	p.pop()
 	if err != nil {
@@ -313,7 +331,7 @@ func (p *pusher) settleOldest(ctx context.Context) error {
 		p.result(pd.it, pd.folder, 0, 0, classify(err))
 	} else {
 		p.failures = 0
-		p.appended(pd, data.UID, data.UIDValidity)
+		p.appended(pd, uidIn(pd, data), data.UIDValidity)
 	}
 	pd.it.Close()
 	return nil
@@ -346,7 +364,7 @@ func (p *pusher) retryWithoutKeywords(ctx context.Context, pd *pending, first er
 	if len(keywords) == 0 {
 		return first
 	}
-	retry := &pending{it: pd.it, folder: pd.folder, flags: system}
+	retry := &pending{it: pd.it, folder: pd.folder, flags: system, single: true}
 	if err := p.send(ctx, retry); err != nil {
 		return first
 	}
@@ -441,6 +459,13 @@ func classify(err error) error {
 
 // drain settles every APPEND still in flight.
 func (p *pusher) drain(ctx context.Context) error {
+	if err := p.closeBatch(); err != nil {
+		if len(p.inFlight) > 0 {
+			if err := p.recover(ctx, err); err != nil {
+				return err
+			}
+		}
+	}
 	for len(p.inFlight) > 0 {
 		if err := p.settleOldest(ctx); err != nil {
 			return err

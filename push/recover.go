@@ -60,6 +60,7 @@ func (p *pusher) recover(ctx context.Context, cause error) error {
 		}
 		failed := false
 		for _, pd := range resend {
+			pd.batch, pd.single = nil, true // alone: simplest to reconcile again
 			if err := p.send(ctx, pd); err != nil {
 				cause, failed = err, true
 				break

@@ -15,4 +15,7 @@ type AppendData struct {
 	// requires UIDPLUS or IMAP4rev2
 	UID         UID
 	UIDValidity uint32
+	// UIDs are the UIDs of the messages of a MULTIAPPEND (RFC 3502), in
+	// the order they were sent; UID is the first of them.
+	UIDs UIDSet
 }

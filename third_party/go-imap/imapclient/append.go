@@ -15,7 +15,14 @@ import (
 func (c *Client) Append(mailbox string, size int64, options *imap.AppendOptions) *AppendCommand {
 	cmd := &AppendCommand{}
 	cmd.enc = c.beginCommand("APPEND", cmd)
-	cmd.enc.SP().Mailbox(mailbox).SP()
+	cmd.enc.SP().Mailbox(mailbox)
+	cmd.message(size, options)
+	return cmd
+}
+
+// message starts one message of the command: flags, date and literal.
+func (cmd *AppendCommand) message(size int64, options *imap.AppendOptions) {
+	cmd.enc.SP()
 	if options != nil && len(options.Flags) > 0 {
 		cmd.enc.List(len(options.Flags), func(i int) {
 			cmd.enc.Flag(options.Flags[i])
@@ -27,7 +34,18 @@ func (c *Client) Append(mailbox string, size int64, options *imap.AppendOptions)
 	// TODO: literal8 for BINARY
 	// TODO: UTF8 data ext for UTF8=ACCEPT, with literal8
 	cmd.wc = cmd.enc.Literal(size)
-	return cmd
+}
+
+// Next ends the current message and starts another one in the same
+// command (MULTIAPPEND, RFC 3502): its contents are written next. The
+// server stores all the messages of the command or none of them, and
+// answers once. It requires the MULTIAPPEND capability.
+func (cmd *AppendCommand) Next(size int64, options *imap.AppendOptions) error {
+	if err := cmd.wc.Close(); err != nil {
+		return err
+	}
+	cmd.message(size, options)
+	return nil
 }
 
 // AppendCommand is an APPEND command.

@@ -741,13 +741,17 @@ func (c *Client) readResponseTagged(tag, typ string) (startTLS *startTLSCommand,
 		case "APPENDUID":
 			var (
 				uidValidity uint32
-				uid         imap.UID
+				uids        imap.UIDSet
 			)
-			if !c.dec.ExpectSP() || !c.dec.ExpectNumber(&uidValidity) || !c.dec.ExpectSP() || !c.dec.ExpectUID(&uid) {
+			// A MULTIAPPEND is answered with a set of UIDs (RFC 4315).
+			if !c.dec.ExpectSP() || !c.dec.ExpectNumber(&uidValidity) || !c.dec.ExpectSP() || !c.dec.ExpectUIDSet(&uids) {
 				return nil, fmt.Errorf("in resp-code-apnd: %v", c.dec.Err())
 			}
 			if cmd, ok := cmd.(*AppendCommand); ok {
-				cmd.data.UID = uid
+				if all, ok := uids.Nums(); ok && len(all) > 0 {
+					cmd.data.UID = all[0]
+				}
+				cmd.data.UIDs = uids
 				cmd.data.UIDValidity = uidValidity
 			}
 		case "COPYUID":

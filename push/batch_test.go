@@ -1,0 +1,155 @@
+package push
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/imapx/imapx/internal/record"
+)
+
+// refuser is a minimal IMAP server that offers MULTIAPPEND and refuses
+// every APPEND carrying more than one message, as a server over quota
+// refuses a whole batch: push must then send each message alone.
+type refuser struct {
+	mu       sync.Mutex
+	stored   []string
+	refused  int
+	uidNext  int
+	listener net.Listener
+}
+
+func (r *refuser) serve(conn net.Conn) {
+	defer conn.Close()
+	br := bufio.NewReader(conn)
+	const caps = "IMAP4rev1 LITERAL+ MULTIAPPEND UIDPLUS"
+	fmt.Fprintf(conn, "* OK [CAPABILITY %s] ready\r\n", caps)
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return
+		}
+		tag, rest, _ := strings.Cut(line, " ")
+		verb, _, _ := strings.Cut(strings.TrimSpace(rest), " ")
+		switch strings.ToUpper(verb) {
+		case "LOGIN":
+			fmt.Fprintf(conn, "%s OK [CAPABILITY %s] in\r\n", tag, caps)
+		case "LIST":
+			fmt.Fprintf(conn, "* LIST () \"/\" INBOX\r\n%s OK done\r\n", tag)
+		case "SELECT", "EXAMINE":
+			r.mu.Lock()
+			fmt.Fprintf(conn, "* %d EXISTS\r\n* OK [UIDVALIDITY 9] v\r\n* OK [UIDNEXT %d] n\r\n%s OK [READ-WRITE] done\r\n", len(r.stored), r.uidNext, tag)
+			r.mu.Unlock()
+		case "APPEND":
+			var msgs []string
+			for {
+				open := strings.LastIndexByte(line, '{')
+				if open < 0 || !strings.HasSuffix(line, "+}\r\n") {
+					break
+				}
+				n, _ := strconv.Atoi(line[open+1 : len(line)-4])
+				buf := make([]byte, n)
+				if _, err := io.ReadFull(br, buf); err != nil {
+					return
+				}
+				msgs = append(msgs, string(buf))
+				if line, err = br.ReadString('\n'); err != nil {
+					return
+				}
+			}
+			r.mu.Lock()
+			if len(msgs) > 1 {
+				r.refused++
+				fmt.Fprintf(conn, "%s NO [OVERQUOTA] not all of these\r\n", tag)
+			} else {
+				r.stored = append(r.stored, msgs...)
+				fmt.Fprintf(conn, "%s OK [APPENDUID 9 %d] stored\r\n", tag, r.uidNext)
+				r.uidNext++
+			}
+			r.mu.Unlock()
+		case "LOGOUT":
+			fmt.Fprintf(conn, "* BYE bye\r\n%s OK out\r\n", tag)
+			return
+		default:
+			fmt.Fprintf(conn, "%s OK fine\r\n", tag)
+		}
+	}
+}
+
+func TestRefusedMultiAppendIsSentAgainMessageByMessage(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	srv := &refuser{uidNext: 1}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go srv.serve(c)
+		}
+	}()
+	dial := func(ctx context.Context) (*imapclient.Client, error) {
+		c, err := imapclient.DialInsecure(ln.Addr().String(), nil)
+		if err != nil {
+			return nil, err
+		}
+		return c, c.Login("u", "p").Wait()
+	}
+	var out strings.Builder
+	sum, err := RunFrom(context.Background(), dial, Options{}, &items{n: 10, size: 2000}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Appended != 10 || sum.Errors != 0 {
+		t.Fatalf("summary %+v, want 10 appended and no error", sum)
+	}
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if srv.refused == 0 {
+		t.Fatal("no MULTIAPPEND was sent: the test proves nothing")
+	}
+	if len(srv.stored) != 10 {
+		t.Fatalf("server holds %d messages, want 10 (each once)", len(srv.stored))
+	}
+	seen := map[string]bool{}
+	for _, m := range srv.stored {
+		if seen[m] {
+			t.Fatal("a message was stored twice")
+		}
+		seen[m] = true
+	}
+	uids := map[uint32]bool{}
+	r := record.NewReader(strings.NewReader(out.String()), "results")
+	for {
+		l, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res record.Result
+		if err := l.Decode(&res); err != nil {
+			t.Fatal(err)
+		}
+		if !res.OK || res.Dst == nil || res.Dst.UID == 0 || uids[res.Dst.UID] {
+			t.Fatalf("result %+v: want ok with a UID of its own", res)
+		}
+		uids[res.Dst.UID] = true
+	}
+	if len(uids) != 10 {
+		t.Fatalf("%d results, want 10", len(uids))
+	}
+}

@@ -25,13 +25,6 @@ type folderState struct {
 	done     map[imap.UID]bool
 }
 
-// inFlight is how many UID FETCH chunks are outstanding on the connection.
-// One: Dovecot runs pipelined FETCHes in parallel and interleaves their
-// replies, and go-imap's single reader then blocks on a literal of the
-// command not being drained (a deadlock seen on 1,700-message folders).
-// A chunk is one streamed reply, so the cost is one round trip a chunk.
-const inFlight = 1
-
 func (f *fetcher) tryFolder(ctx context.Context, j job, st *folderState) error {
 	c, err := f.client(ctx)
 	if err != nil {
@@ -84,22 +77,15 @@ func (f *fetcher) tryFolder(ctx context.Context, j job, st *folderState) error {
 		}}
 	}
 
+	// One UID FETCH at a time on the connection: Dovecot runs pipelined
+	// FETCHes in parallel and interleaves their replies, and go-imap's
+	// single reader then blocks on a literal of the command not being
+	// drained (a deadlock seen on 1,700-message folders). A chunk is one
+	// streamed reply, so the cost is one round trip a chunk; parallelism
+	// comes from more connections (Options.Connections).
 	var needHeader []imap.UID // identity needs the whole header
-	chunks := chunk(todo, f.o.ChunkSize)
-	cmds := make([]*imapclient.FetchCommand, 0, inFlight)
-	next := 0
-	for next < len(chunks) || len(cmds) > 0 {
-		for len(cmds) < inFlight && next < len(chunks) {
-			cmds = append(cmds, c.Fetch(imap.UIDSetNum(chunks[next]...), opts))
-			next++
-		}
-		cmd := cmds[0]
-		cmds = cmds[1:]
-		err := f.drain(j, st, cmd, &needHeader)
-		if err != nil {
-			for _, c := range cmds {
-				c.Close()
-			}
+	for _, part := range chunk(todo, f.o.ChunkSize) {
+		if err := f.drain(j, st, c.Fetch(imap.UIDSetNum(part...), opts), &needHeader); err != nil {
 			return err
 		}
 	}

@@ -263,17 +263,9 @@ func (inv *inventory) addClean(from *inventory, keep map[string]bool) error {
 		return err
 	}
 	w := record.NewWriter(inv.dst)
-	rd := record.NewReader(r, "destination inventory")
-	for {
-		l, err := rd.Next()
-		if err == io.EOF {
-			return w.Flush()
-		}
-		if err != nil {
-			return err
-		}
+	err = record.Each(r, "destination inventory", func(l *record.Line) error {
 		if l.Type != record.TypeMessage {
-			continue
+			return nil
 		}
 		var m struct {
 			Folder string `json:"folder"`
@@ -281,10 +273,13 @@ func (inv *inventory) addClean(from *inventory, keep map[string]bool) error {
 		if err := l.DecodeOnly(&m); err != nil {
 			return err
 		}
-		if keep[m.Folder] {
-			if err := w.WriteLine(l.JSON); err != nil {
-				return err
-			}
+		if !keep[m.Folder] {
+			return nil
 		}
+		return w.WriteLine(l.JSON)
+	})
+	if err != nil {
+		return err
 	}
+	return w.Flush()
 }

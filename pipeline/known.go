@@ -25,63 +25,62 @@ type msgKey struct {
 func knownIdents(first *inventory, results *tempFile, folders map[string]bool) (map[msgKey]string, map[msgKey]int64, error) {
 	known := map[msgKey]string{}
 	appended := map[msgKey]int64{}
-	add := func(r io.Reader, name string, key func(l *record.Line) (msgKey, string, error)) error {
-		rd := record.NewReader(r, name)
-		for {
-			l, err := rd.Next()
-			if err == io.EOF {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			k, id, err := key(l)
-			if err != nil {
-				return err
-			}
-			if id != "" && k.uid != 0 && k.validity != 0 && folders[k.folder] {
-				known[k] = id
-			}
+	note := func(k msgKey, ident string) {
+		if ident != "" && k.uid != 0 && k.validity != 0 && folders[k.folder] {
+			known[k] = ident
 		}
 	}
 	r, err := first.dst.rewind()
 	if err != nil {
 		return nil, nil, err
 	}
-	err = add(r, "destination inventory", func(l *record.Line) (msgKey, string, error) {
-		if l.Type != record.TypeMessage {
-			return msgKey{}, "", nil
-		}
-		var m struct {
-			Folder      string `json:"folder"`
-			UIDValidity uint32 `json:"uidvalidity"`
-			UID         uint32 `json:"uid"`
-			Ident       string `json:"ident"`
-		}
-		err := l.DecodeOnly(&m)
-		return msgKey{m.Folder, m.UIDValidity, m.UID}, m.Ident, err
-	})
+	err = eachMessage(r, func(m *messageRef) { note(m.key(), m.Ident) })
 	if err != nil {
 		return nil, nil, err
 	}
 	if r, err = results.rewind(); err != nil {
 		return nil, nil, err
 	}
-	err = add(r, "results", func(l *record.Line) (msgKey, string, error) {
+	err = record.Each(r, "results", func(l *record.Line) error {
 		if l.Type != record.TypeResult {
-			return msgKey{}, "", nil
+			return nil
 		}
 		var res record.Result
-		if err := l.DecodeOnly(&res); err != nil || !res.OK || res.Dst == nil {
-			return msgKey{}, "", err
+		if err := l.DecodeOnly(&res); err != nil || !res.OK || res.Dst == nil || res.Dst.UID == 0 {
+			return err
 		}
 		k := msgKey{res.Dst.Folder, res.Dst.UIDValidity, res.Dst.UID}
-		if k.uid != 0 {
-			appended[k] = res.Size
-		}
-		return k, res.Ident, nil
+		appended[k] = res.Size
+		note(k, res.Ident)
+		return nil
 	})
 	return known, appended, err
+}
+
+// messageRef is what the verify needs of a destination message record.
+type messageRef struct {
+	Folder      string `json:"folder"`
+	UIDValidity uint32 `json:"uidvalidity"`
+	UID         uint32 `json:"uid"`
+	Size        int64  `json:"size"`
+	Ident       string `json:"ident"`
+}
+
+func (m *messageRef) key() msgKey { return msgKey{m.Folder, m.UIDValidity, m.UID} }
+
+// eachMessage calls f with every message record of an inventory.
+func eachMessage(r io.Reader, f func(*messageRef)) error {
+	return record.Each(r, "destination inventory", func(l *record.Line) error {
+		if l.Type != record.TypeMessage {
+			return nil
+		}
+		var m messageRef
+		if err := l.DecodeOnly(&m); err != nil {
+			return err
+		}
+		f(&m)
+		return nil
+	})
 }
 
 // badCopy is a destination message whose size is not what was appended.
@@ -92,30 +91,10 @@ type badCopy struct{ folder, why string }
 // not arrive, whatever its header says.
 func checkSizes(dst io.Reader, appended map[msgKey]int64) ([]badCopy, error) {
 	var bad []badCopy
-	rd := record.NewReader(dst, "destination inventory")
-	for {
-		l, err := rd.Next()
-		if err == io.EOF {
-			return bad, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if l.Type != record.TypeMessage {
-			continue
-		}
-		var m struct {
-			Folder      string `json:"folder"`
-			UIDValidity uint32 `json:"uidvalidity"`
-			UID         uint32 `json:"uid"`
-			Size        int64  `json:"size"`
-		}
-		if err := l.DecodeOnly(&m); err != nil {
-			return nil, err
-		}
-		want, ok := appended[msgKey{m.Folder, m.UIDValidity, m.UID}]
-		if ok && want != m.Size {
+	err := eachMessage(dst, func(m *messageRef) {
+		if want, ok := appended[m.key()]; ok && want != m.Size {
 			bad = append(bad, badCopy{m.Folder, fmt.Sprintf("folder %q UID %d holds %d bytes, %d were appended", m.Folder, m.UID, m.Size, want)})
 		}
-	}
+	})
+	return bad, err
 }

@@ -24,21 +24,13 @@ func splitPlan(plan io.Reader, n int) ([]*tempFile, error) {
 	var ops []line
 	var folders []string
 	weight := map[string]int64{}
-	r := record.NewReader(plan, "plan")
-	for {
-		l, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
+	err := record.Each(plan, "plan", func(l *record.Line) error {
 		var op record.Op
 		if err := l.DecodeOnly(&op); err != nil {
-			return nil, err
+			return err
 		}
 		if op.Op != record.OpCopy && op.Op != record.OpCreateFolder || op.Dst == nil {
-			continue
+			return nil
 		}
 		f := op.Dst.Folder
 		if _, seen := weight[f]; !seen {
@@ -49,6 +41,10 @@ func splitPlan(plan io.Reader, n int) ([]*tempFile, error) {
 			weight[f] += op.Size + perMessageWeight
 		}
 		ops = append(ops, line{f, append([]byte(nil), l.JSON...)})
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 
 	// Heaviest folders first, each to the lightest part so far.

@@ -65,18 +65,10 @@ func dirtyFolders(plan io.Reader, inv *inventory) (map[string]bool, error) {
 		toSrc[dst] = append(toSrc[dst], src)
 	}
 	dirty := map[string]bool{}
-	r := record.NewReader(plan, "plan")
-	for {
-		l, err := r.Next()
-		if err == io.EOF {
-			return dirty, nil
-		}
-		if err != nil {
-			return nil, err
-		}
+	err := record.Each(plan, "plan", func(l *record.Line) error {
 		var op record.Op
 		if err := l.DecodeOnly(&op); err != nil {
-			return nil, err
+			return err
 		}
 		switch {
 		case op.Src != nil && op.Src.Folder != "":
@@ -86,5 +78,7 @@ func dirtyFolders(plan io.Reader, inv *inventory) (map[string]bool, error) {
 				dirty[src] = true
 			}
 		}
-	}
+		return nil
+	})
+	return dirty, err
 }

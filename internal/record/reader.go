@@ -113,6 +113,27 @@ func NewReader(r io.Reader, name string) *Reader {
 	return &Reader{name: name, br: bufio.NewReaderSize(r, 64<<10)}
 }
 
+// Each calls f with every record of r, in order, and stops at the first
+// error: the loop every reader of inventories, plans and results needs.
+// The records' bodies are closed after f returns.
+func Each(r io.Reader, name string, f func(*Line) error) error {
+	rd := NewReader(r, name)
+	for {
+		l, err := rd.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		err = f(l)
+		l.Raw.Close()
+		if err != nil {
+			return err
+		}
+	}
+}
+
 // Next returns the next record, or io.EOF. Blank lines are skipped. The
 // caller closes Line.Raw when it is done with it.
 func (r *Reader) Next() (*Line, error) {

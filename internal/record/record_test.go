@@ -3,6 +3,7 @@ package record
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -150,5 +151,44 @@ func TestSpoolSized(t *testing.T) {
 			t.Errorf("%d bytes: spooled %d, content equal %v", n, b.Size(), bytes.Equal(got, raw))
 		}
 		b.Close()
+	}
+}
+
+// Lines read in one piece (no "raw") must come out as the byte-wise
+// scanner would have them: any key order, spaces, a last line without
+// newline, lines longer than the buffer, and errors for bad lines.
+func TestReaderWholeLines(t *testing.T) {
+	long := strings.Repeat("x", 100<<10)
+	in := `{"type":"folder","name":"A"}` + "\n" +
+		`  {"name":"B", "type" : "folder"}  ` + "\r\n" +
+		"\n" +
+		`{"type":"message","folder":"C","subject":"` + long + `"}` + "\n" +
+		`{"type":"folder","name":"D"}`
+	var got []string
+	err := Each(strings.NewReader(in), "in", func(l *Line) error {
+		var v struct {
+			Name, Folder string
+		}
+		if err := l.DecodeOnly(&v); err != nil {
+			return err
+		}
+		got = append(got, fmt.Sprintf("%d:%s:%s%s", l.N, l.Type, v.Name, v.Folder))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "[1:folder:A 2:folder:B 4:message:C 5:folder:D]"; fmt.Sprint(got) != want {
+		t.Errorf("got %v, want %s", got, want)
+	}
+	for _, bad := range []struct{ in, want string }{
+		{`{"type":"folder","name":"A"} trailing` + "\n", "unexpected"},
+		{`{"name":"A"}` + "\n", `no "type"`},
+		{`{"type":"folder","name":` + "\n", "truncated"},
+	} {
+		err := Each(strings.NewReader(bad.in), "in", func(*Line) error { return nil })
+		if err == nil || !strings.Contains(err.Error(), bad.want) || !strings.Contains(err.Error(), "in:1") {
+			t.Errorf("%q: error %v, want one at in:1 saying %q", bad.in, err, bad.want)
+		}
 	}
 }

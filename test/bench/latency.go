@@ -16,13 +16,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/imapx/imapx/test/harness"
 )
 
 const toxiproxyPkg = "github.com/Shopify/toxiproxy/v2/cmd/server@v2.5.0"
@@ -45,7 +46,7 @@ func startToxiproxy(work, bin string) (*toxiproxy, error) {
 		}
 		bin = filepath.Join(gobin, "server")
 	}
-	port, err := freePort()
+	port, err := harness.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -119,13 +120,4 @@ func (t *toxiproxy) post(path string, body, out any) error {
 func (t *toxiproxy) stop() {
 	t.cmd.Process.Kill()
 	t.cmd.Wait()
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -99,10 +99,10 @@ func Start(dir string, o Options) (*Dovecot, error) {
 	// A port picked free can be taken before Dovecot binds it: try again.
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
-		if d.plain, err = freePort(); err != nil {
+		if d.plain, err = FreePort(); err != nil {
 			return nil, err
 		}
-		if d.tls, err = freePort(); err != nil {
+		if d.tls, err = FreePort(); err != nil {
 			return nil, err
 		}
 		if err := os.WriteFile(d.ConfigPath(), []byte(config(dir, d.plain, d.tls, o)), 0o644); err != nil {
@@ -248,7 +248,8 @@ func (d *Dovecot) logTail() string {
 	return string(b)
 }
 
-func freePort() (int, error) {
+// FreePort is a 127.0.0.1 port free at the time of asking.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err

@@ -40,6 +40,11 @@ type Options struct {
 	// sync (see package state); empty keeps no state. StateKey names the
 	// account pair.
 	StateDir, StateKey string
+	// JournalPath, when set, is the account pair's journal of APPENDs in
+	// flight (package journal): the run writes it, and first cleans up
+	// after a run that died with APPENDs unanswered. Only a run holding
+	// the pair's lock may use it.
+	JournalPath string
 	// Log receives progress, warnings and the final verdict.
 	Log io.Writer
 	// Throttle paces the copy's APPENDs and can stop the copy at a byte

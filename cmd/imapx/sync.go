@@ -109,6 +109,7 @@ func (s *streams) syncCommand() *cli.Command {
 	flags = append(flags, append(throttleFlags(), progressFlag())...)
 	flags = append(flags, diffFlags()...)
 	flags = append(flags, stateFlags()...)
+	flags = append(flags, lockFlags()...)
 	flags = append(flags, connectionsFlag())
 	flags = append(flags, selectionFlags()...)
 	flags = append(flags, hostFlags("1")...)
@@ -121,6 +122,8 @@ func (s *streams) syncCommand() *cli.Command {
 then re-reads the destination folders it changed and prints imapsync's verdict: "The sync
 looks good, all N identified messages in host1 are on host2." only when that re-read proves it.
 Folders whose STATUS is as when last found in sync are not read (--statedir; --nostate).
+One run at a time per account pair: a second one exits 8 naming the PID of the first
+(--pidfile, --pidfilelocking).
 A re-run copies nothing; a run killed at any moment finishes on the next run without
 duplicates. Accounts are two URLs, or imapsync's --host1/--user1/--passfile1… options
 (passwords also from IMAPX_PASSWORD1/2 or IMAPSYNC_PASSWORD1/2).
@@ -205,6 +208,17 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 		Progress:    disp,
 	}
 	o.StateDir, o.StateKey = stateOptions(c, a1, a2)
+	if !o.DryRun {
+		// One run per account pair: two at once would both copy everything.
+		lock, err := takeLock(c, a1, a2)
+		if err != nil {
+			return err
+		}
+		defer lock.Release()
+		if lock != nil {
+			o.JournalPath = pairPath(c, a1, a2, ".journal")
+		}
+	}
 	o.Connections = c.Int("connections")
 	rep, err := pipeline.Sync(ctx, pipeline.Dialer(dialer(a1, 1)), pipeline.Dialer(dialer(a2, 2)), o)
 	rep.Source, rep.Destination = a1.String(), a2.String()

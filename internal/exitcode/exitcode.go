@@ -4,6 +4,7 @@
 //
 //	0   ok
 //	1   differences found (diff --exit-code only)
+//	8   another sync holds the account pair's lock (--pidfile)
 //	10  connection failure (101 host1, 102 host2 in two-account commands)
 //	12  TLS failure
 //	16  authentication failure (161 host1, 162 host2)
@@ -30,6 +31,8 @@ import (
 const (
 	OK          = 0
 	Differences = 1
+	// PIDFile is imapsync's EXIT_PID_FILE_ERROR: another run holds the lock.
+	PIDFile     = 8
 	Connection  = 10
 	Connection1 = 101
 	Connection2 = 102

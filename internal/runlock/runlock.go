@@ -1,0 +1,93 @@
+// Package runlock keeps two runs of `imapx sync` off the same account pair
+// at once (imapsync's --pidfile and --pidfilelocking, on by default here):
+// two runs reading the same destination before either copies would both
+// copy every message.
+//
+// The lock is flock(2) on a file holding the PID of its owner. The kernel
+// drops it when the process dies, however it dies, so a lock left by a
+// killed run is simply taken over: there is no stale-PID guessing.
+package runlock
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/imapx/imapx/internal/exitcode"
+)
+
+// Lock is a held lock file.
+type Lock struct {
+	f    *os.File
+	path string
+}
+
+// Path is the lock file.
+func (l *Lock) Path() string { return l.path }
+
+// Acquire takes the lock at path, creating the file, and writes the PID
+// of this process into it. When another live process holds it, the error
+// names that PID and exits 8 (imapsync's EXIT_PID_FILE_ERROR).
+func Acquire(path string) (*Lock, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, exitcode.Newf(exitcode.PIDFile, "lock file %s: %v", path, err)
+	}
+	for {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, exitcode.Newf(exitcode.PIDFile, "lock file %s: %v", path, err)
+		}
+		if err := lock(f); err != nil {
+			pid := readPID(f)
+			f.Close()
+			if errors.Is(err, errHeld) {
+				return nil, exitcode.WithHint(exitcode.PIDFile,
+					fmt.Errorf("another imapx sync (PID %s) is running for this account pair (lock %s)", pid, path),
+					"wait for it to end, or stop it; two runs at once would copy every message twice")
+			}
+			return nil, exitcode.Newf(exitcode.PIDFile, "lock file %s: %v", path, err)
+		}
+		// The holder we waited on may have removed the file as it ended:
+		// then our lock is on a name nobody else opens. Take the new one.
+		if !samePath(f, path) {
+			f.Close()
+			continue
+		}
+		if err := f.Truncate(0); err == nil {
+			f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+		}
+		return &Lock{f: f, path: path}, nil
+	}
+}
+
+// Release removes the file and drops the lock (in that order: a run
+// waiting on it then retries on a fresh file).
+func (l *Lock) Release() {
+	if l == nil || l.f == nil {
+		return
+	}
+	os.Remove(l.path)
+	l.f.Close()
+	l.f = nil
+}
+
+var errHeld = errors.New("held by another process")
+
+func readPID(f *os.File) string {
+	b := make([]byte, 32)
+	n, _ := f.ReadAt(b, 0)
+	pid := strings.TrimSpace(string(b[:n]))
+	if _, err := strconv.Atoi(pid); err != nil {
+		return "unknown"
+	}
+	return pid
+}
+
+func samePath(f *os.File, path string) bool {
+	a, err1 := f.Stat()
+	b, err2 := os.Stat(path)
+	return err1 == nil && err2 == nil && os.SameFile(a, b)
+}

@@ -255,12 +255,12 @@ func (s *syncer) verdict(sum diff.Summary) error {
 		s.rep.Looksgood = true
 		fmt.Fprintf(s.log, "The sync looks good, all %d identified messages in host1 are on host2.\n", identified)
 	} else if sum.OnlySrc > 0 {
-		s.countError(exitcode.Newf(exitcode.WithErrors, "%d messages of host1 are not on host2", sum.OnlySrc))
+		s.countVerdictError(exitcode.Newf(exitcode.WithErrors, "%d messages of host1 are not on host2", sum.OnlySrc))
 		fmt.Fprintf(s.log, "The sync is not finished: %d of %d identified messages in host1 are not on host2.\n", sum.OnlySrc, identified)
 	}
 	fmt.Fprintln(s.log, "There is no unidentified message on host1.")
 	if s.o.Diff.ResyncFlags && sum.FlagsDiffer > 0 {
-		s.countError(exitcode.Newf(exitcode.WithErrors, "%d messages have other flags on host2 than on host1", sum.FlagsDiffer))
+		s.countVerdictError(exitcode.Newf(exitcode.WithErrors, "%d messages have other flags on host2 than on host1", sum.FlagsDiffer))
 		fmt.Fprintf(s.log, "%d messages have other flags on host2 than on host1.\n", sum.FlagsDiffer)
 	}
 	fmt.Fprintf(s.log, "Detected %d errors\n", s.errs.Load())

@@ -31,11 +31,14 @@ type syncer struct {
 	// known (see knownIdents).
 	knownDst map[msgKey]string
 
-	mu     sync.Mutex
-	errs   atomic.Int64
-	first  error
-	codes  map[int]int
-	cancel context.CancelCauseFunc
+	mu    sync.Mutex
+	errs  atomic.Int64
+	first error
+	// codes counts the errors by exit code, less the verdict's own
+	// (verdictErrs), which follow from the others.
+	codes       map[int]int
+	verdictErrs int
+	cancel      context.CancelCauseFunc
 }
 
 // Sync runs a one-way sync from src to dst and returns its report; the
@@ -74,13 +77,18 @@ func (s *syncer) lap() string {
 
 // countError records an error from any stage and stops the run at
 // --errorsmax.
-func (s *syncer) countError(err error) {
+func (s *syncer) countError(err error) { s.countErrorAs(err, true) }
+
+// countErrorAs counts err; withCode lets its code choose the exit code.
+func (s *syncer) countErrorAs(err error, withCode bool) {
 	n := s.errs.Add(1)
 	s.mu.Lock()
 	if s.first == nil {
 		s.first = err
 	}
-	s.codes[exitcode.Of(err)]++
+	if withCode {
+		s.codes[exitcode.Of(err)]++
+	}
 	s.mu.Unlock()
 	if s.o.ErrorsMax > 0 && n >= int64(s.o.ErrorsMax) {
 		fmt.Fprintf(s.log, "imapx: error: %d errors: --errorsmax %d reached, stopping\n", n, s.o.ErrorsMax)
@@ -88,8 +96,17 @@ func (s *syncer) countError(err error) {
 	}
 }
 
-// exitCode applies imapsync's table: the one specific code all errors
-// share (113 quota, 114 append…), else 111; 112 for --errorsmax.
+// countVerdictError counts an error the verdict found (mail not on host2,
+// extra copies): it fails the run but, being a consequence, does not
+// choose the exit code over the errors that caused it.
+func (s *syncer) countVerdictError(err error) {
+	s.mu.Lock()
+	s.verdictErrs++
+	s.mu.Unlock()
+	s.countErrorAs(err, false)
+}
+
+// exitCode applies imapsync's table; 112 for --errorsmax.
 func (s *syncer) exitCode(err error) int {
 	if s.rep.ErrorsMaxHit {
 		return exitcode.ErrorsMax
@@ -100,8 +117,17 @@ func (s *syncer) exitCode(err error) int {
 	if s.errs.Load() == 0 {
 		return exitcode.OK
 	}
-	if len(s.codes) == 1 {
-		for code := range s.codes {
+	return codeFor(s.codes)
+}
+
+// codeFor is the exit code of a run that ended with errors, from the
+// codes of the errors that were not the verdict's own: the one specific
+// code they all share (113 quota, 114 append, 115 fetch, 116 create, 117
+// select), so that "over quota" is not hidden behind the "N messages not
+// on host2" it caused; else 111.
+func codeFor(codes map[int]int) int {
+	if len(codes) == 1 {
+		for code := range codes {
 			if code >= exitcode.OverQuota && code <= exitcode.Select {
 				return code
 			}

@@ -72,8 +72,13 @@ type Report struct {
 	Verified       bool          `json:"verified"`
 	Verify         *diff.Summary `json:"verify,omitempty"`
 	SourceMessages int           `json:"source_messages"`
-	Looksgood      bool          `json:"looks_good"`
-	Seconds        float64       `json:"seconds"`
-	ExitCode       int           `json:"exit_code"`
-	FirstError     string        `json:"first_error,omitempty"`
+	// ExtraCopies counts destination messages beyond the source's count
+	// of that message in its folder (an error); DuplicatesRemoved those
+	// an interrupted run provably made that this run removed.
+	ExtraCopies       int     `json:"extra_copies_on_destination"`
+	DuplicatesRemoved int     `json:"duplicates_removed"`
+	Looksgood         bool    `json:"looks_good"`
+	Seconds           float64 `json:"seconds"`
+	ExitCode          int     `json:"exit_code"`
+	FirstError        string  `json:"first_error,omitempty"`
 }

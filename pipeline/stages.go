@@ -115,9 +115,14 @@ func (s *syncer) copyPart(ctx context.Context, part *tempFile, budget int64, out
 	g.Go(func() error {
 		defer b.drain()
 		var err error
-		sum, err = push.RunFrom(gctx, push.Dialer(s.dst), push.Options{
+		o := push.Options{
 			Log: s.log, OnError: s.countError, MemoryBudget: budget / 2, Throttle: s.o.Throttle, Progress: s.o.Progress,
-		}, b, out)
+		}
+		if j := s.journal; j != nil {
+			o.OnSending = func(m *record.Message, folder string, size int64) { j.Sending(m, folder, m.Ident, size) }
+			o.OnSettled = func(m *record.Message) { j.Settled(m) }
+		}
+		sum, err = push.RunFrom(gctx, push.Dialer(s.dst), o, b, out)
 		return exitcode.ForHost(err, 2)
 	})
 	return sum, g.Wait()
@@ -165,8 +170,11 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 		return nil
 	}
 	s.phase("verify", 0, 0)
+	// Also the folders an interrupted run had APPENDs in flight for: a
+	// copy it made may have arrived after this run's first read.
+	only := s.withLeft(dirty, first)
 	reread := map[string]bool{}
-	for name := range dirty {
+	for name := range only {
 		reread[first.mapping[name]] = true
 	}
 	known, appended, err := knownIdents(first, results, reread)
@@ -174,15 +182,18 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 		return err
 	}
 	s.knownDst = known
-	inv, err := s.inventories(ctx, dirty, nil, first)
+	inv, err := s.inventories(ctx, only, nil, first)
 	s.knownDst = nil
 	if err != nil {
 		return err
 	}
 	defer inv.Close()
+	if err := s.removeJournaled(ctx, inv, inv.read); err != nil {
+		return err
+	}
 	clean := map[string]bool{}
 	for name := range first.read {
-		if !dirty[name] {
+		if !only[name] {
 			clean[first.mapping[name]] = true
 		}
 	}
@@ -216,9 +227,13 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 			}
 		}
 	}
-	settle(st, inv, left)
+	extra, err := beyond(inv, first.read)
+	if err != nil {
+		return err
+	}
+	settle(st, inv, extraFolders(first, extra, left))
 	s.saveState(st)
-	return s.verdict(first.withSkipped(sum))
+	return s.verdict(first.withSkipped(sum), countBeyond(extra))
 }
 
 // diffInventories returns the source folders a diff of inv with o still
@@ -245,18 +260,23 @@ func (s *syncer) diffInventories(inv *inventory, o diff.Options) (map[string]boo
 
 // verdict prints imapsync's closing lines from a comparison of the two
 // sides.
-func (s *syncer) verdict(sum diff.Summary) error {
+func (s *syncer) verdict(sum diff.Summary, extra int) error {
 	s.rep.Verified, s.rep.Verify = true, &sum
 	// The destination is compared with the source as it was copied, so
 	// messages --delete1 removed since still count.
 	identified := sum.SrcMessages
 	fmt.Fprintf(s.log, "imapx: verify: %s%s\n", sum, s.lap())
-	if sum.OnlySrc == 0 {
+	s.rep.ExtraCopies = extra
+	if sum.OnlySrc == 0 && extra == 0 {
 		s.rep.Looksgood = true
 		fmt.Fprintf(s.log, "The sync looks good, all %d identified messages in host1 are on host2.\n", identified)
 	} else if sum.OnlySrc > 0 {
 		s.countVerdictError(exitcode.Newf(exitcode.WithErrors, "%d messages of host1 are not on host2", sum.OnlySrc))
 		fmt.Fprintf(s.log, "The sync is not finished: %d of %d identified messages in host1 are not on host2.\n", sum.OnlySrc, identified)
+	}
+	if extra > 0 {
+		s.countVerdictError(exitcode.Newf(exitcode.WithErrors, "%d messages have more copies on host2 than on host1", extra))
+		fmt.Fprintf(s.log, "The sync is not exact: %d messages have more copies on host2 than on host1.\n", extra)
 	}
 	fmt.Fprintln(s.log, "There is no unidentified message on host1.")
 	if s.o.Diff.ResyncFlags && sum.FlagsDiffer > 0 {

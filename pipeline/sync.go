@@ -13,6 +13,7 @@ import (
 
 	"github.com/imapx/imapx/diff"
 	"github.com/imapx/imapx/internal/exitcode"
+	"github.com/imapx/imapx/internal/journal"
 )
 
 // errorsMaxReached stops the run (exit 112).
@@ -30,6 +31,8 @@ type syncer struct {
 	// knownDst, set for the verify, gives destination identities already
 	// known (see knownIdents).
 	knownDst map[msgKey]string
+	// journal records the APPENDs in flight (nil: none kept).
+	journal *journal.Journal
 
 	mu    sync.Mutex
 	errs  atomic.Int64
@@ -51,8 +54,10 @@ func Sync(ctx context.Context, src, dst Dialer, o Options) (*Report, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	s := &syncer{o: &o, src: src, dst: dst, rep: &Report{}, log: o.Log, codes: map[int]int{}, cancel: cancel, lastLap: start}
+	s.openJournal()
 	s.phase("inventory", 0, 0)
 	err := s.run(ctx)
+	s.closeJournal()
 	s.endPhase()
 	s.rep.Seconds = time.Since(start).Seconds()
 	if cause := context.Cause(ctx); errors.Is(cause, errorsMaxReached) {
@@ -138,7 +143,11 @@ func codeFor(codes map[int]int) int {
 
 func (s *syncer) run(ctx context.Context) error {
 	st := s.loadState()
-	inv, err := s.inventories(ctx, nil, st, nil)
+	vouch := st
+	if len(s.leftFolders()) > 0 {
+		vouch = nil // after an interrupted run, read every folder
+	}
+	inv, err := s.inventories(ctx, nil, vouch, nil)
 	if err != nil {
 		return err
 	}
@@ -167,8 +176,17 @@ func (s *syncer) run(ctx context.Context) error {
 	if len(dirty) == 0 && s.lastPlan.FolderDeletes == 0 {
 		// Nothing to do: the inventories just read are the verification.
 		fmt.Fprintln(s.log, "imapx: copied 0 messages (0 bytes), created 0 folders")
+		if err := s.removeJournaled(ctx, inv, inv.read); err != nil {
+			return err
+		}
+		extra, err := beyond(inv, inv.read)
+		if err != nil {
+			return err
+		}
+		// A pair with extra copies is not in sync: read it again next time.
+		settle(st, inv, extraFolders(inv, extra, dirty))
 		s.saveState(st)
-		return s.verdict(s.lastPlan)
+		return s.verdict(s.lastPlan, countBeyond(extra))
 	}
 
 	results, err := s.copy(ctx, plan)

@@ -7,6 +7,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/imapx/imapx/internal/progress"
+	"github.com/imapx/imapx/internal/record"
 )
 
 // Dialer opens a new logged-in connection to the destination.
@@ -32,6 +33,13 @@ type Options struct {
 	Throttle *Throttle
 	// Progress, if set, is told of every message sent.
 	Progress progress.Reporter
+	// OnSending, if set, is called before a message's APPEND is first
+	// written, and OnSettled once its outcome is known (stored, refused,
+	// or found on the server after a cut): sync's journal of APPENDs in
+	// flight. A message given up on (the connection lost for good) is
+	// never settled.
+	OnSending func(m *record.Message, folder string, size int64)
+	OnSettled func(m *record.Message)
 }
 
 func (o *Options) defaults() {

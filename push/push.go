@@ -178,6 +178,9 @@ func (p *pusher) message(ctx context.Context, it *stream.Item) error {
 	// Counted when sent: answers come in batches (pipelining).
 	p.o.Progress.Add(1, it.Body.Size())
 	pd := &pending{it: it, folder: folder, flags: flags}
+	if p.o.OnSending != nil {
+		p.o.OnSending(m, folder, it.Body.Size())
+	}
 	p.inFlight = append(p.inFlight, pd)
 	if it.Body.Bytes() != nil {
 		p.memBytes += it.Body.Size()
@@ -377,6 +380,9 @@ func (p *pusher) retryWithoutKeywords(ctx context.Context, pd *pending, first er
 }
 
 func (p *pusher) appended(pd *pending, uid imap.UID, validity uint32) {
+	if p.o.OnSettled != nil {
+		p.o.OnSettled(pd.it.Msg)
+	}
 	p.sum.Appended++
 	if uid != 0 && p.confirmed != nil {
 		if p.confirmed[pd.folder] == nil {
@@ -407,6 +413,9 @@ func keywordsOf(flags []string) []string {
 // result reports a failed message: a result record, a line on the log,
 // and the count that decides the exit code.
 func (p *pusher) result(it *stream.Item, folder string, uid imap.UID, validity uint32, err error) {
+	if p.o.OnSettled != nil && it.Msg != nil {
+		p.o.OnSettled(it.Msg)
+	}
 	p.sum.Errors++
 	if p.sum.FirstError == nil {
 		p.sum.FirstError = err

@@ -87,6 +87,7 @@ func TestScripts(t *testing.T) {
 			"cutproxy":    cmdCutProxy,
 			"sleeprandom": cmdSleepRandom,
 			"nodups":      cmdNoDups,
+			"plantdup":    cmdPlantDup,
 		},
 	})
 }

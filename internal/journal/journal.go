@@ -1,0 +1,210 @@
+// Package journal records the APPENDs of a sync that are in flight, as
+// mbsync does: an APPEND is written down before it is sent and crossed
+// out once its answer (or a check after a cut) says what became of it.
+//
+// A run killed with APPENDs unanswered leaves their entries behind. The
+// server may still store such a message after the next run has read its
+// inventory (its IMAP process finishes the command alone), and the next
+// run then copies it again. So the next run, holding the account pair's
+// lock (the writer of the old entries is gone), reads them at start and,
+// after its own copy, removes from those folders the copies beyond the
+// source's count that the entries account for: copies imapx provably
+// made, never anyone else's mail.
+//
+// The file is JSON lines, appended unbuffered before each APPEND is sent
+// (a kill loses nothing that was written; a crash of the machine can lose
+// the last entries, as it can lose the mail). A line cut short by a kill
+// is ignored.
+package journal
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/imapx/imapx/internal/outfile"
+)
+
+// Entry is one APPEND in flight.
+type Entry struct {
+	ID     string `json:"id"`
+	Folder string `json:"folder"`
+	Ident  string `json:"ident"`
+	Size   int64  `json:"size"`
+}
+
+// line is an entry added ("+") or crossed out ("-", ID only).
+type line struct {
+	Op string `json:"op"`
+	Entry
+}
+
+// Journal is the account pair's journal, open for this run.
+type Journal struct {
+	path string
+	run  string
+
+	mu   sync.Mutex
+	f    *os.File
+	n    uint64
+	keys map[any]string // message → entry ID, this run's open entries
+	open map[string]Entry
+	old  []Entry
+	err  error // the first write error, reported once at Close
+}
+
+// Open reads what earlier runs left in the journal at path and opens it
+// for this run's entries. The caller must hold the account pair's lock.
+func Open(path string) (*Journal, error) {
+	old, err := read(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	return &Journal{path: path, run: fmt.Sprintf("%x", time.Now().UnixNano()), f: f,
+		keys: map[any]string{}, open: map[string]Entry{}, old: old}, nil
+}
+
+// Left returns the entries earlier runs left open.
+func (j *Journal) Left() []Entry { return j.old }
+
+// KeepLeft replaces the earlier runs' entries with keep (those whose
+// folders were not checked), once the others were.
+func (j *Journal) KeepLeft(keep []Entry) {
+	j.mu.Lock()
+	j.old = keep
+	j.mu.Unlock()
+}
+
+// Sending records an APPEND about to be sent; key names the message until
+// Settled (any comparable value, e.g. its record).
+func (j *Journal) Sending(key any, folder, ident string, size int64) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if _, ok := j.keys[key]; ok {
+		return // sent again after a cut: one entry is enough
+	}
+	j.n++
+	e := Entry{ID: fmt.Sprintf("%s.%d", j.run, j.n), Folder: folder, Ident: ident, Size: size}
+	j.keys[key] = e.ID
+	j.open[e.ID] = e
+	j.write(line{Op: "+", Entry: e})
+}
+
+// Settled crosses out the entry of key: its APPEND was answered (stored
+// or refused) or found on the server after a cut.
+func (j *Journal) Settled(key any) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	id, ok := j.keys[key]
+	if !ok {
+		return
+	}
+	delete(j.keys, key)
+	delete(j.open, id)
+	j.write(line{Op: "-", Entry: Entry{ID: id}})
+}
+
+func (j *Journal) write(l line) {
+	if j.f == nil || j.err != nil {
+		return
+	}
+	b, _ := json.Marshal(l)
+	if _, err := j.f.Write(append(b, '\n')); err != nil {
+		j.err = err
+	}
+}
+
+// Close rewrites the journal with only the entries still open (this run's
+// unanswered APPENDs, and the earlier runs' unless dropped), or removes it
+// when none are.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return nil
+	}
+	j.f.Close()
+	j.f = nil
+	left := append([]Entry(nil), j.old...)
+	for _, e := range j.open {
+		left = append(left, e)
+	}
+	if len(left) == 0 {
+		if err := os.Remove(j.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return j.err
+	}
+	out, err := outfile.Create(j.path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(out)
+	for _, e := range left {
+		b, _ := json.Marshal(line{Op: "+", Entry: e})
+		w.Write(append(b, '\n'))
+	}
+	if err := w.Flush(); err != nil {
+		out.Abort()
+		return err
+	}
+	if err := out.Commit(); err != nil {
+		return err
+	}
+	return j.err
+}
+
+// read returns the entries of the journal at path not crossed out.
+func read(path string) ([]Entry, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	open := map[string]int{}
+	var entries []Entry
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for sc.Scan() {
+		var l line
+		if json.Unmarshal(sc.Bytes(), &l) != nil || l.ID == "" {
+			continue // a line cut short by a kill
+		}
+		switch l.Op {
+		case "+":
+			open[l.ID] = len(entries)
+			entries = append(entries, l.Entry)
+		case "-":
+			if i, ok := open[l.ID]; ok {
+				entries[i].ID = ""
+				delete(open, l.ID)
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	var out []Entry
+	for _, e := range entries {
+		if e.ID != "" {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}

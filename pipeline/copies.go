@@ -1,0 +1,289 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/imapx/imapx/flags"
+	"github.com/imapx/imapx/internal/exitcode"
+	"github.com/imapx/imapx/internal/journal"
+	"github.com/imapx/imapx/internal/record"
+)
+
+// The destination must never hold more copies of a message than the
+// source: the verdict compares the multisets both ways, and copies that an
+// interrupted run provably made twice (its journal of APPENDs in flight
+// says so) are removed.
+
+// openJournal opens the account pair's journal of APPENDs in flight; the
+// run goes on without one (as before it existed) when it cannot.
+func (s *syncer) openJournal() {
+	if s.o.JournalPath == "" || s.o.DryRun || s.o.JustFolders {
+		return
+	}
+	j, err := journal.Open(s.o.JournalPath)
+	if err != nil {
+		fmt.Fprintf(s.log, "imapx: warning: journal of APPENDs: %v\n", err)
+		return
+	}
+	s.journal = j
+	if n := len(j.Left()); n > 0 {
+		fmt.Fprintf(s.log, "imapx: an interrupted run left %d APPENDs unanswered; their folders are checked for copies made twice\n", n)
+	}
+}
+
+func (s *syncer) closeJournal() {
+	if s.journal == nil {
+		return
+	}
+	if err := s.journal.Close(); err != nil {
+		fmt.Fprintf(s.log, "imapx: warning: journal of APPENDs: %v\n", err)
+	}
+}
+
+// leftFolders are the destination folders an interrupted run had APPENDs
+// in flight for.
+func (s *syncer) leftFolders() map[string]bool {
+	if s.journal == nil {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, e := range s.journal.Left() {
+		out[e.Folder] = true
+	}
+	return out
+}
+
+// withLeft adds to a set of source folders those mapping to a
+// destination folder of the journal left by an interrupted run.
+func (s *syncer) withLeft(dirty map[string]bool, inv *inventory) map[string]bool {
+	left := s.leftFolders()
+	if len(left) == 0 {
+		return dirty
+	}
+	out := map[string]bool{}
+	for name := range dirty {
+		out[name] = true
+	}
+	for src, dst := range inv.mapping {
+		if left[dst] && inv.read[src] {
+			out[src] = true
+		}
+	}
+	return out
+}
+
+// checkedDst are the destination folders whose every source folder inv
+// read: the only ones where the two sides' counts can be compared.
+func checkedDst(inv *inventory, read map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	for name := range read {
+		out[inv.mapping[name]] = true
+	}
+	return out
+}
+
+// copyKey is a message as the verdict counts it: its identity in one
+// destination folder.
+type copyKey struct{ folder, ident string }
+
+// beyond returns, for each message of the checked destination folders
+// whose source has it at least once, the copies beyond the source's count
+// (the highest UIDs: the copies made last).
+func beyond(inv *inventory, read map[string]bool) (map[copyKey][]messageRef, error) {
+	checked := checkedDst(inv, read)
+	srcCount := map[copyKey]int{}
+	sr, err := inv.src.rewind()
+	if err != nil {
+		return nil, err
+	}
+	err = record.Each(sr, "source inventory", func(l *record.Line) error {
+		if l.Type != record.TypeMessage {
+			return nil
+		}
+		var m messageRef
+		if err := l.DecodeOnly(&m); err != nil {
+			return err
+		}
+		if read[m.Folder] {
+			srcCount[copyKey{inv.mapping[m.Folder], m.Ident}]++
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	dst := map[copyKey][]messageRef{}
+	dr, err := inv.dst.rewind()
+	if err != nil {
+		return nil, err
+	}
+	err = eachMessage(dr, func(m *messageRef) {
+		k := copyKey{m.Folder, m.Ident}
+		if checked[m.Folder] && srcCount[k] > 0 {
+			dst[k] = append(dst[k], *m)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	extra := map[copyKey][]messageRef{}
+	for k, ms := range dst {
+		if n := srcCount[k]; len(ms) > n {
+			sort.Slice(ms, func(i, j int) bool { return ms[i].UID < ms[j].UID })
+			extra[k] = ms[n:]
+		}
+	}
+	return extra, nil
+}
+
+// countBeyond counts the extra copies of beyond.
+func countBeyond(extra map[copyKey][]messageRef) int {
+	n := 0
+	for _, ms := range extra {
+		n += len(ms)
+	}
+	return n
+}
+
+// removeJournaled removes, in the folders an interrupted run had APPENDs
+// in flight for, the copies beyond the source's count that its journal
+// accounts for (same folder, identity and size; never more than it
+// lists), then drops those entries. The removed messages leave inv's
+// destination inventory too.
+func (s *syncer) removeJournaled(ctx context.Context, inv *inventory, read map[string]bool) error {
+	if s.journal == nil || len(s.journal.Left()) == 0 {
+		return nil
+	}
+	checked := checkedDst(inv, read)
+	type sized struct {
+		copyKey
+		size int64
+	}
+	made := map[sized]int{}
+	var keep []journal.Entry
+	for _, e := range s.journal.Left() {
+		if !checked[e.Folder] {
+			keep = append(keep, e) // not read this run: checked by a later one
+			continue
+		}
+		made[sized{copyKey{e.Folder, e.Ident}, e.Size}]++
+	}
+	extra, err := beyond(inv, read)
+	if err != nil {
+		return err
+	}
+	var doomed []messageRef
+	for k, ms := range extra {
+		for i := len(ms) - 1; i >= 0; i-- {
+			sk := sized{k, ms[i].Size}
+			if made[sk] > 0 {
+				made[sk]--
+				doomed = append(doomed, ms[i])
+			}
+		}
+	}
+	if len(doomed) > 0 {
+		if err := s.removeCopies(ctx, doomed); err != nil {
+			return err
+		}
+		if err := inv.dropDst(doomed); err != nil {
+			return err
+		}
+	}
+	s.journal.KeepLeft(keep)
+	return nil
+}
+
+// removeCopies deletes and expunges exactly the given destination
+// messages (UID STORE \Deleted, UID EXPUNGE of those UIDs).
+func (s *syncer) removeCopies(ctx context.Context, ms []messageRef) error {
+	ops, err := newTemp("imapx-dups-*.jsonl")
+	if err != nil {
+		return err
+	}
+	defer ops.Close()
+	w := record.NewWriter(ops)
+	for _, m := range ms {
+		if err := w.Write(&record.Op{Type: record.TypeOp, Op: record.OpDelete, Ident: m.Ident,
+			Dst: &record.Ref{Folder: m.Folder, UID: m.UID, UIDValidity: m.UIDValidity}, Size: m.Size}); err != nil {
+			return err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	r, err := ops.rewind()
+	if err != nil {
+		return err
+	}
+	sum, err := flags.Run(ctx, flags.Dialer(s.dst), flags.Options{Log: s.log}, r, "duplicates", io.Discard)
+	s.rep.DuplicatesRemoved += sum.Deleted
+	fmt.Fprintf(s.log, "imapx: removed %d copies that an interrupted run had made twice (journal of APPENDs in flight)\n", sum.Deleted)
+	if err != nil {
+		return exitcode.ForHost(err, 2)
+	}
+	if sum.Errors > 0 {
+		return exitcode.New(exitcode.WithErrors, fmt.Errorf("removing copies made twice: %w", sum.FirstError))
+	}
+	return nil
+}
+
+// dropDst removes messages from the destination inventory.
+func (inv *inventory) dropDst(gone []messageRef) error {
+	drop := map[msgKey]bool{}
+	for _, m := range gone {
+		drop[m.key()] = true
+	}
+	out, err := newTemp("imapx-dst-*.jsonl")
+	if err != nil {
+		return err
+	}
+	r, err := inv.dst.rewind()
+	if err != nil {
+		out.Close()
+		return err
+	}
+	w := record.NewWriter(out)
+	err = record.Each(r, "destination inventory", func(l *record.Line) error {
+		if l.Type == record.TypeMessage {
+			var m messageRef
+			if err := l.DecodeOnly(&m); err != nil {
+				return err
+			}
+			if drop[m.key()] {
+				return nil
+			}
+		}
+		return w.WriteLine(l.JSON)
+	})
+	if err == nil {
+		err = w.Flush()
+	}
+	if err != nil {
+		out.Close()
+		return err
+	}
+	inv.dst.Close()
+	inv.dst = out
+	return nil
+}
+
+// extraFolders adds to the source folders of dirty those whose
+// destination folder holds extra copies: such a pair is not in sync.
+func extraFolders(inv *inventory, extra map[copyKey][]messageRef, dirty map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	for name := range dirty {
+		out[name] = true
+	}
+	for k := range extra {
+		for src, dst := range inv.mapping {
+			if dst == k.folder {
+				out[src] = true
+			}
+		}
+	}
+	return out
+}

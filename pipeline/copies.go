@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"time"
 
 	"github.com/imapx/imapx/flags"
 	"github.com/imapx/imapx/internal/exitcode"
@@ -148,6 +149,11 @@ func countBeyond(extra map[copyKey][]messageRef) int {
 	return n
 }
 
+// journalHold is how long an entry that matched no extra copy is kept: a
+// killed run's APPEND still travelling (a slow link's buffers, a server
+// process finishing it) can be stored minutes later.
+const journalHold = 10 * time.Minute
+
 // removeJournaled removes, in the folders an interrupted run had APPENDs
 // in flight for, the copies beyond the source's count that its journal
 // accounts for (same folder, identity and size; never more than it
@@ -158,31 +164,33 @@ func (s *syncer) removeJournaled(ctx context.Context, inv *inventory, read map[s
 		return nil
 	}
 	checked := checkedDst(inv, read)
-	type sized struct {
-		copyKey
-		size int64
-	}
-	made := map[sized]int{}
-	var keep []journal.Entry
-	for _, e := range s.journal.Left() {
-		if !checked[e.Folder] {
-			keep = append(keep, e) // not read this run: checked by a later one
-			continue
-		}
-		made[sized{copyKey{e.Folder, e.Ident}, e.Size}]++
-	}
 	extra, err := beyond(inv, read)
 	if err != nil {
 		return err
 	}
-	var doomed []messageRef
+	type sized struct {
+		copyKey
+		size int64
+	}
+	pool := map[sized][]messageRef{} // extra copies, last made first
 	for k, ms := range extra {
 		for i := len(ms) - 1; i >= 0; i-- {
 			sk := sized{k, ms[i].Size}
-			if made[sk] > 0 {
-				made[sk]--
-				doomed = append(doomed, ms[i])
-			}
+			pool[sk] = append(pool[sk], ms[i])
+		}
+	}
+	var doomed []messageRef
+	var keep []journal.Entry
+	for _, e := range s.journal.Left() {
+		sk := sized{copyKey{e.Folder, e.Ident}, e.Size}
+		switch {
+		case checked[e.Folder] && len(pool[sk]) > 0:
+			doomed = append(doomed, pool[sk][0])
+			pool[sk] = pool[sk][1:]
+		case !checked[e.Folder] || time.Since(time.Unix(e.Time, 0)) < journalHold:
+			// Not read this run, or not found yet: an APPEND still on
+			// its way through a slow link can land after this check.
+			keep = append(keep, e)
 		}
 	}
 	if len(doomed) > 0 {

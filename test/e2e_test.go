@@ -88,6 +88,7 @@ func TestScripts(t *testing.T) {
 			"sleeprandom": cmdSleepRandom,
 			"nodups":      cmdNoDups,
 			"plantdup":    cmdPlantDup,
+			"slowproxy":   cmdSlowProxy,
 		},
 	})
 }

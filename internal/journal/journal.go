@@ -37,6 +37,8 @@ type Entry struct {
 	Folder string `json:"folder"`
 	Ident  string `json:"ident"`
 	Size   int64  `json:"size"`
+	// Time is when the APPEND was sent (Unix seconds).
+	Time int64 `json:"t"`
 }
 
 // line is an entry added ("+") or crossed out ("-", ID only).
@@ -97,7 +99,7 @@ func (j *Journal) Sending(key any, folder, ident string, size int64) {
 		return // sent again after a cut: one entry is enough
 	}
 	j.n++
-	e := Entry{ID: fmt.Sprintf("%s.%d", j.run, j.n), Folder: folder, Ident: ident, Size: size}
+	e := Entry{ID: fmt.Sprintf("%s.%d", j.run, j.n), Folder: folder, Ident: ident, Size: size, Time: time.Now().Unix()}
 	j.keys[key] = e.ID
 	j.open[e.ID] = e
 	j.write(line{Op: "+", Entry: e})

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/state"
 )
 
 // msgKey names a message on one server for as long as its folder's
@@ -84,7 +85,10 @@ func eachMessage(r io.Reader, f func(*messageRef)) error {
 }
 
 // badCopy is a destination message whose size is not what was appended.
-type badCopy struct{ folder, why string }
+type badCopy struct {
+	key         msgKey
+	folder, why string
+}
 
 // checkSizes compares what the server says it stored with what was
 // appended: a body cut short or doubled on its way is a message that did
@@ -93,8 +97,23 @@ func checkSizes(dst io.Reader, appended map[msgKey]int64) ([]badCopy, error) {
 	var bad []badCopy
 	err := eachMessage(dst, func(m *messageRef) {
 		if want, ok := appended[m.key()]; ok && want != m.Size {
-			bad = append(bad, badCopy{m.Folder, fmt.Sprintf("folder %q UID %d holds %d bytes, %d were appended", m.Folder, m.UID, m.Size, want)})
+			bad = append(bad, badCopy{m.key(), m.Folder, fmt.Sprintf("folder %q UID %d holds %d bytes, %d were appended", m.Folder, m.UID, m.Size, want)})
 		}
 	})
 	return bad, err
+}
+
+// notAltered drops from bad the copies the destination stored altered.
+func notAltered(bad []badCopy, altered []state.Altered) []badCopy {
+	alt := map[msgKey]bool{}
+	for _, a := range altered {
+		alt[msgKey{a.DstFolder, a.DstUIDValidity, a.DstUID}] = true
+	}
+	var out []badCopy
+	for _, b := range bad {
+		if !alt[b.key] {
+			out = append(out, b)
+		}
+	}
+	return out
 }

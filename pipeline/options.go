@@ -14,6 +14,7 @@ import (
 	"github.com/imapx/imapx/internal/identity"
 	"github.com/imapx/imapx/internal/progress"
 	"github.com/imapx/imapx/internal/selection"
+	"github.com/imapx/imapx/internal/state"
 	"github.com/imapx/imapx/push"
 )
 
@@ -75,10 +76,13 @@ type Report struct {
 	// ExtraCopies counts destination messages beyond the source's count
 	// of that message in its folder (an error); DuplicatesRemoved those
 	// an interrupted run provably made that this run removed.
-	ExtraCopies       int     `json:"extra_copies_on_destination"`
-	DuplicatesRemoved int     `json:"duplicates_removed"`
-	Looksgood         bool    `json:"looks_good"`
-	Seconds           float64 `json:"seconds"`
-	ExitCode          int     `json:"exit_code"`
-	FirstError        string  `json:"first_error,omitempty"`
+	ExtraCopies       int `json:"extra_copies_on_destination"`
+	DuplicatesRemoved int `json:"duplicates_removed"`
+	// Altered lists the messages host2 stored altered (line ends
+	// normalised): there, never copied again, a warning (exit 0).
+	Altered    []state.Altered `json:"altered_on_destination,omitempty"`
+	Looksgood  bool            `json:"looks_good"`
+	Seconds    float64         `json:"seconds"`
+	ExitCode   int             `json:"exit_code"`
+	FirstError string          `json:"first_error,omitempty"`
 }

@@ -205,12 +205,20 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 	if err != nil {
 		return err
 	}
-	for _, b := range bad {
-		fmt.Fprintf(s.log, "imapx: error: verify: %s\n", b.why)
-	}
 	if err := inv.addClean(first, clean); err != nil {
 		return err
 	}
+	// A copy of another size is either stored altered (line ends
+	// normalised: there) or cut short or doubled (not there).
+	altered, err := s.classifyAltered(ctx, inv, first.read, st)
+	if err != nil {
+		return err
+	}
+	bad = notAltered(bad, altered)
+	for _, b := range bad {
+		fmt.Fprintf(s.log, "imapx: error: verify: %s\n", b.why)
+	}
+	s.reportAltered(altered)
 	// With the run's own options: what is left to do keeps a pair out of
 	// the state, and fails the verdict.
 	left, sum, err := s.diffInventories(inv, s.o.Diff)

@@ -183,6 +183,11 @@ func (s *syncer) run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		altered, err := s.classifyAltered(ctx, inv, inv.read, st)
+		if err != nil {
+			return err
+		}
+		s.reportAltered(altered)
 		// A pair with extra copies is not in sync: read it again next time.
 		settle(st, inv, extraFolders(inv, extra, dirty))
 		s.saveState(st)

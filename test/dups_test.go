@@ -2,8 +2,10 @@ package test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/emersion/go-imap/v2"
@@ -86,4 +88,32 @@ func cmdPlantDup(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	f.Write(append(entry, '\n'))
 	f.Close()
+}
+
+// plantcrcrlf USER N: deliver N messages whose body has bare CRs before
+// line ends (\r\r\n, as old Mac mail has) straight into USER's INBOX
+// maildir: an IMAP APPEND would have Dovecot normalise them, and the
+// point is a source that holds them as they are.
+func cmdPlantCRCRLF(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: plantcrcrlf USER N")
+	}
+	n, err := strconv.Atoi(args[1])
+	if err != nil {
+		ts.Fatalf("plantcrcrlf: %v", err)
+	}
+	dir := filepath.Join(dovecot(ts).Dir(), "mail", args[0], "Maildir", "INBOX", "new")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		ts.Fatalf("%v", err)
+	}
+	os.Chown(dir, 8, 8)
+	for i := 0; i < n; i++ {
+		raw := fmt.Sprintf("Message-ID: <crcrlf-%d@example.org>\r\nSubject: old Mac mail %d\r\nFrom: a@example.org\r\n\r\n"+
+			"Line one.\r\r\nLine two.\r\r\nLine three.\r\n", i, i)
+		path := filepath.Join(dir, fmt.Sprintf("17000000%02d.crcrlf%d.host", i, i))
+		if err := os.WriteFile(path, []byte(raw), 0o600); err != nil {
+			ts.Fatalf("%v", err)
+		}
+		os.Chown(path, 8, 8)
+	}
 }

@@ -89,6 +89,7 @@ func TestScripts(t *testing.T) {
 			"nodups":      cmdNoDups,
 			"plantdup":    cmdPlantDup,
 			"slowproxy":   cmdSlowProxy,
+			"plantcrcrlf": cmdPlantCRCRLF,
 		},
 	})
 }

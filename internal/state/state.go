@@ -53,6 +53,19 @@ type Pair struct {
 	DstStatus Status `json:"dst_status"`
 }
 
+// Altered is a source message whose copy the destination stored with its
+// line ends normalised: its sizes differ, its text does not.
+type Altered struct {
+	SrcFolder      string `json:"src_folder"`
+	SrcUID         uint32 `json:"src_uid"`
+	DstFolder      string `json:"dst_folder"`
+	DstUIDValidity uint32 `json:"dst_uidvalidity"`
+	DstUID         uint32 `json:"dst_uid"`
+	Ident          string `json:"ident"`
+	SrcSize        int64  `json:"src_size"`
+	DstSize        int64  `json:"dst_size"`
+}
+
 // State is one account pair's file.
 type State struct {
 	Version int `json:"version"`
@@ -61,6 +74,10 @@ type State struct {
 	Key         string          `json:"key"`
 	Fingerprint string          `json:"fingerprint"`
 	Pairs       map[string]Pair `json:"pairs"`
+	// Altered are the messages the destination stored altered (line ends
+	// normalised), so that every run classifies them the same way
+	// without fetching them again.
+	Altered []Altered `json:"altered,omitempty"`
 	// Sum guards against a file edited or cut short by hand or by a crash.
 	Sum string `json:"sum"`
 }

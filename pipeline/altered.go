@@ -1,0 +1,242 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/emersion/go-imap/v2"
+
+	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/state"
+)
+
+// A server may store a message altered: Dovecot normalises a bare CR
+// before a line end (\r\r\n, old Mac mail) on APPEND, so 2614 bytes sent
+// are 2611 stored. Such a message is there, its text intact but for line
+// ends: its own verdict class, the same on every run, never copied again.
+// Told apart from a body cut short or doubled by fetching both sides
+// (only those few) and comparing them with line ends normalised; the
+// class is kept in the state so later runs need not fetch them again.
+
+// maxAlteredFetch bounds the bytes of one message fetched to classify it.
+const maxAlteredFetch = 32 << 20
+
+// sizePairs pairs source and destination messages by identity per
+// destination folder (in UID order, equal sizes first) and returns the
+// pairs whose sizes differ.
+func sizePairs(inv *inventory, read map[string]bool) ([]state.Altered, error) {
+	checked := checkedDst(inv, read)
+	src := map[copyKey][]messageRef{}
+	sr, err := inv.src.rewind()
+	if err != nil {
+		return nil, err
+	}
+	err = record.Each(sr, "source inventory", func(l *record.Line) error {
+		if l.Type != record.TypeMessage {
+			return nil
+		}
+		var m messageRef
+		if err := l.DecodeOnly(&m); err != nil {
+			return err
+		}
+		if read[m.Folder] {
+			k := copyKey{inv.mapping[m.Folder], m.Ident}
+			src[k] = append(src[k], m)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	dst := map[copyKey][]messageRef{}
+	dr, err := inv.dst.rewind()
+	if err != nil {
+		return nil, err
+	}
+	err = eachMessage(dr, func(m *messageRef) {
+		k := copyKey{m.Folder, m.Ident}
+		if checked[m.Folder] && len(src[k]) > 0 {
+			dst[k] = append(dst[k], *m)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []state.Altered
+	for k, ds := range dst {
+		ss := unmatchedSizes(src[k], ds)
+		ds = unmatchedSizes(ds, src[k])
+		for i := 0; i < len(ss) && i < len(ds); i++ {
+			out = append(out, state.Altered{SrcFolder: ss[i].Folder, SrcUID: ss[i].UID, DstFolder: k.folder,
+				DstUIDValidity: ds[i].UIDValidity, DstUID: ds[i].UID, Ident: k.ident, SrcSize: ss[i].Size, DstSize: ds[i].Size})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].DstFolder != out[j].DstFolder {
+			return out[i].DstFolder < out[j].DstFolder
+		}
+		return out[i].DstUID < out[j].DstUID
+	})
+	return out, nil
+}
+
+// unmatchedSizes returns the messages of a whose size no message of b
+// has (as multisets), in UID order.
+func unmatchedSizes(a, b []messageRef) []messageRef {
+	sizes := map[int64]int{}
+	for _, m := range b {
+		sizes[m.Size]++
+	}
+	var out []messageRef
+	for _, m := range a {
+		if sizes[m.Size] > 0 {
+			sizes[m.Size]--
+			continue
+		}
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].UID < out[j].UID })
+	return out
+}
+
+// classifyAltered returns the messages of the folders inv read that the
+// destination stored altered, and those state knows of in folders not
+// read. Pairs whose sizes differ and that state does not know are
+// fetched from both sides and compared with line ends normalised.
+func (s *syncer) classifyAltered(ctx context.Context, inv *inventory, read map[string]bool, st *state.State) ([]state.Altered, error) {
+	pairs, err := sizePairs(inv, read)
+	if err != nil {
+		return nil, err
+	}
+	checked := checkedDst(inv, read)
+	known := map[state.Altered]bool{}
+	var kept []state.Altered
+	if st != nil {
+		for _, a := range st.Altered {
+			known[a] = true
+			if !checked[a.DstFolder] {
+				kept = append(kept, a) // not read: as last found
+			}
+		}
+	}
+	var found, unknown []state.Altered
+	for _, p := range pairs {
+		if known[p] {
+			found = append(found, p)
+		} else if p.SrcSize <= maxAlteredFetch && p.DstSize <= maxAlteredFetch {
+			unknown = append(unknown, p)
+		}
+	}
+	if len(unknown) > 0 {
+		srcWant, dstWant := map[string][]uint32{}, map[string][]uint32{}
+		for _, p := range unknown {
+			srcWant[p.SrcFolder] = append(srcWant[p.SrcFolder], p.SrcUID)
+			dstWant[p.DstFolder] = append(dstWant[p.DstFolder], p.DstUID)
+		}
+		srcBodies, err := fetchBodies(ctx, s.src, srcWant)
+		if err != nil {
+			return nil, err
+		}
+		dstBodies, err := fetchBodies(ctx, s.dst, dstWant)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range unknown {
+			a, b := srcBodies[p.SrcFolder][p.SrcUID], dstBodies[p.DstFolder][p.DstUID]
+			if a != nil && b != nil && bytes.Equal(normalEOL(a), normalEOL(b)) {
+				found = append(found, p)
+			}
+		}
+	}
+	all := append(found, kept...)
+	if st != nil {
+		st.Altered = all
+	}
+	return all, nil
+}
+
+// fetchBodies fetches whole messages, by folder and UID, on one new
+// connection.
+func fetchBodies(ctx context.Context, dial Dialer, want map[string][]uint32) (map[string]map[uint32][]byte, error) {
+	c, err := dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	out := map[string]map[uint32][]byte{}
+	for folder, uids := range want {
+		if _, err := c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+			return nil, err
+		}
+		var set imap.UIDSet
+		for _, u := range uids {
+			set.AddNum(imap.UID(u))
+		}
+		msgs, err := c.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}}).Collect()
+		if err != nil {
+			return nil, err
+		}
+		out[folder] = map[uint32][]byte{}
+		for _, m := range msgs {
+			for _, b := range m.BodySection {
+				out[folder][uint32(m.UID)] = b.Bytes
+			}
+		}
+	}
+	return out, nil
+}
+
+// normalEOL turns every line end into CRLF: CRs before a LF (CR CR LF),
+// a bare LF, a bare CR.
+func normalEOL(b []byte) []byte {
+	out := make([]byte, 0, len(b)+len(b)/32)
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '\r':
+			j := i
+			for j < len(b) && b[j] == '\r' {
+				j++
+			}
+			if j < len(b) && b[j] == '\n' {
+				out = append(out, '\r', '\n') // CRs then LF: one line end
+				i = j
+				continue
+			}
+			for ; i < j; i++ {
+				out = append(out, '\r', '\n') // bare CRs: one each
+			}
+			i--
+		case '\n':
+			out = append(out, '\r', '\n')
+		default:
+			out = append(out, b[i])
+		}
+	}
+	return out
+}
+
+// reportAltered prints the altered class and puts it in the report.
+func (s *syncer) reportAltered(list []state.Altered) {
+	s.rep.Altered = list
+	if len(list) == 0 {
+		return
+	}
+	lo, hi := int64(-1), int64(0)
+	for _, a := range list {
+		d := a.SrcSize - a.DstSize
+		if d < 0 {
+			d = -d
+		}
+		if lo < 0 || d < lo {
+			lo = d
+		}
+		hi = max(hi, d)
+	}
+	by := fmt.Sprintf("%d", lo)
+	if hi != lo {
+		by = fmt.Sprintf("%d–%d", lo, hi)
+	}
+	fmt.Fprintf(s.log, "imapx: warning: %d messages were stored altered by host2 (line ends normalised, sizes differ by %s bytes)\n", len(list), by)
+}

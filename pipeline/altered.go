@@ -20,8 +20,26 @@ import (
 // (only those few) and comparing them with line ends normalised; the
 // class is kept in the state so later runs need not fetch them again.
 
-// maxAlteredFetch bounds the bytes of one message fetched to classify it.
-const maxAlteredFetch = 32 << 20
+// Fetching to classify is bounded, so that a server that alters every
+// message in some other way (adding a header…) does not make every run
+// fetch the whole mailbox twice: at most maxAlteredPairs pairs a run,
+// messages up to maxAlteredFetch bytes, sizes close enough for line ends
+// to explain the difference (plausibleEOL).
+const (
+	maxAlteredFetch = 32 << 20
+	maxAlteredPairs = 1000
+)
+
+// plausibleEOL says whether normalising line ends could explain the sizes:
+// each line end changes by a byte or two, and lines are rarely shorter
+// than 8 bytes.
+func plausibleEOL(a, b int64) bool {
+	d := a - b
+	if d < 0 {
+		d = -d
+	}
+	return d <= max(a, b)/8+2
+}
 
 // sizePairs pairs source and destination messages by identity per
 // destination folder (in UID order, equal sizes first) and returns the
@@ -125,7 +143,7 @@ func (s *syncer) classifyAltered(ctx context.Context, inv *inventory, read map[s
 	for _, p := range pairs {
 		if known[p] {
 			found = append(found, p)
-		} else if p.SrcSize <= maxAlteredFetch && p.DstSize <= maxAlteredFetch {
+		} else if p.SrcSize <= maxAlteredFetch && p.DstSize <= maxAlteredFetch && plausibleEOL(p.SrcSize, p.DstSize) && len(unknown) < maxAlteredPairs {
 			unknown = append(unknown, p)
 		}
 	}

@@ -37,11 +37,10 @@ type syncer struct {
 	mu    sync.Mutex
 	errs  atomic.Int64
 	first error
-	// codes counts the errors by exit code, less the verdict's own
-	// (verdictErrs), which follow from the others.
-	codes       map[int]int
-	verdictErrs int
-	cancel      context.CancelCauseFunc
+	// codes counts the errors by exit code, less the verdict's own,
+	// which follow from the others.
+	codes  map[int]int
+	cancel context.CancelCauseFunc
 }
 
 // Sync runs a one-way sync from src to dst and returns its report; the
@@ -104,12 +103,7 @@ func (s *syncer) countErrorAs(err error, withCode bool) {
 // countVerdictError counts an error the verdict found (mail not on host2,
 // extra copies): it fails the run but, being a consequence, does not
 // choose the exit code over the errors that caused it.
-func (s *syncer) countVerdictError(err error) {
-	s.mu.Lock()
-	s.verdictErrs++
-	s.mu.Unlock()
-	s.countErrorAs(err, false)
-}
+func (s *syncer) countVerdictError(err error) { s.countErrorAs(err, false) }
 
 // exitCode applies imapsync's table; 112 for --errorsmax.
 func (s *syncer) exitCode(err error) int {

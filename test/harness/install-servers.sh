@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Installs Cyrus IMAP and Courier-IMAP for the test harness without
+# installing them: their Debian packages conflict with dovecot-imapd (all
+# provide imap-server), so their shared-library dependencies come from apt
+# and the packages themselves are unpacked with dpkg -x into a cache
+# directory, where test/harness finds them (cyrus.go, courier.go).
+#
+# Usage: install-servers.sh [DIR]
+# DIR defaults to $IMAPX_TEST_SERVERS, else /var/cache/imapx-test-servers
+# as root, else ${XDG_CACHE_HOME:-~/.cache}/imapx-test-servers.
+# Needs root for apt-get (skipped when nothing is missing). Idempotent: a
+# cache whose stamp names the same package versions is kept.
+set -euo pipefail
+
+default_dir() {
+  if [ -n "${IMAPX_TEST_SERVERS:-}" ]; then
+    echo "$IMAPX_TEST_SERVERS"
+  elif [ "$(id -u)" = 0 ]; then
+    echo /var/cache/imapx-test-servers
+  else
+    echo "${XDG_CACHE_HOME:-$HOME/.cache}/imapx-test-servers"
+  fi
+}
+dir=${1:-$(default_dir)}
+
+# The packages unpacked, not installed.
+pkgs=(cyrus-imapd cyrus-common courier-imap courier-base courier-authlib
+  courier-authdaemon courier-authlib-userdb)
+
+export DEBIAN_FRONTEND=noninteractive
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+
+# apt-cache needs the lists: on a fresh machine they are empty.
+if ! apt-cache show cyrus-imapd >/dev/null 2>&1; then
+  apt-get update -qq
+fi
+
+versions=$(for p in "${pkgs[@]}"; do apt-cache policy "$p" | awk -v p="$p" '/Candidate:/ {print p "=" $2}'; done)
+if [ -f "$dir/stamp" ] && [ "$(cat "$dir/stamp")" = "$versions" ]; then
+  exit 0
+fi
+
+rm -rf "$dir.tmp"
+mkdir -p "$dir.tmp/debs" "$dir.tmp/root"
+# apt-get download writes into the current directory, as _apt where it
+# can: a root-owned temp dir only gives a harmless warning.
+(cd "$dir.tmp/debs" && apt-get download -qq "${pkgs[@]}" 2>&1 | grep -v 'unsandboxed' || true)
+deps=()
+for deb in "$dir.tmp"/debs/*.deb; do
+  dpkg -x "$deb" "$dir.tmp/root"
+  # Every shared library the packages depend on (first of alternatives);
+  # their other dependencies (an MTA, init scripts, debconf) are not used.
+  for d in $(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/|.*//; s/(.*//; s/ //g'); do
+    case $d in lib*) deps+=("$d") ;; esac
+  done
+done
+# saslpasswd2 creates Cyrus's users (sasl2-bin conflicts with nothing).
+deps+=(sasl2-bin)
+missing=()
+for d in $(printf '%s\n' "${deps[@]}" | sort -u); do
+  installed "$d" || missing+=("$d")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "$versions" >"$dir.tmp/stamp"
+rm -rf "$dir.tmp/debs" "$dir"
+mv "$dir.tmp" "$dir"

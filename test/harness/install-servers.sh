@@ -31,12 +31,25 @@ export DEBIAN_FRONTEND=noninteractive
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
 # apt-cache needs the lists: on a fresh machine they are empty.
-if ! apt-cache show cyrus-imapd >/dev/null 2>&1; then
+if ! apt-cache policy cyrus-imapd 2>/dev/null | grep -q 'Candidate: [0-9]'; then
   apt-get update -qq
 fi
 
-versions=$(for p in "${pkgs[@]}"; do apt-cache policy "$p" | awk -v p="$p" '/Candidate:/ {print p "=" $2}'; done)
-if [ -f "$dir/stamp" ] && [ "$(cat "$dir/stamp")" = "$versions" ]; then
+# The shared libraries (and sasl2-bin) that apt must provide.
+install_deps() {
+  local missing=()
+  for d in "$@"; do
+    installed "$d" || missing+=("$d")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+versions=$(apt-cache policy "${pkgs[@]}" | awk '/^[^ ]/ {p=$1} /Candidate:/ {print p $2}')
+if [ -f "$dir/stamp" ] && [ "$(cat "$dir/stamp")" = "$versions" ] && [ -f "$dir/deps" ]; then
+  # shellcheck disable=SC2046
+  install_deps $(cat "$dir/deps")
   exit 0
 fi
 
@@ -56,13 +69,9 @@ for deb in "$dir.tmp"/debs/*.deb; do
 done
 # saslpasswd2 creates Cyrus's users (sasl2-bin conflicts with nothing).
 deps+=(sasl2-bin)
-missing=()
-for d in $(printf '%s\n' "${deps[@]}" | sort -u); do
-  installed "$d" || missing+=("$d")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+printf '%s\n' "${deps[@]}" | sort -u >"$dir.tmp/deps"
+# shellcheck disable=SC2046
+install_deps $(cat "$dir.tmp/deps")
 echo "$versions" >"$dir.tmp/stamp"
 rm -rf "$dir.tmp/debs" "$dir"
 mv "$dir.tmp" "$dir"

@@ -1,0 +1,317 @@
+// End-to-end runs of the built imapx between the three server families
+// the harness starts (Dovecot, Cyrus IMAP, Courier-IMAP), each result
+// checked by an independent read of both servers.
+package test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/imapx/imapx/internal/imaptest"
+	"github.com/imapx/imapx/test/harness"
+)
+
+// serverCorpus is what the server tests copy: the sample corpus (the cases
+// that break mail tools) and 120 messages of the mixed shape (1-60 KB,
+// duplicates, missing Message-IDs, keywords) in three more folders.
+func serverCorpus() []imaptest.SeedMessage {
+	now := time.Date(2024, 3, 4, 5, 6, 7, 0, time.UTC)
+	return append(imaptest.SampleMail(now), imaptest.Mixed(120, now)...)
+}
+
+// onlyCRLF leaves out the sample messages with a bare LF or a bare CR:
+// Cyrus refuses a bare LF ("NO Message contains bare newlines"), and
+// Dovecot and Courier store CRLF for both (CR CR LF becomes CR LF), so a
+// message read from Cyrus with a stray CR is altered in Dovecot. Those
+// cases are in TestServersRegressions.
+func onlyCRLF(msgs []imaptest.SeedMessage) []imaptest.SeedMessage {
+	var out []imaptest.SeedMessage
+	for _, m := range msgs {
+		if !bytes.Contains(bytes.ReplaceAll(m.Raw, []byte("\r\n"), nil), []byte("\n")) &&
+			!bytes.Contains(bytes.ReplaceAll(m.Raw, []byte("\r\n"), nil), []byte("\r")) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// run is one run of the imapx binary.
+type run struct {
+	exit           int
+	stdout, stderr string
+	took           time.Duration
+}
+
+// imapx runs the built binary with its own HOME (sync keeps state under
+// the user cache dir) and the passwords in the environment.
+func imapx(t *testing.T, home string, env []string, args ...string) run {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(binDir, "imapx"), args...)
+	cmd.Env = append(append(os.Environ(), "HOME="+home, "XDG_CACHE_HOME="+filepath.Join(home, ".cache")), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err := cmd.Run()
+	r := run{stdout: out.String(), stderr: errb.String(), took: time.Since(start)}
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		r.exit = ee.ExitCode()
+	case err != nil:
+		t.Fatalf("imapx %v: %v", args, err)
+	}
+	return r
+}
+
+// account is a user on one of the servers.
+type account struct {
+	srv        harness.Server
+	user, pass string
+}
+
+func (a account) url() string { return "imap://" + a.user + "@" + a.srv.PlainAddr() + "?tls=none" }
+
+// canonicalKeys reads a mailbox independently of imapx, folder names
+// mapped to "/"-separated ones without the personal prefix.
+func canonicalKeys(t *testing.T, a account) map[string]harness.Message {
+	t.Helper()
+	msgs, _, err := a.srv.ReadAll(a.user, a.pass)
+	if err != nil {
+		t.Fatalf("read %s on %s: %v", a.user, a.srv.Family(), err)
+	}
+	out := map[string]harness.Message{}
+	for _, m := range msgs {
+		m.Folder = harness.Canonical(a.srv, m.Folder)
+		k := m.Key()
+		for i := 2; ; i++ { // duplicates stay distinct keys
+			if _, dup := out[k]; !dup {
+				break
+			}
+			k = fmt.Sprintf("%s#%d", m.Key(), i)
+		}
+		out[k] = m
+	}
+	return out
+}
+
+// compare says how two mailboxes differ, one line per message missing on
+// either side (folder, subject, size, flags, date), "" when identical.
+func compare(t *testing.T, src, dst account) (string, int) {
+	a, b := canonicalKeys(t, src), canonicalKeys(t, dst)
+	var out []string
+	describe := func(side string, m harness.Message) string {
+		subj := ""
+		if i := bytes.Index(m.Raw, []byte("Subject: ")); i >= 0 {
+			subj = string(m.Raw[i+9:])
+			subj = subj[:strings.IndexAny(subj+"\r\n", "\r\n")]
+		}
+		return fmt.Sprintf("%s %s %q %d bytes flags=%v date=%s", side, m.Folder, subj, len(m.Raw), m.Flags, m.Date)
+	}
+	for k, m := range a {
+		if _, ok := b[k]; !ok {
+			out = append(out, describe("only in source:", m))
+		}
+	}
+	for k, m := range b {
+		if _, ok := a[k]; !ok {
+			out = append(out, describe("only in destination:", m))
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, "\n"), len(a)
+}
+
+// servers starts one server of each family with the users the cases use.
+type servers struct {
+	dovecot, cyrus, courier harness.Server
+}
+
+var serverUsers = []string{"src", "dst", "back", "mbox"}
+
+func startServers(t *testing.T, families ...string) servers {
+	var s servers
+	for _, f := range families {
+		var srv harness.Server
+		switch f {
+		case "dovecot":
+			srv = harness.Require(t, harness.Options{})
+			s.dovecot = srv
+		case "cyrus":
+			srv = harness.RequireCyrus(t, harness.CyrusOptions{})
+			s.cyrus = srv
+		case "courier":
+			srv = harness.RequireCourier(t)
+			s.courier = srv
+		}
+		for _, u := range serverUsers {
+			if err := srv.AddUser(u, "pw-"+u+"-"+f); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return s
+}
+
+func acct(srv harness.Server, user string) account {
+	return account{srv: srv, user: user, pass: "pw-" + user + "-" + srv.Family()}
+}
+
+// syncCase seeds src, syncs src → dst with the binary and checks the exit
+// code, the verdict and an independent read of both sides. It returns
+// what it saw, for the known-failure list.
+func syncCase(t *testing.T, home string, src, dst account, corpus []imaptest.SeedMessage) (run, string) {
+	t.Helper()
+	if err := src.srv.Seed(src.user, src.pass, corpus, "Empty"); err != nil {
+		t.Fatalf("seed %s: %v", src.srv.Family(), err)
+	}
+	r := imapx(t, home, []string{"IMAPX_PASSWORD1=" + src.pass, "IMAPX_PASSWORD2=" + dst.pass},
+		"sync", src.url(), dst.url())
+	diff, n := compare(t, src, dst)
+	t.Logf("%s → %s: exit %d in %v, %d messages, verdict %q", src.srv.Family(), dst.srv.Family(), r.exit,
+		r.took.Round(10*time.Millisecond), n, verdict(r.stderr))
+	return r, diff
+}
+
+var verdictRE = regexp.MustCompile(`(?m)^.*(looks good|Detected \d+ errors?|differ).*$`)
+
+// verdict is the run's closing judgement line(s).
+func verdict(stderr string) string {
+	return strings.Join(verdictRE.FindAllString(stderr, -1), " / ")
+}
+
+// exactProblems lists how a run fails to be an exact copy: an exit other
+// than 0, no "looks good" verdict, or a difference an independent read of
+// both sides sees. None: the copy is exact.
+func exactProblems(r run, diff string) []string {
+	var p []string
+	if r.exit != 0 {
+		p = append(p, fmt.Sprintf("exit %d, want 0; stderr:\n%s", r.exit, lastLines(r.stderr, 25)))
+	}
+	if r.exit == 0 && !strings.Contains(r.stderr, "looks good") {
+		p = append(p, "no \"looks good\" verdict; stderr:\n"+lastLines(r.stderr, 25))
+	}
+	if diff != "" {
+		p = append(p, "source and destination differ (independent read):\n"+lastLines(diff, 30))
+	}
+	return p
+}
+
+// knownFailures are the cases that fail today, each with its item of
+// issue 15. They run in CI and log what happens (KNOWN FAILURE) without
+// failing it; once fixed, such a case fails until its entry is removed
+// here, so that it then guards the fix.
+var knownFailures = map[string]string{
+	"TestCourierDestination/dovecot-to-courier":      "item 1: Courier sends no UIDNEXT in its SELECT reply",
+	"TestCourierDestination/mbox-dovecot-to-courier": "item 1: Courier sends no UIDNEXT in its SELECT reply",
+	"TestServersRegressions/mbox-cyrus-to-dovecot":   "item 4: records carry the source's folder names (INBOX.Archive)",
+	"TestServersRegressions/munge8bit-altered":       "item 2: the verify compares sizes only, an altered message passes",
+	"TestServersRegressions/stray-cr-to-dovecot":     "item 2: Dovecot rewrites CR CR LF to CR LF; reported as missing, not as altered",
+}
+
+// expect passes a case without problems, logs a known failure, and fails
+// anything else, including a known failure that now passes.
+func expect(t *testing.T, problems []string) {
+	t.Helper()
+	reason, known := knownFailures[t.Name()]
+	switch {
+	case len(problems) == 0 && known:
+		t.Errorf("passes now: remove %q from knownFailures (%s)", t.Name(), reason)
+	case len(problems) == 0:
+	case known:
+		t.Logf("KNOWN FAILURE (issue 15 %s):\n%s", reason, strings.Join(problems, "\n"))
+	default:
+		t.Error(strings.Join(problems, "\n"))
+	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = append([]string{fmt.Sprintf("… (%d lines before)", len(lines)-n)}, lines[len(lines)-n:]...)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// TestServersSync copies the corpus between the families where imapx is
+// expected to be exact today: reading from Cyrus and from Courier, and
+// writing to Cyrus (munge8bit off). The reads are then run again after
+// changes on the source: incremental with CONDSTORE (Cyrus) and without
+// it (Courier).
+func TestServersSync(t *testing.T) {
+	s := startServers(t, "dovecot", "cyrus", "courier")
+	corpus := serverCorpus()
+	t.Run("cyrus-to-dovecot", func(t *testing.T) {
+		src, dst := acct(s.cyrus, "src"), acct(s.dovecot, "dst")
+		home := t.TempDir()
+		r, diff := syncCase(t, home, src, dst, onlyCRLF(corpus))
+		expect(t, exactProblems(r, diff))
+		incremental(t, home, src, dst)
+	})
+	t.Run("courier-to-dovecot", func(t *testing.T) {
+		src, dst := acct(s.courier, "src"), acct(s.dovecot, "back")
+		home := t.TempDir()
+		r, diff := syncCase(t, home, src, dst, corpus)
+		expect(t, exactProblems(r, diff))
+		incremental(t, home, src, dst)
+	})
+	t.Run("dovecot-to-cyrus", func(t *testing.T) {
+		r, diff := syncCase(t, t.TempDir(), acct(s.dovecot, "src"), acct(s.cyrus, "dst"), corpus)
+		expect(t, exactProblems(r, diff))
+	})
+}
+
+// incremental changes the source (new messages, a flag set, a keyword
+// removed, a message expunged) and syncs again: the destination must
+// follow exactly, and only the new messages are copied.
+func incremental(t *testing.T, home string, src, dst account) {
+	t.Helper()
+	now := time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC)
+	more := imaptest.Many(6, now)
+	if err := src.srv.Seed(src.user, src.pass, more); err != nil {
+		t.Fatalf("seed more: %v", err)
+	}
+	c, err := imapclient.DialInsecure(src.srv.PlainAddr(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(src.user, src.pass).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	first := imap.SeqSetNum(1)
+	if err := c.Store(first, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Flags: []imap.Flag{imap.FlagFlagged, "later"}}, nil).Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Store(imap.SeqSetNum(2), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Expunge().Close(); err != nil {
+		t.Fatal(err)
+	}
+	c.Logout().Wait()
+	r := imapx(t, home, []string{"IMAPX_PASSWORD1=" + src.pass, "IMAPX_PASSWORD2=" + dst.pass},
+		"sync", "--delete2", src.url(), dst.url())
+	diff, n := compare(t, src, dst)
+	t.Logf("incremental %s → %s: exit %d in %v, %d messages, verdict %q", src.srv.Family(), dst.srv.Family(), r.exit,
+		r.took.Round(10*time.Millisecond), n, verdict(r.stderr))
+	p := exactProblems(r, diff)
+	if !strings.Contains(r.stderr, fmt.Sprintf("copied %d messages", len(more))) {
+		p = append(p, fmt.Sprintf("want \"copied %d messages\"; stderr:\n%s", len(more), lastLines(r.stderr, 20)))
+	}
+	expect(t, p)
+}

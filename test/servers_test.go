@@ -5,6 +5,7 @@ package test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -219,6 +220,10 @@ var knownFailures = map[string]string{
 	"TestServersRegressions/mbox-dovecot-to-cyrus":   "item 4: records carry the source's folder names (Archive/2023)",
 	"TestServersRegressions/munge8bit-altered":       "item 2: the verify compares sizes only, an altered message passes",
 	"TestServersRegressions/stray-cr-to-dovecot":     "item 2: Dovecot rewrites CR CR LF to CR LF; reported as missing, not as altered",
+	"TestServersCyrusLimits/nul-push-to-cyrus":       "item 3: no literal8 for APPEND nor ~{n} in FETCH",
+	"TestServersCyrusLimits/over-quota":              "item 5: a plain \"NO Over quota\" is not recognised",
+	"TestServersCyrusLimits/special-use":             "item 7: special-use attributes are never set",
+	"TestServersCyrusLimits/keyword-limit":           "items 8 and 6: refused keywords reported per message without the server's words; copies counted twice",
 }
 
 // expect passes a case without problems, logs a known failure, and fails
@@ -458,4 +463,133 @@ func alteredProblems(r run, diff string) []string {
 		p = append(p, fmt.Sprintf("exit %d, want an error exit and the message reported as altered; stderr:\n%s", r.exit, stderrSummary(r.stderr)))
 	}
 	return p
+}
+
+// TestServersCyrusLimits: issue 15's failures at Cyrus's limits and
+// extensions (NUL bytes and BINARY, quota, special-use, keywords).
+func TestServersCyrusLimits(t *testing.T) {
+	s := startServers(t, "dovecot", "cyrus")
+	now := time.Date(2024, 3, 4, 5, 6, 7, 0, time.UTC)
+	newPair := func(t *testing.T, user string, dstSrv harness.Server) (account, account) {
+		t.Helper()
+		for _, srv := range []harness.Server{s.dovecot, dstSrv} {
+			if err := srv.AddUser(user, "pw-"+user+"-"+srv.Family()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return acct(s.dovecot, user), acct(dstSrv, user)
+	}
+
+	// A message with a NUL byte, pushed from records into Cyrus, which
+	// offers BINARY: it must be stored exactly (literal8), and read back.
+	t.Run("nul-push-to-cyrus", func(t *testing.T) {
+		dst := acct(s.cyrus, "mbox")
+		msgs := [][]byte{
+			[]byte("Subject: nul\r\nMessage-ID: <nul@example.org>\r\n\r\nA NUL \x00 byte.\r\n"),
+			[]byte("Subject: plain\r\nMessage-ID: <plain-nul-case@example.org>\r\n\r\nNo NUL.\r\n"),
+		}
+		var in strings.Builder
+		for _, m := range msgs {
+			fmt.Fprintf(&in, `{"type":"message","folder":"INBOX","flags":["\\Seen"],"internaldate":"2024-03-04T05:06:07Z","raw":"%s"}`+"\n",
+				base64.StdEncoding.EncodeToString(m))
+		}
+		home := t.TempDir()
+		file := filepath.Join(home, "nul.jsonl")
+		os.WriteFile(file, []byte(in.String()), 0o644)
+		r := imapx(t, home, []string{"IMAPX_PASSWORD=" + dst.pass}, "push", dst.url(), file)
+		t.Logf("push NUL → cyrus: exit %d; %s", r.exit, grepLines(r.stderr, "appended|error"))
+		var p []string
+		if r.exit != 0 {
+			p = append(p, fmt.Sprintf("push exit %d, want 0; stderr:\n%s", r.exit, stderrSummary(r.stderr)))
+		}
+		got, _, err := s.cyrus.ReadAll(dst.user, dst.pass)
+		if err != nil {
+			p = append(p, "independent read of Cyrus: "+err.Error())
+		}
+		stored := map[string]bool{}
+		for _, m := range got {
+			stored[string(m.Raw)] = true
+		}
+		for _, m := range msgs {
+			if !stored[string(m)] {
+				p = append(p, fmt.Sprintf("not stored exactly: %q", m))
+			}
+		}
+		expect(t, p)
+	})
+
+	// Over quota, Cyrus answers a plain "NO Over quota": imapx must stop
+	// and exit 113 (imapsync's EXIT_OVERQUOTA).
+	t.Run("over-quota", func(t *testing.T) {
+		small := harness.RequireCyrus(t, harness.CyrusOptions{QuotaKB: 500})
+		src, dst := newPair(t, "quota", small)
+		r, _ := syncCase(t, t.TempDir(), src, dst, serverCorpus())
+		var p []string
+		if r.exit != 113 {
+			p = append(p, fmt.Sprintf("exit %d, want 113 (over quota); stderr:\n%s", r.exit, stderrSummary(r.stderr)))
+		}
+		if n := strings.Count(r.stderr, "imapx: error:"); n > 3 {
+			p = append(p, fmt.Sprintf("%d error lines: imapx went on after the quota was reached", n))
+		}
+		expect(t, p)
+	})
+
+	// Folders created on Cyrus (CREATE-SPECIAL-USE) get the source's
+	// special-use attributes: Sent and Drafts from Dovecot's.
+	t.Run("special-use", func(t *testing.T) {
+		src, dst := newPair(t, "special", s.cyrus)
+		r, diff := syncCase(t, t.TempDir(), src, dst, imaptest.SampleMail(now))
+		p := exactProblems(r, diff)
+		c, err := imapclient.DialInsecure(s.cyrus.PlainAddr(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if err := c.Login(dst.user, dst.pass).Wait(); err != nil {
+			t.Fatal(err)
+		}
+		list, err := c.List("", "*", &imap.ListOptions{ReturnSpecialUse: true}).Collect()
+		if err != nil {
+			t.Fatal(err)
+		}
+		attrs := map[string][]imap.MailboxAttr{}
+		for _, l := range list {
+			attrs[l.Mailbox] = l.Attrs
+		}
+		for box, want := range map[string]imap.MailboxAttr{"INBOX.Sent": imap.MailboxAttrSent, "INBOX.Drafts": imap.MailboxAttrDrafts} {
+			found := false
+			for _, a := range attrs[box] {
+				found = found || a == want
+			}
+			if !found {
+				p = append(p, fmt.Sprintf("%s has attributes %v, want %s", box, attrs[box], want))
+			}
+		}
+		expect(t, p)
+	})
+
+	// Cyrus takes at most 100 keywords per folder ("Too many user
+	// flags"): the messages are copied, the refused keywords reported
+	// once per folder with the server's words, not once per message.
+	t.Run("keyword-limit", func(t *testing.T) {
+		src, dst := newPair(t, "keywords", s.cyrus)
+		var msgs []imaptest.SeedMessage
+		for i := 0; i < 110; i++ {
+			msgs = append(msgs, imaptest.SeedMessage{Folder: "INBOX", Date: now, Flags: []string{fmt.Sprintf("kw%03d", i)},
+				Raw: []byte(fmt.Sprintf("Subject: keyword %d\r\nMessage-ID: <kw-%d@example.org>\r\n\r\nKeyword %d.\r\n", i, i, i))})
+		}
+		r, _ := syncCase(t, t.TempDir(), src, dst, msgs)
+		var p []string
+		got, _, err := s.cyrus.ReadAll(dst.user, dst.pass)
+		if err != nil || len(got) != len(msgs) {
+			p = append(p, fmt.Sprintf("Cyrus holds %d messages (%v), want %d", len(got), err, len(msgs)))
+		}
+		if n := strings.Count(r.stderr, "Too many user flags"); n != 1 {
+			p = append(p, fmt.Sprintf("the server's \"Too many user flags\" reported %d times, want once; stderr:\n%s", n, stderrSummary(r.stderr)))
+		}
+		if !strings.Contains(r.stderr, fmt.Sprintf("copied %d messages", len(msgs))) {
+			p = append(p, fmt.Sprintf("want \"copied %d messages\" (messages, not attempts)", len(msgs)))
+		}
+		expect(t, p)
+	})
 }

@@ -209,9 +209,11 @@ func (c *Courier) writeUserdb() error {
 	return nil
 }
 
-// Seed appends messages as Dovecot's Seed does.
+// Seed appends messages as Dovecot's Seed does, one at a time: pipelined
+// APPENDs (synchronizing literals, Courier has no LITERAL+) take about
+// 45 ms each on Courier, against 1.4 ms one after the other.
 func (c *Courier) Seed(user, password string, msgs []imaptest.SeedMessage, folders ...string) error {
-	return seed(c.PlainAddr(), user, password, msgs, folders...)
+	return seed(c.PlainAddr(), 1, user, password, msgs, folders...)
 }
 
 // ReadAll reads every message with plain go-imap calls.

@@ -133,7 +133,7 @@ func (c *Cyrus) AddUser(name, password string) error {
 
 // Seed appends messages as Dovecot's Seed does.
 func (c *Cyrus) Seed(user, password string, msgs []imaptest.SeedMessage, folders ...string) error {
-	return seed(c.PlainAddr(), user, password, msgs, folders...)
+	return seed(c.PlainAddr(), 64, user, password, msgs, folders...)
 }
 
 // ReadAll reads every message with plain go-imap calls.

@@ -34,11 +34,12 @@ func dialLogin(addr, user, password string) (*imapclient.Client, error) {
 // to the server's separator and prefix), creating and subscribing folders.
 // APPENDs are pipelined.
 func (d *Dovecot) Seed(user, password string, msgs []imaptest.SeedMessage, folders ...string) error {
-	return seed(d.PlainAddr(), user, password, msgs, folders...)
+	return seed(d.PlainAddr(), 64, user, password, msgs, folders...)
 }
 
-// seed is Seed on any server's plain address.
-func seed(addr, user, password string, msgs []imaptest.SeedMessage, folders ...string) error {
+// seed is Seed on any server's plain address, with up to window APPENDs
+// in flight.
+func seed(addr string, window int, user, password string, msgs []imaptest.SeedMessage, folders ...string) error {
 	c, err := dialLogin(addr, user, password)
 	if err != nil {
 		return err
@@ -96,7 +97,7 @@ func seed(addr, user, password string, msgs []imaptest.SeedMessage, folders ...s
 			return err
 		}
 		cmds = append(cmds, cmd)
-		if len(cmds) >= 64 {
+		if len(cmds) >= window {
 			if err := wait(); err != nil {
 				return err
 			}

@@ -56,8 +56,11 @@ fi
 rm -rf "$dir.tmp"
 mkdir -p "$dir.tmp/debs" "$dir.tmp/root"
 # apt-get download writes into the current directory, as _apt where it
-# can: a root-owned temp dir only gives a harmless warning.
-(cd "$dir.tmp/debs" && apt-get download -qq "${pkgs[@]}" 2>&1 | grep -v 'unsandboxed' || true)
+# can: in a root-owned directory it warns "unsandboxed", harmlessly.
+if ! (cd "$dir.tmp/debs" && apt-get download -qq "${pkgs[@]}" >download.log 2>&1); then
+  cat "$dir.tmp/debs/download.log" >&2
+  exit 1
+fi
 deps=()
 for deb in "$dir.tmp"/debs/*.deb; do
   dpkg -x "$deb" "$dir.tmp/root"

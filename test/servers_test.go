@@ -488,14 +488,9 @@ func TestServersCyrusLimits(t *testing.T) {
 			[]byte("Subject: nul\r\nMessage-ID: <nul@example.org>\r\n\r\nA NUL \x00 byte.\r\n"),
 			[]byte("Subject: plain\r\nMessage-ID: <plain-nul-case@example.org>\r\n\r\nNo NUL.\r\n"),
 		}
-		var in strings.Builder
-		for _, m := range msgs {
-			fmt.Fprintf(&in, `{"type":"message","folder":"INBOX","flags":["\\Seen"],"internaldate":"2024-03-04T05:06:07Z","raw":"%s"}`+"\n",
-				base64.StdEncoding.EncodeToString(m))
-		}
 		home := t.TempDir()
 		file := filepath.Join(home, "nul.jsonl")
-		os.WriteFile(file, []byte(in.String()), 0o644)
+		os.WriteFile(file, []byte(messageRecords(msgs)), 0o644)
 		r := imapx(t, home, []string{"IMAPX_PASSWORD=" + dst.pass}, "push", dst.url(), file)
 		t.Logf("push NUL → cyrus: exit %d; %s", r.exit, grepLines(r.stderr, "appended|error"))
 		var p []string
@@ -514,6 +509,33 @@ func TestServersCyrusLimits(t *testing.T) {
 			if !stored[string(m)] {
 				p = append(p, fmt.Sprintf("not stored exactly: %q", m))
 			}
+		}
+		expect(t, p)
+	})
+
+	// Cyrus refuses a bare LF: that message is reported with the
+	// server's words and an error exit, the others are stored exactly.
+	t.Run("bare-lf-push-to-cyrus", func(t *testing.T) {
+		dst := acct(s.cyrus, "back")
+		msgs := [][]byte{
+			[]byte("Subject: bare\r\nMessage-ID: <bare-lf@example.org>\r\n\r\nA bare LF\nhere.\r\n"),
+			[]byte("Subject: fine\r\nMessage-ID: <fine-lf-case@example.org>\r\n\r\nCRLF only.\r\n"),
+		}
+		home := t.TempDir()
+		file := filepath.Join(home, "lf.jsonl")
+		os.WriteFile(file, []byte(messageRecords(msgs)), 0o644)
+		r := imapx(t, home, []string{"IMAPX_PASSWORD=" + dst.pass}, "push", dst.url(), file)
+		t.Logf("push bare LF → cyrus: exit %d; %s", r.exit, grepLines(r.stderr, "appended|error"))
+		var p []string
+		if r.exit == 0 || !strings.Contains(r.stderr, "Message contains bare newlines") {
+			p = append(p, fmt.Sprintf("exit %d, want an error exit with the server's words; stderr:\n%s", r.exit, stderrSummary(r.stderr)))
+		}
+		got, _, err := s.cyrus.ReadAll(dst.user, dst.pass)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || !bytes.Equal(got[0].Raw, msgs[1]) {
+			p = append(p, fmt.Sprintf("Cyrus holds %d messages, want only the CRLF one, exact", len(got)))
 		}
 		expect(t, p)
 	})
@@ -592,4 +614,15 @@ func TestServersCyrusLimits(t *testing.T) {
 		}
 		expect(t, p)
 	})
+}
+
+// messageRecords is a JSONL file of message records for INBOX, as
+// 'imapx fetch --full' writes them.
+func messageRecords(msgs [][]byte) string {
+	var in strings.Builder
+	for _, m := range msgs {
+		fmt.Fprintf(&in, `{"type":"message","folder":"INBOX","flags":["\\Seen"],"internaldate":"2024-03-04T05:06:07Z","raw":"%s"}`+"\n",
+			base64.StdEncoding.EncodeToString(m))
+	}
+	return in.String()
 }

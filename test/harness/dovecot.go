@@ -38,6 +38,8 @@ type Dovecot struct {
 	cert       []byte
 	mu         sync.Mutex
 	stopped    bool
+	prefix     string
+	sep        string
 }
 
 // Binary finds the dovecot binary, or says how to install it.
@@ -95,7 +97,7 @@ func Start(dir string, o Options) (*Dovecot, error) {
 	if err := chownMail(filepath.Join(dir, "mail")); err != nil {
 		return nil, err
 	}
-	d := &Dovecot{dir: dir, cert: certPEM}
+	d := &Dovecot{dir: dir, cert: certPEM, prefix: o.Prefix, sep: o.Separator}
 	// A port picked free can be taken before Dovecot binds it: try again.
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {

@@ -14,7 +14,12 @@ import (
 
 // Client logs in as user over the plain listener.
 func (d *Dovecot) Client(user, password string) (*imapclient.Client, error) {
-	c, err := imapclient.DialInsecure(d.PlainAddr(), nil)
+	return dialLogin(d.PlainAddr(), user, password)
+}
+
+// dialLogin logs in as user on a plain IMAP address.
+func dialLogin(addr, user, password string) (*imapclient.Client, error) {
+	c, err := imapclient.DialInsecure(addr, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -29,7 +34,13 @@ func (d *Dovecot) Client(user, password string) (*imapclient.Client, error) {
 // to the server's separator and prefix), creating and subscribing folders.
 // APPENDs are pipelined.
 func (d *Dovecot) Seed(user, password string, msgs []imaptest.SeedMessage, folders ...string) error {
-	c, err := d.Client(user, password)
+	return seed(d.PlainAddr(), 64, user, password, msgs, folders...)
+}
+
+// seed is Seed on any server's plain address, with up to window APPENDs
+// in flight.
+func seed(addr string, window int, user, password string, msgs []imaptest.SeedMessage, folders ...string) error {
+	c, err := dialLogin(addr, user, password)
 	if err != nil {
 		return err
 	}
@@ -45,7 +56,8 @@ func (d *Dovecot) Seed(user, password string, msgs []imaptest.SeedMessage, folde
 		}
 		full := name(folder)
 		if !created[full] {
-			if err := c.Create(full, nil).Wait(); err != nil && !strings.Contains(err.Error(), "ALREADYEXISTS") {
+			// Cyrus says "Mailbox already exists" without the code.
+			if err := c.Create(full, nil).Wait(); err != nil && !strings.Contains(err.Error(), "ALREADYEXISTS") && !strings.Contains(err.Error(), "already exists") {
 				return "", fmt.Errorf("create %q: %w", full, err)
 			}
 			c.Subscribe(full).Wait()
@@ -85,7 +97,7 @@ func (d *Dovecot) Seed(user, password string, msgs []imaptest.SeedMessage, folde
 			return err
 		}
 		cmds = append(cmds, cmd)
-		if len(cmds) >= 64 {
+		if len(cmds) >= window {
 			if err := wait(); err != nil {
 				return err
 			}
@@ -138,7 +150,12 @@ func (m Message) Key() string {
 // ReadAll reads every message of every selectable folder with plain go-imap
 // calls, independently of imapx's own code, for end-to-end checks.
 func (d *Dovecot) ReadAll(user, password string) ([]Message, []string, error) {
-	c, err := d.Client(user, password)
+	return readAll(d.PlainAddr(), user, password)
+}
+
+// readAll is ReadAll on any server's plain address.
+func readAll(addr, user, password string) ([]Message, []string, error) {
+	c, err := dialLogin(addr, user, password)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -68,7 +68,7 @@ func (r *refuser) serve(conn net.Conn) {
 			r.mu.Lock()
 			if len(msgs) > 1 {
 				r.refused++
-				fmt.Fprintf(conn, "%s NO [OVERQUOTA] not all of these\r\n", tag)
+				fmt.Fprintf(conn, "%s NO [LIMIT] not all of these\r\n", tag)
 			} else {
 				r.stored = append(r.stored, msgs...)
 				fmt.Fprintf(conn, "%s OK [APPENDUID 9 %d] stored\r\n", tag, r.uidNext)

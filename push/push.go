@@ -331,4 +331,3 @@ func srcRef(m *record.Message) *record.Ref {
 	}
 	return &record.Ref{Folder: m.Folder, UID: m.UID, UIDValidity: m.UIDValidity}
 }
-

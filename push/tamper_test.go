@@ -29,6 +29,10 @@ type tamper struct {
 	// loseAnswer: the n-th APPEND answer (1-based) is not delivered and
 	// the connection is cut; 0 never.
 	loseAnswer int
+	// cutSecond cuts the second connection (the one recovery makes)
+	// after it carried that many bytes from the server: a second cut
+	// while the first is being reconciled.
+	cutSecond int64
 	answers    int
 	cuts       int
 	conns      int
@@ -83,7 +87,12 @@ func (p *tamper) handle(client net.Conn) {
 	}
 	p.mu.Lock()
 	p.conns++
+	limit := int64(-1)
+	if p.conns == 2 && p.cutSecond > 0 {
+		limit = p.cutSecond
+	}
 	p.mu.Unlock()
+	var carried int64
 	var wmu sync.Mutex // one line at a time towards the client
 	toClient := func(s string) error {
 		wmu.Lock()
@@ -131,6 +140,12 @@ func (p *tamper) handle(client net.Conn) {
 	for {
 		line, err := br.ReadString('\n')
 		if err != nil {
+			return
+		}
+		if carried += int64(len(line)); limit >= 0 && carried > limit {
+			p.mu.Lock()
+			p.cuts++
+			p.mu.Unlock()
 			return
 		}
 		p.mu.Lock()

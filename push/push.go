@@ -307,10 +307,11 @@ func (p *pusher) result(it *stream.Item, folder string, uid imap.UID, validity u
 	if m := it.Msg; m != nil && m.UID != 0 {
 		what = fmt.Sprintf("%s UID %d", m.Folder, m.UID)
 	}
+	shown := folder
 	if badName(folder) != "" {
-		folder = strconv.Quote(folder) // no control character on the terminal
+		shown = strconv.Quote(folder) // no control character on the terminal
 	}
-	fmt.Fprintf(p.o.Log, "imapx: error: %s → %s: %v\n", what, folder, err)
+	fmt.Fprintf(p.o.Log, "imapx: error: %s → %s: %v\n", what, shown, err)
 	r := &record.Result{Type: record.TypeResult, Op: "append", OK: uid != 0, Src: srcRef(it.Msg),
 		Dst: &record.Ref{Folder: folder, UID: uint32(uid), UIDValidity: validity}, Error: err.Error(), Code: exitcode.Of(err)}
 	if it.Msg != nil {

@@ -84,7 +84,7 @@ EXAMPLES:
 				return err
 			}
 			if sum.Errors > 0 {
-				return exitcode.New(exitcode.Of(sum.FirstError), fmt.Errorf("%d messages failed; first: %w", sum.Errors, sum.FirstError))
+				return exitcode.New(exitcode.Of(sum.FirstError), fmt.Errorf("%d errors; first: %w", sum.Errors, sum.FirstError))
 			}
 			return nil
 		},

@@ -33,9 +33,9 @@ type tamper struct {
 	// after it carried that many bytes from the server: a second cut
 	// while the first is being reconciled.
 	cutSecond int64
-	answers    int
-	cuts       int
-	conns      int
+	answers   int
+	cuts      int
+	conns     int
 }
 
 func startTamper(t *testing.T, target string) *tamper {

@@ -59,7 +59,7 @@ func (p *pusher) dstName(ctx context.Context, name string) (string, error) {
 			src = folders.Naming{Delim: ".", Prefix: name[:6]}
 		}
 	}
-	return folders.MapName(name, src, *p.dst, nil), nil
+	return folders.MapName(name, src, *p.dst, p.o.F1F2), nil
 }
 
 // ensureFolder creates a destination folder unless it exists, subscribing

@@ -14,8 +14,9 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 )
 
-// mute is a server that takes APPENDs and never answers them, as a
-// stalled server does.
+// mute is a server that takes APPENDs and never answers the first, as a
+// stalled server does; it answers the next three (out of order, as IMAP
+// allows).
 func mute(t *testing.T) Dialer {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -31,6 +32,7 @@ func mute(t *testing.T) Dialer {
 			go func() {
 				defer conn.Close()
 				br := bufio.NewReader(conn)
+				appends := 0
 				fmt.Fprintf(conn, "* OK [CAPABILITY IMAP4rev1 LITERAL+] ready\r\n")
 				for {
 					line, err := br.ReadString('\n')
@@ -46,6 +48,13 @@ func mute(t *testing.T) Dialer {
 							fmt.Sscanf(line[i:], "{%d+}", &n)
 							io.CopyN(io.Discard, br, n+2)
 						}
+						if appends++; appends >= 2 && appends <= 4 {
+							fmt.Fprintf(conn, "%s OK [APPENDUID 1 %d] stored\r\n", tag, appends)
+						}
+					case "LOGIN":
+						fmt.Fprintf(conn, "%s OK [CAPABILITY IMAP4rev1 LITERAL+] in\r\n", tag)
+					case "CAPABILITY":
+						fmt.Fprintf(conn, "* CAPABILITY IMAP4rev1 LITERAL+\r\n%s OK done\r\n", tag)
 					case "LIST":
 						fmt.Fprintf(conn, "* LIST () \"/\" INBOX\r\n%s OK done\r\n", tag)
 					case "SELECT":
@@ -66,8 +75,9 @@ func mute(t *testing.T) Dialer {
 	}
 }
 
-// A cancelled push whose server never answers gives the APPENDs in
-// flight drainGrace to be answered, then closes and returns.
+// A cancelled push whose server stalls gives the APPENDs in flight
+// drainGrace to be answered, then closes and returns, reporting those
+// that were answered.
 func TestCancelledPushDoesNotBlock(t *testing.T) {
 	dial := mute(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -89,8 +99,8 @@ func TestCancelledPushDoesNotBlock(t *testing.T) {
 		if d < drainGrace || d > drainGrace+2*time.Second {
 			t.Errorf("returned after %v, want the grace of %v after the cancel", d, drainGrace)
 		}
-		if sum.Appended != 0 {
-			t.Errorf("%d reported appended: nothing was answered", sum.Appended)
+		if sum.Appended != 3 {
+			t.Errorf("%d reported appended, want the 3 answered", sum.Appended)
 		}
 	case <-time.After(drainGrace + 10*time.Second):
 		t.Fatal("a cancelled push is still blocked")

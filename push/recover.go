@@ -25,6 +25,7 @@ func (p *pusher) recover(ctx context.Context, cause error) error {
 	for {
 		if err := ctx.Err(); err != nil {
 			p.closeConn()
+			p.harvest()
 			return err
 		}
 		p.failures++
@@ -72,6 +73,27 @@ func (p *pusher) recover(ctx context.Context, cause error) error {
 		if !failed {
 			return nil
 		}
+	}
+}
+
+// harvest reports the APPENDs answered before an interrupted push closed
+// its connection; the others stay unknown (the next run's inventory
+// tells whether they arrived).
+func (p *pusher) harvest() {
+	var still []*pending
+	for _, pd := range p.inFlight {
+		if pd.cmd != nil {
+			data, err := pd.cmd.Wait()
+			if err == nil {
+				p.settled(pd, uidIn(pd, data), data.UIDValidity, nil)
+				continue
+			}
+		}
+		still = append(still, pd)
+	}
+	p.inFlight = still
+	if len(still) > 0 {
+		fmt.Fprintf(p.o.Log, "imapx: warning: interrupted with %d APPENDs unanswered; the next run checks whether they arrived\n", len(still))
 	}
 }
 

@@ -114,6 +114,10 @@ func (p *pusher) trySend(ctx context.Context, pd *pending) error {
 		p.fail(pd, ferr)
 		return nil
 	}
+	if p.stop != nil { // over quota: what was not stored is not sent again
+		p.fail(pd, p.stop)
+		return nil
+	}
 	err := p.send(ctx, pd)
 	var imapErr *imap.Error
 	if errors.As(err, &imapErr) {

@@ -30,6 +30,11 @@ func (p *pusher) settleOldest(ctx context.Context) error {
 		// None of the batch was stored: each goes again alone, for an
 		// answer of its own, unless the push stops.
 		for _, m := range p.unbatch(pd.batch) {
+			// A recovery on the way sends again, or settles, every member
+			// not sent yet: those are not this loop's any more.
+			if m.cmd != nil || !p.holds(m) {
+				continue
+			}
 			if p.stop != nil {
 				p.fail(m, classify(err))
 				continue
@@ -55,6 +60,16 @@ func (p *pusher) settleOldest(ctx context.Context) error {
 	}
 	p.result(pd.it, pd.folder, 0, 0, err)
 	return nil
+}
+
+// holds reports whether pd is still in the window.
+func (p *pusher) holds(pd *pending) bool {
+	for _, x := range p.inFlight {
+		if x == pd {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *pusher) pop() {

@@ -114,6 +114,9 @@ func (p *pusher) trySend(ctx context.Context, pd *pending) error {
 		p.fail(pd, ferr)
 		return nil
 	}
+	if err := ctx.Err(); err != nil {
+		return err // cancelled: nothing new goes out, recover reports
+	}
 	if p.stop != nil { // over quota: what was not stored is not sent again
 		p.fail(pd, p.stop)
 		return nil

@@ -54,5 +54,5 @@ func (p *pusher) stopped() error {
 	return exitcode.WithHint(exitcode.OverQuota,
 		fmt.Errorf("the destination is over quota: %d messages (%s) copied, the rest not sent: %w",
 			p.sum.Appended, table.Bytes(p.sum.Bytes), p.stop),
-		"free space or raise the quota, then run the same command again: it continues where this one stopped")
+		"free space or raise the quota, then run again: sync copies only what is missing (push's results say what was stored)")
 }

@@ -117,8 +117,8 @@ func (p *pusher) trySend(ctx context.Context, pd *pending) error {
 	if err := ctx.Err(); err != nil {
 		return err // cancelled: nothing new goes out, recover reports
 	}
-	if p.stop != nil { // over quota: what was not stored is not sent again
-		p.fail(pd, p.stop)
+	if p.stop != nil {
+		p.drop(pd)
 		return nil
 	}
 	err := p.send(ctx, pd)
@@ -206,6 +206,13 @@ func uidNext(c *imapclient.Client, folder string, sel *imap.SelectData) (imap.UI
 func (p *pusher) fail(pd *pending, err error) {
 	p.remove(pd)
 	p.result(pd.it, pd.folder, 0, 0, err)
+	pd.it.Close()
+}
+
+// drop forgets pd unsent once the push stopped (over quota): like the
+// input not read yet, it has no result, and the next sync copies it.
+func (p *pusher) drop(pd *pending) {
+	p.remove(pd)
 	pd.it.Close()
 }
 

@@ -28,15 +28,21 @@ func (p *pusher) settleOldest(ctx context.Context) error {
 	}
 	if err != nil && pd.batch != nil && pd.batch.n > 1 {
 		// None of the batch was stored: each goes again alone, for an
-		// answer of its own, unless the push stops.
-		for _, m := range p.unbatch(pd.batch) {
+		// answer of its own, unless the push stops. Over quota they go
+		// one at a time (each sent when it is the oldest): the first
+		// refusal stops the push before the others are sent for nothing.
+		members := p.unbatch(pd.batch)
+		if overQuota(asIMAPError(err)) {
+			members = members[:1]
+		}
+		for _, m := range members {
 			// A recovery on the way sends again, or settles, every member
 			// not sent yet: those are not this loop's any more.
 			if m.cmd != nil || !p.holds(m) {
 				continue
 			}
 			if p.stop != nil {
-				p.fail(m, classify(err))
+				p.drop(m)
 				continue
 			}
 			if err := p.dispatch(ctx, m); err != nil {
@@ -60,6 +66,14 @@ func (p *pusher) settleOldest(ctx context.Context) error {
 	}
 	p.result(pd.it, pd.folder, 0, 0, err)
 	return nil
+}
+
+func asIMAPError(err error) *imap.Error {
+	var imapErr *imap.Error
+	if errors.As(err, &imapErr) {
+		return imapErr
+	}
+	return &imap.Error{}
 }
 
 // holds reports whether pd is still in the window.

@@ -8,6 +8,9 @@ import (
 type AppendOptions struct {
 	Flags []Flag
 	Time  time.Time
+	// Binary sends the message as a literal8 (RFC 3516), which may hold
+	// NUL bytes. It requires the BINARY capability.
+	Binary bool
 }
 
 // AppendData is the data returned by an APPEND command.

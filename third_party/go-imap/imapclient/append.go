@@ -31,8 +31,11 @@ func (cmd *AppendCommand) message(size int64, options *imap.AppendOptions) {
 	if options != nil && !options.Time.IsZero() {
 		cmd.enc.String(options.Time.Format(internal.DateTimeLayout)).SP()
 	}
-	// TODO: literal8 for BINARY
 	// TODO: UTF8 data ext for UTF8=ACCEPT, with literal8
+	if options != nil && options.Binary {
+		// literal8 (RFC 3516): "~{N}", or "~{N+}" under LITERAL+ (RFC 7888).
+		cmd.enc.Special('~')
+	}
 	cmd.wc = cmd.enc.Literal(size)
 }
 

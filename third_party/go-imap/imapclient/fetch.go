@@ -726,10 +726,10 @@ func (c *Client) handleFetch(seqNum uint32) error {
 					return dec.Err()
 				}
 
-				// Ignore literal8 marker, if any
-				if attName == "BINARY" {
-					dec.Special('~')
-				}
+				// Ignore literal8 marker, if any. RFC 3516 keeps literal8
+				// to BINARY, but Cyrus also sends one for a BODY[] section
+				// holding NUL bytes.
+				dec.Special('~')
 
 				lit, _, ok := dec.ExpectNStringReader()
 				if !ok {

@@ -29,6 +29,9 @@ type pending struct {
 	batch  *batch
 	index  int
 	single bool
+	// binary sends the body as a literal8 (RFC 3516): it holds NUL bytes,
+	// which a plain literal cannot carry.
+	binary bool
 	// since is the folder's UIDNEXT before pd was first sent: where
 	// recovery looks for it if its answer is lost.
 	since imap.UID
@@ -193,7 +196,8 @@ func (p *pusher) message(ctx context.Context, it *stream.Item) error {
 		return nil
 	}
 	flags := appendFlags(m.Flags)
-	if reason, code := p.refuse(it.Body); reason != "" {
+	nul := hasNUL(it.Body)
+	if reason, code := p.refuse(it.Body, nul); reason != "" {
 		p.result(it, folder, 0, 0, exitcode.Newf(code, "%s", reason))
 		it.Close()
 		return nil
@@ -211,7 +215,9 @@ func (p *pusher) message(ctx context.Context, it *stream.Item) error {
 	}
 	// Counted when sent: answers come in batches (pipelining).
 	p.o.Progress.Add(1, it.Body.Size())
-	pd := &pending{it: it, folder: folder, flags: flags}
+	// Only a message with NUL bytes goes as a literal8: servers take plain
+	// literals from every client, and refuse pays its price only when needed.
+	pd := &pending{it: it, folder: folder, flags: flags, binary: nul}
 	if p.o.OnSending != nil {
 		p.o.OnSending(m, folder, it.Body.Size())
 	}
@@ -230,8 +236,10 @@ func (p *pusher) message(ctx context.Context, it *stream.Item) error {
 	return nil
 }
 
-// refuse says why the destination cannot take a body, before sending it.
-func (p *pusher) refuse(b *record.Body) (string, int) {
+// refuse says why the destination cannot take a body, before sending it:
+// over APPENDLIMIT, or NUL bytes (nul) without BINARY (RFC 3516), which a
+// plain literal cannot carry (Cyrus: "NO Message contains NUL characters").
+func (p *pusher) refuse(b *record.Body, nul bool) (string, int) {
 	if p.c == nil {
 		return "", 0 // learnt at the first connection; the server decides then
 	}
@@ -239,7 +247,7 @@ func (p *pusher) refuse(b *record.Body) (string, int) {
 	if limit, ok := caps.AppendLimit(); ok && limit != nil && b.Size() > int64(*limit) {
 		return fmt.Sprintf("message of %d bytes is over the server's APPENDLIMIT of %d", b.Size(), *limit), exitcode.Append
 	}
-	if !caps.Has(imap.CapBinary) && hasNUL(b) {
+	if nul && !caps.Has(imap.CapBinary) {
 		return "message contains NUL bytes and the server has no BINARY extension", exitcode.Append
 	}
 	return "", 0

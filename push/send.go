@@ -162,7 +162,7 @@ func (p *pusher) send(ctx context.Context, pd *pending) error {
 		pd.since = mark
 	}
 	m := pd.it.Msg
-	opts := &imap.AppendOptions{Flags: pd.flags}
+	opts := &imap.AppendOptions{Flags: pd.flags, Binary: pd.binary}
 	if !m.InternalDate.IsZero() {
 		opts.Time = m.InternalDate
 	}

@@ -6,6 +6,7 @@ package test
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -216,7 +217,6 @@ func exactProblems(r run, diff string) []string {
 var knownFailures = map[string]string{
 	"TestServersRegressions/munge8bit-altered":   "item 2: the verify compares sizes only, an altered message passes",
 	"TestServersRegressions/stray-cr-to-dovecot": "item 2: Dovecot rewrites CR CR LF to CR LF; reported as missing, not as altered",
-	"TestServersCyrusLimits/nul-push-to-cyrus":   "item 3: no literal8 for APPEND nor ~{n} in FETCH",
 	"TestServersCyrusLimits/special-use":         "item 7: special-use attributes are never set",
 	"TestServersCyrusLimits/keyword-limit":       "items 8 and 6: refused keywords reported per message without the server's words; copies counted twice",
 }
@@ -505,6 +505,30 @@ func TestServersCyrusLimits(t *testing.T) {
 				p = append(p, fmt.Sprintf("not stored exactly: %q", m))
 			}
 		}
+		// Read back by imapx (Cyrus sends it as BODY[] ~{N}): fetch --full
+		// has the exact bytes, and a sync to another Cyrus account copies
+		// them exactly.
+		r = imapx(t, home, []string{"IMAPX_PASSWORD=" + dst.pass}, "fetch", "--full", dst.url())
+		read := map[string]bool{}
+		for _, l := range strings.Split(r.stdout, "\n") {
+			var rec struct{ Raw []byte }
+			if json.Unmarshal([]byte(l), &rec) == nil && rec.Raw != nil {
+				read[string(rec.Raw)] = true
+			}
+		}
+		for _, m := range msgs {
+			if r.exit != 0 || !read[string(m)] {
+				p = append(p, fmt.Sprintf("imapx fetch --full (exit %d) did not read %q exactly; stderr:\n%s", r.exit, m, stderrSummary(r.stderr)))
+			}
+		}
+		if err := s.cyrus.AddUser("nulcopy", "pw-nulcopy-cyrus"); err != nil {
+			t.Fatal(err)
+		}
+		copyAcct := acct(s.cyrus, "nulcopy")
+		r = imapx(t, home, []string{"IMAPX_PASSWORD1=" + dst.pass, "IMAPX_PASSWORD2=" + copyAcct.pass}, "sync", dst.url(), copyAcct.url())
+		diff, _ := compare(t, dst, copyAcct)
+		t.Logf("sync NUL cyrus → cyrus: exit %d, verdict %q", r.exit, verdict(r.stderr))
+		p = append(p, exactProblems(r, diff)...)
 		expect(t, p)
 	})
 

@@ -101,9 +101,16 @@ func (p *planner) plan() error {
 			if p.o.SkipEmptyFolders && len(sf.msgs) == 0 {
 				continue
 			}
+			if !sf.selectable && len(sf.msgs) == 0 {
+				// A \Noselect parent stays one: creating its children
+				// makes it on the servers that need it, a CREATE would
+				// make it a real folder.
+				continue
+			}
 			p.sum.FoldersToCreate++
 			if err := p.w.Write(&record.Op{Type: record.TypeOp, Op: record.OpCreateFolder,
-				Src: &record.Ref{Folder: name}, Dst: &record.Ref{Folder: dname}, Subscribed: sf.subscribed}); err != nil {
+				Src: &record.Ref{Folder: name}, Dst: &record.Ref{Folder: dname}, Subscribed: sf.subscribed,
+				SpecialUse: sf.specialUse}); err != nil {
 				return err
 			}
 		}

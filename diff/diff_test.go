@@ -111,16 +111,22 @@ func TestFolderMappingAndCreate(t *testing.T) {
 		`{"type":"folder","name":"Archive","delim":"/","attrs":["\\Noselect"],"subscribed":false}`,
 		`{"type":"folder","name":"Archive/2023","delim":"/","attrs":[],"subscribed":true}`,
 		`{"type":"folder","name":"Empty","delim":"/","attrs":[]}`,
+		`{"type":"folder","name":"Sent","delim":"/","attrs":["\\Sent"],"special_use":"\\Sent"}`,
 		msgLine("Archive/2023", 1, "h:x", `[]`),
 	}, "\n")
 	dst := `{"type":"folder","name":"INBOX","delim":".","attrs":[],"prefix":"INBOX."}` + "\n" +
 		`{"type":"folder","name":"INBOX.Old","delim":".","attrs":[]}`
 	sum, ops := run(t, src, dst, Options{Delete2Folders: true})
+	// The \Noselect parent is not created (its child's CREATE makes it
+	// where the server needs it); the special use travels with the op.
 	var created []string
 	for _, o := range opsOf(ops, "create_folder") {
 		created = append(created, o["dst"].(map[string]any)["folder"].(string))
+		if o["src"].(map[string]any)["folder"] == "Sent" && o["special_use"] != `\Sent` {
+			t.Errorf("create_folder op for Sent: %v, want special_use \\Sent", o)
+		}
 	}
-	want := "INBOX.Archive INBOX.Archive.2023 INBOX.Empty"
+	want := "INBOX.Archive.2023 INBOX.Empty INBOX.Sent"
 	if strings.Join(created, " ") != want {
 		t.Fatalf("created %v, want %s", created, want)
 	}

@@ -24,6 +24,7 @@ type folder struct {
 	name       string
 	delim      string
 	subscribed bool
+	specialUse string
 	selectable bool
 	listed     bool // a folder record was seen (not only messages)
 	uidValidty uint32
@@ -89,6 +90,7 @@ func load(r io.Reader, name string) (*inventory, error) {
 			f.listed = true
 			f.delim = fr.Delim
 			f.subscribed = fr.Subscribed
+			f.specialUse = fr.SpecialUse
 			f.selectable = selectable(fr.Attrs)
 			f.uidValidty = fr.UIDValidity
 			if fr.Delim != "" && inv.delim == "" {

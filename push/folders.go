@@ -62,10 +62,17 @@ func (p *pusher) dstName(ctx context.Context, name string) (string, error) {
 	return folders.MapName(name, src, *p.dst, p.o.F1F2), nil
 }
 
+// folderSpec is what the source says of a folder to create.
+type folderSpec struct {
+	subscribe  bool
+	specialUse string // `\Sent`…: set where the server has CREATE-SPECIAL-USE
+	src        *record.Ref
+}
+
 // ensureFolder creates a destination folder unless it exists, subscribing
 // it when the source folder was subscribed. A folder the server refuses
 // to create fails its messages, not the push.
-func (p *pusher) ensureFolder(ctx context.Context, name string, subscribe bool, src *record.Ref) error {
+func (p *pusher) ensureFolder(ctx context.Context, name string, spec folderSpec) error {
 	if p.folderErr[name] != nil {
 		return nil
 	}
@@ -77,7 +84,7 @@ func (p *pusher) ensureFolder(ctx context.Context, name string, subscribe bool, 
 	if p.folders[name] {
 		return nil
 	}
-	res := &record.Result{Type: record.TypeResult, Op: record.OpCreateFolder, OK: true, Src: src, Dst: &record.Ref{Folder: name}}
+	res := &record.Result{Type: record.TypeResult, Op: record.OpCreateFolder, OK: true, Src: spec.src, Dst: &record.Ref{Folder: name}}
 	if bad := badName(name); bad != "" {
 		p.createFailed(res, exitcode.Newf(exitcode.Create, "create folder %q: %s", name, bad))
 		return nil
@@ -88,27 +95,39 @@ func (p *pusher) ensureFolder(ctx context.Context, name string, subscribe bool, 
 		p.write(res)
 		return nil
 	}
-	refusal, err := p.create(ctx, name)
+	use := p.useAttrs(spec.specialUse)
+	refusal, err := p.create(ctx, name, use)
 	if err != nil {
 		return err
 	}
-	if refusal == nil {
-		p.sum.FoldersCreated++
-		p.write(res)
-	} else {
+	if refusal != nil {
 		// "Already exists" (a parallel connection, or the server creating
 		// parents itself, as Cyrus does) is success once LIST shows it.
 		exists, lerr := p.listed(ctx, name)
 		if lerr != nil {
 			return lerr
 		}
+		if !exists && use != nil {
+			// Refused for the special use (RFC 6154's [USEATTR]: one the
+			// server does not support, or already on another folder): the
+			// folder must still exist, without it.
+			fmt.Fprintf(p.o.Log, "imapx: warning: create folder %q with special use %s: %v; creating it without\n", name, spec.specialUse, refusal)
+			if refusal, err = p.create(ctx, name, nil); err != nil {
+				return err
+			}
+			exists = refusal == nil
+		}
 		if !exists {
 			p.createFailed(res, exitcode.New(exitcode.Create, fmt.Errorf("create folder %q: %w", name, refusal)))
 			return nil
 		}
 	}
+	if refusal == nil {
+		p.sum.FoldersCreated++
+		p.write(res)
+	}
 	p.folders[name] = true
-	if subscribe {
+	if spec.subscribe {
 		if err := p.c.Subscribe(name).Wait(); err != nil {
 			fmt.Fprintf(p.o.Log, "imapx: warning: SUBSCRIBE %q: %v\n", name, err)
 		}
@@ -116,10 +135,20 @@ func (p *pusher) ensureFolder(ctx context.Context, name string, subscribe bool, 
 	return nil
 }
 
+// useAttrs is the CREATE option setting a special use, where the
+// destination offers CREATE-SPECIAL-USE (RFC 6154), so that mail
+// clients find Sent, Drafts, Trash… there; nil otherwise.
+func (p *pusher) useAttrs(specialUse string) *imap.CreateOptions {
+	if specialUse == "" || p.c == nil || !p.c.Caps().Has(imap.CapCreateSpecialUse) {
+		return nil
+	}
+	return &imap.CreateOptions{SpecialUse: []imap.MailboxAttr{imap.MailboxAttr(specialUse)}}
+}
+
 // create sends CREATE, again after a lost connection; it returns the
 // server's refusal (an *imap.Error) or nil, and an error only when the
 // connection cannot be recovered.
-func (p *pusher) create(ctx context.Context, name string) (refusal, err error) {
+func (p *pusher) create(ctx context.Context, name string, opts *imap.CreateOptions) (refusal, err error) {
 	for {
 		c, err := p.client(ctx)
 		if err != nil {
@@ -129,7 +158,7 @@ func (p *pusher) create(ctx context.Context, name string) (refusal, err error) {
 		// behind them on the same connection, once an open MULTIAPPEND ends.
 		err = p.closeBatch()
 		if err == nil {
-			err = c.Create(name, nil).Wait()
+			err = c.Create(name, opts).Wait()
 			if err == nil || !isConnError(err) {
 				return err, nil
 			}
@@ -211,6 +240,17 @@ func badName(name string) string {
 		}
 	}
 	return ""
+}
+
+// selectable reports whether a folder record's attributes let it hold
+// mail (not \Noselect, not \NonExistent).
+func selectable(attrs []string) bool {
+	for _, a := range attrs {
+		if strings.EqualFold(a, string(imap.MailboxAttrNoSelect)) || strings.EqualFold(a, string(imap.MailboxAttrNonExistent)) {
+			return false
+		}
+	}
+	return true
 }
 
 func hasAttr(attrs []imap.MailboxAttr, a imap.MailboxAttr) bool {

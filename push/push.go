@@ -152,14 +152,16 @@ func (p *pusher) item(ctx context.Context, it *stream.Item) error {
 		if f.Delim != "" && !p.srcKnown {
 			p.src, p.srcKnown = folders.Naming{Delim: f.Delim, Prefix: f.Prefix}, true
 		}
-		if p.o.Folder != "" {
+		if p.o.Folder != "" || !selectable(f.Attrs) {
+			// A \Noselect parent is not created: creating its children
+			// makes it where the server needs it.
 			return nil
 		}
 		name, err := p.dstName(ctx, f.Name)
 		if err != nil {
 			return err
 		}
-		return p.ensureFolder(ctx, name, f.Subscribed, nil)
+		return p.ensureFolder(ctx, name, folderSpec{subscribe: f.Subscribed, specialUse: f.SpecialUse})
 	case record.TypeOp:
 		var op record.Op
 		if err := it.Line.Decode(&op); err != nil {
@@ -171,7 +173,7 @@ func (p *pusher) item(ctx context.Context, it *stream.Item) error {
 		if op.Dst == nil || op.Dst.Folder == "" {
 			return it.Errorf("create_folder op has no dst.folder")
 		}
-		return p.ensureFolder(ctx, op.Dst.Folder, op.Subscribed, op.Src)
+		return p.ensureFolder(ctx, op.Dst.Folder, folderSpec{subscribe: op.Subscribed, specialUse: op.SpecialUse, src: op.Src})
 	case record.TypeResult:
 		return nil // a previous stage's results pass by
 	}
@@ -187,7 +189,7 @@ func (p *pusher) message(ctx context.Context, it *stream.Item) error {
 	if err != nil {
 		return err
 	}
-	if err := p.ensureFolder(ctx, folder, false, nil); err != nil {
+	if err := p.ensureFolder(ctx, folder, folderSpec{}); err != nil {
 		return err
 	}
 	if ferr := p.folderErr[folder]; ferr != nil {

@@ -217,7 +217,6 @@ func exactProblems(r run, diff string) []string {
 var knownFailures = map[string]string{
 	"TestServersRegressions/munge8bit-altered":   "item 2: the verify compares sizes only, an altered message passes",
 	"TestServersRegressions/stray-cr-to-dovecot": "item 2: Dovecot rewrites CR CR LF to CR LF; reported as missing, not as altered",
-	"TestServersCyrusLimits/special-use":         "item 7: special-use attributes are never set",
 	"TestServersCyrusLimits/keyword-limit":       "items 8 and 6: refused keywords reported per message without the server's words; copies counted twice",
 }
 

@@ -89,7 +89,10 @@ type Op struct {
 	Size         int64      `json:"size,omitempty"`
 	Ident        string     `json:"ident,omitempty"`
 	Subscribed   bool       `json:"subscribed,omitempty"`
-	Extra        Extra      `json:"-"`
+	// SpecialUse is the source folder's special use (RFC 6154) for a
+	// create_folder op, e.g. `\Sent`.
+	SpecialUse string `json:"special_use,omitempty"`
+	Extra      Extra  `json:"-"`
 }
 
 // Result says what a mutating stage did with one op or message.

@@ -32,6 +32,9 @@ type pending struct {
 	// binary sends the body as a literal8 (RFC 3516): it holds NUL bytes,
 	// which a plain literal cannot carry.
 	binary bool
+	// kwRefusal is the server's refusal of pd's message with its keywords,
+	// when pd sends it again without them.
+	kwRefusal error
 	// since is the folder's UIDNEXT before pd was first sent: where
 	// recovery looks for it if its answer is lost.
 	since imap.UID
@@ -61,6 +64,10 @@ type pusher struct {
 	// message appended twice on purpose (a duplicate) is not mistaken for
 	// an unanswered APPEND that arrived.
 	confirmed map[string]map[imap.UID]bool
+	// keywords gathers, per folder, the keywords the server refused:
+	// reported once per folder at the end, not once per message.
+	keywords map[string]*refusedKeywords
+	kwOrder  []string
 	// stop, once set (over quota), sends nothing more: what is in flight
 	// is settled and the push ends with it.
 	stop error
@@ -98,6 +105,7 @@ func RunFrom(ctx context.Context, dial Dialer, o Options, src Source, out io.Wri
 	defer p.watch.stop()
 	defer p.closeConn()
 	err := p.run(ctx, src)
+	p.reportKeywords()
 	if p.stop != nil && (err == nil || errors.Is(err, p.stop)) {
 		err = p.stopped()
 	}
@@ -293,16 +301,19 @@ func (p *pusher) appended(pd *pending, uid imap.UID, validity uint32) {
 		p.confirmed[pd.folder][uid] = true
 	}
 	p.sum.Bytes += pd.it.Body.Size()
-	if len(pd.flags) < len(appendFlags(pd.it.Msg.Flags)) {
-		p.result(pd.it, pd.folder, uid, validity, exitcode.Newf(exitcode.Append,
-			"the server refused keywords %v: appended without them", keywordsOf(pd.it.Msg.Flags)))
-		return // result settled it
-	}
 	if p.o.OnSettled != nil {
 		p.o.OnSettled(pd.it.Msg)
 	}
-	p.write(&record.Result{Type: record.TypeResult, Op: "append", OK: true, Src: srcRef(pd.it.Msg),
-		Dst: &record.Ref{Folder: pd.folder, UID: uint32(uid), UIDValidity: validity}, Ident: pd.it.Msg.Ident, Size: pd.it.Body.Size()})
+	r := &record.Result{Type: record.TypeResult, Op: "append", OK: true, Src: srcRef(pd.it.Msg),
+		Dst: &record.Ref{Folder: pd.folder, UID: uint32(uid), UIDValidity: validity}, Ident: pd.it.Msg.Ident, Size: pd.it.Body.Size()}
+	if len(pd.flags) < len(appendFlags(pd.it.Msg.Flags)) {
+		// Stored without its keywords: said in its result, printed and
+		// counted once per folder (reportKeywords).
+		kws := keywordsOf(pd.it.Msg.Flags)
+		p.keywordsRefused(pd.folder, kws, pd.kwRefusal)
+		r.Error, r.Code = fmt.Sprintf("the server refused keywords %v: appended without them (%v)", kws, pd.kwRefusal), exitcode.Append
+	}
+	p.write(r)
 }
 
 func keywordsOf(flags []string) []string {

@@ -114,7 +114,7 @@ func (p *pusher) retryWithoutKeywords(ctx context.Context, pd *pending, first er
 	if len(keywords) == 0 {
 		return false
 	}
-	retry := &pending{it: pd.it, folder: pd.folder, flags: system, single: true, binary: pd.binary}
+	retry := &pending{it: pd.it, folder: pd.folder, flags: system, single: true, binary: pd.binary, kwRefusal: first}
 	if err := p.send(ctx, retry); err != nil {
 		return false
 	}

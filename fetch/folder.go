@@ -23,6 +23,10 @@ type folderState struct {
 	uids     []imap.UID // resolved once: what this folder's fetch must write
 	resolved bool
 	done     map[imap.UID]bool
+	// binary: the server has BINARY, and hidden the messages whose
+	// BODY[] may show NUL bytes as 0x80 (nul.go).
+	binary bool
+	hidden []hiddenNUL
 }
 
 func (f *fetcher) tryFolder(ctx context.Context, j job, st *folderState) error {
@@ -32,6 +36,8 @@ func (f *fetcher) tryFolder(ctx context.Context, j job, st *folderState) error {
 	}
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
+	defer st.dropHidden()
+	st.binary = c.Caps().Has(imap.CapBinary)
 
 	sel, err := c.Select(j.folder, &imap.SelectOptions{ReadOnly: true}).Wait()
 	if err != nil {
@@ -86,6 +92,9 @@ func (f *fetcher) tryFolder(ctx context.Context, j job, st *folderState) error {
 	var needHeader []imap.UID // identity needs the whole header
 	for _, part := range chunk(todo, f.o.ChunkSize) {
 		if err := f.drain(j, st, c.Fetch(imap.UIDSetNum(part...), opts), &needHeader); err != nil {
+			return err
+		}
+		if err := f.restoreNUL(c, j, st); err != nil {
 			return err
 		}
 	}
@@ -157,6 +166,10 @@ func (f *fetcher) drain(j job, st *folderState, cmd *imapclient.FetchCommand, ne
 			// need it without a Message-Id, for `imapx ident --useheader
 			// Message-Id` to recompute the same identity.
 			*needHeader = append(*needHeader, imap.UID(m.UID))
+			continue
+		}
+		if body != nil && st.binary && mayHideNUL(body) {
+			st.hidden = append(st.hidden, hiddenNUL{m, body}) // restoreNUL writes it
 			continue
 		}
 		if err := f.emit(m, body, header); err != nil {

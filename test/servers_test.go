@@ -530,6 +530,41 @@ func TestServersCyrusLimits(t *testing.T) {
 		expect(t, p)
 	})
 
+	// Dovecot offers BINARY too, but its BODY[] shows a NUL as 0x80: a
+	// sync from Dovecot must still copy the NUL bytes (read with
+	// BINARY[] and checked against BODY[]), to Dovecot and to Cyrus. The
+	// independent check reads BINARY.PEEK[] (these messages have no
+	// transfer encoding for it to undo).
+	t.Run("nul-from-dovecot", func(t *testing.T) {
+		src := acct(s.dovecot, "mbox")
+		msgs := [][]byte{
+			[]byte("Subject: nul\r\nMessage-ID: <nul-dovecot@example.org>\r\n\r\nA NUL \x00 byte.\r\n"),
+			[]byte("Subject: utf8\r\nMessage-ID: <utf8-dovecot@example.org>\r\n\r\nQuotes \xe2\x80\x9cok\xe2\x80\x9d, no NUL.\r\n"),
+			[]byte("Subject: cp1252\r\nMessage-ID: <euro-dovecot@example.org>\r\n\r\nA real 0x80: \x80 and a NUL \x00.\r\n"),
+		}
+		home := t.TempDir()
+		file := filepath.Join(home, "nul.jsonl")
+		os.WriteFile(file, []byte(messageRecords(msgs)), 0o644)
+		if r := imapx(t, home, []string{"IMAPX_PASSWORD=" + src.pass}, "push", src.url(), file); r.exit != 0 {
+			t.Fatalf("seed Dovecot: exit %d\n%s", r.exit, r.stderr)
+		}
+		var p []string
+		for _, dst := range []account{acct(s.dovecot, "back"), acct(s.cyrus, "src")} {
+			r := imapx(t, home, []string{"IMAPX_PASSWORD1=" + src.pass, "IMAPX_PASSWORD2=" + dst.pass}, "sync", src.url(), dst.url())
+			got := binaryBodies(t, dst)
+			t.Logf("sync NUL dovecot → %s: exit %d, verdict %q", dst.srv.Family(), r.exit, verdict(r.stderr))
+			if r.exit != 0 {
+				p = append(p, fmt.Sprintf("sync to %s: exit %d; stderr:\n%s", dst.srv.Family(), r.exit, stderrSummary(r.stderr)))
+			}
+			for _, m := range msgs {
+				if !got[string(m)] {
+					p = append(p, fmt.Sprintf("%s: not stored exactly: %q", dst.srv.Family(), m))
+				}
+			}
+		}
+		expect(t, p)
+	})
+
 	// Cyrus refuses a bare LF: that message is reported with the
 	// server's words and an error exit, the others are stored exactly.
 	t.Run("bare-lf-push-to-cyrus", func(t *testing.T) {
@@ -650,4 +685,37 @@ func messageRecords(msgs [][]byte) string {
 			base64.StdEncoding.EncodeToString(m))
 	}
 	return in.String()
+}
+
+// binaryBodies reads an account's INBOX with BINARY.PEEK[] (Dovecot's
+// BODY[] shows a NUL as 0x80), independently of imapx.
+func binaryBodies(t *testing.T, a account) map[string]bool {
+	t.Helper()
+	c, err := imapclient.DialInsecure(a.srv.PlainAddr(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(a.user, a.pass).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	sel, err := c.Select("INBOX", nil).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	if sel.NumMessages == 0 {
+		return out
+	}
+	msgs, err := c.Fetch(imap.SeqSet{imap.SeqRange{Start: 1, Stop: sel.NumMessages}}, &imap.FetchOptions{
+		BinarySection: []*imap.FetchItemBinarySection{{Peek: true}}}).Collect()
+	if err != nil {
+		t.Fatalf("FETCH BINARY[] on %s: %v", a.srv.Family(), err)
+	}
+	for _, m := range msgs {
+		for _, b := range m.BinarySection {
+			out[string(b.Bytes)] = true
+		}
+	}
+	return out
 }

@@ -653,6 +653,41 @@ func TestServersCyrusLimits(t *testing.T) {
 		expect(t, p)
 	})
 
+	// A special use the server will not set (here one already on another
+	// folder) does not cost the folder: it is created without it, with a
+	// warning quoting the server.
+	t.Run("special-use-refused", func(t *testing.T) {
+		dst := acct(s.cyrus, "dst")
+		raw := base64.StdEncoding.EncodeToString([]byte("Subject: s\r\nMessage-ID: <sent-items@example.org>\r\n\r\nSent.\r\n"))
+		in := `{"type":"folder","name":"Sent","delim":"/","attrs":["\\Sent"],"special_use":"\\Sent"}` + "\n" +
+			`{"type":"folder","name":"Sent Items","delim":"/","attrs":["\\Sent"],"special_use":"\\Sent"}` + "\n" +
+			`{"type":"message","folder":"Sent Items","flags":[],"internaldate":"2024-03-04T05:06:07Z","raw":"` + raw + `"}` + "\n"
+		home := t.TempDir()
+		file := filepath.Join(home, "sent.jsonl")
+		os.WriteFile(file, []byte(in), 0o644)
+		r := imapx(t, home, []string{"IMAPX_PASSWORD=" + dst.pass}, "push", dst.url(), file)
+		t.Logf("push two \\Sent folders → cyrus: exit %d; %s", r.exit, grepLines(r.stderr, "warning|error|appended"))
+		var p []string
+		if r.exit != 0 {
+			p = append(p, fmt.Sprintf("exit %d, want 0; stderr:\n%s", r.exit, stderrSummary(r.stderr)))
+		}
+		got, _, err := s.cyrus.ReadAll(dst.user, dst.pass)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, m := range got {
+			found = found || m.Folder == "INBOX.Sent Items"
+		}
+		if !found {
+			p = append(p, "the message is not in INBOX.Sent Items")
+		}
+		if !strings.Contains(r.stderr, "imapx: warning: create folder \"INBOX.Sent Items\" with special use \\Sent: imap: NO [USEATTR]") {
+			p = append(p, "no warning quoting the server's refusal of the special use; stderr:\n"+stderrSummary(r.stderr))
+		}
+		expect(t, p)
+	})
+
 	// Cyrus takes at most 100 keywords per folder ("Too many user
 	// flags"): the messages are copied, the refused keywords reported
 	// once per folder with the server's words, not once per message.

@@ -30,7 +30,8 @@ type Options struct {
 	// JustFolders creates (and with Delete2Folders deletes) folders only.
 	JustFolders bool
 	// Delete1 deletes source messages once their copy is confirmed, and
-	// Expunge1 expunges them.
+	// Expunge1 expunges them (imapsync's --delete1 implies --expunge1;
+	// the CLI clears it for --noexpunge1).
 	Delete1, Expunge1 bool
 	// Connections is how many destination connections append at once.
 	Connections int

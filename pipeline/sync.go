@@ -13,6 +13,7 @@ import (
 
 	"github.com/imapx/imapx/diff"
 	"github.com/imapx/imapx/internal/exitcode"
+	"github.com/imapx/imapx/internal/record"
 )
 
 // errorsMaxReached stops the run (exit 112).
@@ -47,6 +48,10 @@ func Sync(ctx context.Context, src, dst Dialer, o Options) (*Report, error) {
 	start := time.Now()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	// The scratch files between the stages of one process need no end
+	// record: the process sees their writers fail. An inventory with a
+	// failed folder is still diffed, that folder counted as an error.
+	o.Diff.NoEnd = io.Discard
 	s := &syncer{o: &o, src: src, dst: dst, rep: &Report{}, log: o.Log, codes: map[int]int{}, cancel: cancel, lastLap: start}
 	s.phase("inventory", 0, 0)
 	err := s.run(ctx)
@@ -159,6 +164,14 @@ func (s *syncer) run(ctx context.Context) error {
 		}
 	}
 	return s.verify(ctx, inv, results, dirty, st)
+}
+
+// scratch reads a scratch file of this run: written in process, whose
+// writer's failure the run sees itself, so no end record is required.
+func scratch(r io.Reader, name string) *record.Reader {
+	rd := record.NewReader(r, name)
+	rd.NoEnd = io.Discard
+	return rd
 }
 
 // tempFile is a scratch file removed on Close.

@@ -74,6 +74,7 @@ EXAMPLES:
 			fetchConnectionsFlag(),
 			useheaderFlag(),
 			jqFlag(),
+			noEndFlag(),
 			&cli.StringFlag{Name: "search", Category: "Messages", Usage: "only messages matching IMAP search `KEYS` (e.g. 'UNSEEN SINCE 1-Jan-2024')"},
 			&cli.IntFlag{Name: "maxage", Category: "Messages", Usage: "only messages younger than `DAYS` (internal date)"},
 			&cli.IntFlag{Name: "minage", Category: "Messages", Usage: "only messages older than `DAYS` (internal date)"},
@@ -96,7 +97,7 @@ EXAMPLES:
 					return err
 				}
 				defer closeIn()
-				o.Plan, o.PlanName = in, inputName(path)
+				o.Plan, o.PlanName, o.NoEnd = in, inputName(path), s.noEnd(c)
 			}
 			a, err := s.account(c, args[0])
 			if err != nil {

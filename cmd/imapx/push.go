@@ -41,6 +41,7 @@ EXAMPLES:
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"dry"}, Usage: "report what would be done, change nothing"},
 			&cli.IntFlag{Name: "window", Value: 128, Usage: "APPENDs in flight on each connection"},
 			pushConnectionsFlag(),
+			noEndFlag(),
 		}, append(append(throttleFlags(), progressFlag()), accountFlags()...)...),
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, 1, 2, "ACCOUNT")
@@ -72,7 +73,9 @@ EXAMPLES:
 			o := push.Options{Folder: c.String("folder"), DryRun: c.Bool("dry-run"), Window: c.Int("window"), Log: d, Throttle: t, Progress: d}
 			start := time.Now()
 			d.Start("copy", 0, 0)
-			sum, err := push.RunParallel(c.Context, dialer(a, 0), c.Int("connections"), o, stream.NewReader(in, inputName(inPath)), s.stdout)
+			rd := stream.NewReader(in, inputName(inPath))
+			rd.AcceptNoEnd(s.noEnd(c))
+			sum, err := push.RunParallel(c.Context, dialer(a, 0), c.Int("connections"), o, rd, s.stdout)
 			d.Close() // the summary goes under the finished bar
 			verb := "appended"
 			if o.DryRun {

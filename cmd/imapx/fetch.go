@@ -230,6 +230,12 @@ func (s *streams) openInput(path string) (io.Reader, func(), error) {
 	if err != nil {
 		return nil, nil, exitcode.New(exitcode.NoInput, err)
 	}
+	// A directory opens, then fails at the first read as an internal
+	// error: say what it is, as bad input (66).
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, nil, exitcode.Newf(exitcode.NoInput, "%s: is a directory, not a file of JSON lines or mbox", path)
+	}
 	return f, func() { f.Close() }, nil
 }
 

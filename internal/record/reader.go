@@ -280,7 +280,9 @@ func (r *Reader) skipSpace() (byte, error) {
 
 func (r *Reader) unexpectedEOF(err error) error {
 	if err == io.EOF {
-		return r.errorf("line ends inside a JSON value (truncated input?)")
+		// A last line cut short: the writer died (or was killed) mid-record.
+		return &InputError{Name: r.name, Line: r.n, missingEnd: true,
+			Msg: "input ended inside a record, before its end record (did the stage before this one fail?)"}
 	}
 	return err
 }

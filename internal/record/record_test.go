@@ -108,7 +108,7 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"not json", "hello\n", "in.jsonl:1: not a JSON object"},
 		{"truncated", `{"type":"message","folder":"INB` + "\n", "in.jsonl:1: line ends inside a JSON string"},
-		{"truncated at EOF", `{"type":"message","folder":"INBOX"`, "in.jsonl:1: line ends inside a JSON value"},
+		{"truncated at EOF", `{"type":"message","folder":"INBOX"`, "in.jsonl:1: input ended inside a record, before its end record"},
 		{"no type", `{"folder":"x"}` + "\n", `in.jsonl:1: record has no "type" field`},
 		{"bad base64", `{"type":"message","raw":"!!!"}` + "\n", `in.jsonl:1: field "raw": invalid base64`},
 		{"second line", `{"type":"folder"}` + "\n\n" + `{"type":` + "\n", "in.jsonl:3:"},

@@ -14,6 +14,7 @@ import (
 	"github.com/imapx/imapx/diff"
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/scratch"
 )
 
 // errorsMaxReached stops the run (exit 112).
@@ -166,9 +167,9 @@ func (s *syncer) run(ctx context.Context) error {
 	return s.verify(ctx, inv, results, dirty, st)
 }
 
-// scratch reads a scratch file of this run: written in process, whose
+// readScratch reads a scratch file of this run: written in process, whose
 // writer's failure the run sees itself, so no end record is required.
-func scratch(r io.Reader, name string) *record.Reader {
+func readScratch(r io.Reader, name string) *record.Reader {
 	rd := record.NewReader(r, name)
 	rd.NoEnd = io.Discard
 	return rd
@@ -178,7 +179,7 @@ func scratch(r io.Reader, name string) *record.Reader {
 type tempFile struct{ *os.File }
 
 func newTemp(pattern string) (*tempFile, error) {
-	f, err := os.CreateTemp("", pattern)
+	f, err := scratch.CreateTemp(pattern)
 	if err != nil {
 		return nil, err
 	}

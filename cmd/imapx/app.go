@@ -126,6 +126,9 @@ Passwords: --passfile FILE, IMAPX_PASSWORD, a prompt on a terminal, or --passwor
 	}
 	app.OnUsageError = s.usageError
 	for _, cmd := range app.Commands {
+		if tmpdirCommands[cmd.Name] {
+			withTmpdir(cmd)
+		}
 		cmd.OnUsageError = s.usageError
 		cmd.CustomHelpTemplate = cli.CommandHelpTemplate + "\n" + exitCodesHelp + "\n"
 	}

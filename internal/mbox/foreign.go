@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/imapx/imapx/internal/scratch"
 )
 
 // openForeign reads a message imapx did not write. Its size is only known
@@ -130,7 +132,7 @@ type spool struct {
 
 func (s *spool) Write(p []byte) (int, error) {
 	if s.f == nil && s.n+int64(len(p)) > s.limit {
-		f, err := os.CreateTemp("", "imapx-mbox-*")
+		f, err := scratch.CreateTemp("mbox-*")
 		if err != nil {
 			return 0, err
 		}

@@ -3,6 +3,7 @@ package mbox
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -175,7 +176,8 @@ func (s *spool) reset() error {
 		return nil
 	}
 	err := s.f.Close()
-	if rerr := os.Remove(s.f.Name()); err == nil {
+	// The file is unlinked when created (see scratch.CreateTemp).
+	if rerr := os.Remove(s.f.Name()); err == nil && !errors.Is(rerr, os.ErrNotExist) {
 		err = rerr
 	}
 	s.f, s.fw = nil, nil

@@ -487,6 +487,9 @@ func (r *Reader) base64Text(w io.Writer) error {
 	for {
 		chunk, err := r.br.ReadSlice('"')
 		if err != nil && err != bufio.ErrBufferFull {
+			if bytes.IndexByte(chunk, '\n') >= 0 {
+				return r.errorf("line ends inside a JSON value (truncated input?)")
+			}
 			return r.unexpectedEOF(err)
 		}
 		end := err == nil

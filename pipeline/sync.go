@@ -118,6 +118,11 @@ func (s *syncer) exitCode(err error) int {
 
 func (s *syncer) run(ctx context.Context) error {
 	st := s.loadState()
+	if s.o.ExpungeSource && !s.o.DryRun {
+		if err := s.expungeSource(ctx); err != nil {
+			return err
+		}
+	}
 	inv, err := s.inventories(ctx, nil, st, nil)
 	if err != nil {
 		return err

@@ -23,7 +23,7 @@ const inFlightBudget = 16 << 20
 
 // keepFolderOps copies only folder ops of a plan (--justfolders).
 func keepFolderOps(in io.Reader, out io.Writer) error {
-	r := scratch(in, "plan")
+	r := readScratch(in, "plan")
 	w := record.NewWriter(out)
 	for {
 		l, err := r.Next()

@@ -32,6 +32,10 @@ error. A message the server refuses (over APPENDLIMIT or quota, NUL bytes withou
 refused keywords) is reported and counted; the others go on. A dropped connection is
 re-dialed, and APPENDs that already arrived are not sent twice.
 
+JSON-lines input must end with the end record of the stage that wrote it: if it does
+not (that stage failed, or the pipe was cut), what was read is appended and reported,
+then push exits 66. --no-end accepts input written by hand.
+
 EXAMPLES:
    imapx fetch --full imaps://a@old INBOX | imapx push imaps://a@new
    imapx push --folder Restored imaps://a@new backup.mbox

@@ -84,6 +84,11 @@ func RunTo(ctx context.Context, dial Dialer, o Options, s Sink) (Summary, error)
 		}
 		sum.Folders++
 		if err := f.folder(ctx, j); err != nil {
+			if ctx.Err() != nil {
+				// What the cancellation broke (a connection closed under a
+				// command) is no error of its own.
+				return sum, ctx.Err()
+			}
 			if errors.Is(err, context.Canceled) || isFatal(err) {
 				return sum, err
 			}

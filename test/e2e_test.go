@@ -87,6 +87,9 @@ func TestScripts(t *testing.T) {
 			"cutproxy":    cmdCutProxy,
 			"sleeprandom": cmdSleepRandom,
 			"nodups":      cmdNoDups,
+			"interrupt":   cmdInterrupt,
+			"stallproxy":  cmdStallProxy,
+			"nostarttls":  cmdNoStartTLS,
 		},
 	})
 }
@@ -144,6 +147,7 @@ func setup(env *testscript.Env) error {
 		env.Values[dovecot2Key] = d2
 		env.Setenv("PLAIN2", d2.PlainAddr())
 	}
+	env.Setenv("DOVECOTDIR", d.Dir())
 	env.Setenv("PLAIN", d.PlainAddr())
 	env.Setenv("PLAINPORT", strconv.Itoa(d.PlainPort()))
 	env.Setenv("TLSADDR", d.TLSAddr())

@@ -182,7 +182,10 @@ func (f *fetcher) folder(ctx context.Context, j job) error {
 			attempt = 0
 		}
 		if attempt >= f.o.Retries {
-			return exitcode.New(exitcode.Connection, fmt.Errorf("folder %q: giving up after %d reconnects: %w", j.folder, attempt, err))
+			// Reconnects that keep failing without progress are the host's
+			// problem, not this folder's: the whole fetch stops, with the
+			// connection's exit code.
+			return fatalError{exitcode.New(exitcode.Connection, fmt.Errorf("folder %q: giving up after %d reconnects: %w", j.folder, attempt, err))}
 		}
 		fmt.Fprintf(f.o.Log, "imapx: warning: folder %q: connection lost (%v); reconnecting\n", j.folder, err)
 		f.closeConn()

@@ -3,6 +3,7 @@ package imapclient
 import (
 	"fmt"
 	"net"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,9 +16,15 @@ import (
 type timeoutConn struct {
 	net.Conn
 	client *Client
+	// failed is the first timeout, returned by every later call: a reader
+	// that retried would wait T again (bufio hands an error over once).
+	failed atomic.Pointer[ResponseTimeoutError]
 }
 
 func (tc *timeoutConn) Read(b []byte) (int, error) {
+	if err := tc.failed.Load(); err != nil {
+		return 0, err
+	}
 	c := tc.client
 	// Under the mutex: beginCommand arms the deadline under it too, so a
 	// command sent now cannot have its deadline cleared by a stale check.
@@ -30,17 +37,20 @@ func (tc *timeoutConn) Read(b []byte) (int, error) {
 	c.mutex.Unlock()
 	n, err := tc.Conn.Read(b)
 	if isTimeout(err) {
-		err = &ResponseTimeoutError{After: c.options.ResponseTimeout, Op: "response"}
+		err = tc.fail("response")
 	}
 	return n, err
 }
 
 func (tc *timeoutConn) Write(b []byte) (int, error) {
+	if err := tc.failed.Load(); err != nil {
+		return 0, err
+	}
 	c := tc.client
 	tc.Conn.SetWriteDeadline(time.Now().Add(c.options.ResponseTimeout))
 	n, err := tc.Conn.Write(b)
 	if isTimeout(err) {
-		err = &ResponseTimeoutError{After: c.options.ResponseTimeout, Op: "write"}
+		err = tc.fail("write")
 	}
 	if n > 0 {
 		// The server is taking a long literal (a large APPEND): it answers
@@ -52,6 +62,12 @@ func (tc *timeoutConn) Write(b []byte) (int, error) {
 		c.mutex.Unlock()
 	}
 	return n, err
+}
+
+// fail records the first timeout and returns it.
+func (tc *timeoutConn) fail(op string) error {
+	tc.failed.CompareAndSwap(nil, &ResponseTimeoutError{After: tc.client.options.ResponseTimeout, Op: op})
+	return tc.failed.Load()
 }
 
 func isTimeout(err error) bool {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/rand"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -215,7 +216,7 @@ func cmdStallProxy(ts *testscript.TestScript, neg bool, args []string) {
 
 // nostarttls NAME TARGETVAR: start a proxy to $TARGETVAR that strips
 // STARTTLS from what the server says (an attacker on the path); $NAME is
-// its address.
+// its address, $NAME_PORT its port.
 func cmdNoStartTLS(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 2 {
 		ts.Fatalf("usage: nostarttls NAME TARGETVAR")
@@ -257,4 +258,5 @@ func cmdNoStartTLS(ts *testscript.TestScript, neg bool, args []string) {
 	}()
 	ts.Defer(func() { ln.Close() })
 	ts.Setenv(args[0], ln.Addr().String())
+	ts.Setenv(args[0]+"_PORT", strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 }

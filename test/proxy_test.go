@@ -109,12 +109,14 @@ func cmdSleepRandom(ts *testscript.TestScript, neg bool, args []string) {
 // carried limit bytes (both ways together); then it stops forwarding that
 // connection in both directions without closing it, like toxiproxy's
 // timeout toxic or a dead middlebox. With always false only the first
-// connection to reach the limit stalls: a re-dial gets through.
+// connection to reach the limit stalls: a re-dial gets through. With cut
+// set, that connection is closed instead (a reset mid-stream).
 type stallProxy struct {
 	ln     net.Listener
 	target string
 	limit  int64
 	always bool
+	cut    bool
 
 	mu     sync.Mutex
 	stalls int
@@ -174,6 +176,11 @@ func (p *stallProxy) handle(client net.Conn) {
 			n, err := src.Read(buf)
 			if n > 0 {
 				if !pass(n) {
+					if p.cut {
+						dst.Close()
+						src.Close()
+						return
+					}
 					<-p.closed // hold both sockets open, forward nothing
 					return
 				}
@@ -191,15 +198,15 @@ func (p *stallProxy) handle(client net.Conn) {
 	copyConn(client, server)
 }
 
-// stallproxy NAME TARGETVAR BYTES once|always: start a stallProxy to
-// $TARGETVAR; $NAME is its address.
+// stallproxy NAME TARGETVAR BYTES once|always|cutonce: start a stallProxy
+// to $TARGETVAR; $NAME is its address.
 func cmdStallProxy(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 4 || args[3] != "once" && args[3] != "always" {
-		ts.Fatalf("usage: stallproxy NAME TARGETVAR BYTES once|always")
+	if len(args) != 4 || args[3] != "once" && args[3] != "always" && args[3] != "cutonce" {
+		ts.Fatalf("usage: stallproxy NAME TARGETVAR BYTES once|always|cutonce")
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	ts.Check(err)
-	p := &stallProxy{ln: ln, target: ts.Getenv(args[1]), limit: int64(atoi(ts, args[2])), always: args[3] == "always", closed: make(chan struct{})}
+	p := &stallProxy{ln: ln, target: ts.Getenv(args[1]), limit: int64(atoi(ts, args[2])), always: args[3] == "always", cut: args[3] == "cutonce", closed: make(chan struct{})}
 	go p.serve()
 	ts.Defer(func() {
 		ln.Close()

@@ -47,10 +47,10 @@ func (a *Account) Dial(ctx context.Context, opts *DialOptions) (*Conn, error) {
 		a.Security = sec
 	}
 	timeout := a.timeout()
-	parent := ctx
+	parent, start := ctx, time.Now()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	fail := func(err error) error { return a.dialError(parent, ctx, err) }
+	fail := func(err error) error { return a.dialError(parent, ctx, start, err) }
 
 	tlsConfig, err := a.tlsConfig()
 	if err != nil {
@@ -120,18 +120,24 @@ func (a *Account) timeout() time.Duration {
 // dialError names why connecting failed: an interruption of the run
 // (parent cancelled: no connection problem at all), the connect and login
 // timeout running out, or the connection's own error.
-func (a *Account) dialError(parent, ctx context.Context, err error) error {
+func (a *Account) dialError(parent, ctx context.Context, start time.Time, err error) error {
 	if parent.Err() != nil {
 		if cause := context.Cause(parent); errors.Is(cause, context.Canceled) {
 			return cause
 		}
 		return parent.Err()
 	}
+	// The limit that fired: the connect timeout, or the response timeout
+	// on the greeting or the login (go-imap reports that one as text).
+	limit := a.timeout()
+	if a.ResponseTimeout > 0 && a.ResponseTimeout < limit {
+		limit = a.ResponseTimeout
+	}
 	var netErr net.Error
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout() {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout() || time.Since(start) >= limit {
 		return exitcode.WithHint(exitcode.Connection,
-			fmt.Errorf("timed out connecting to %s after %s", a.name(), a.timeout()),
-			"check the host and port, and that no firewall drops the connection; --timeout sets the limit")
+			fmt.Errorf("timed out connecting to %s after %s", a.name(), limit),
+			"check the host and port, and that no firewall drops the connection; --timeout (--timeout1/2 once connected) sets the limit")
 	}
 	return a.connError(err)
 }
@@ -143,24 +149,24 @@ func (a *Account) dialError(parent, ctx context.Context, err error) error {
 // clear must be asked for (--notls1/2, ?tls=none), or an attacker on the
 // path only has to strip STARTTLS from the capabilities to read it.
 func (a *Account) probeStartTLS(ctx context.Context) (Security, error) {
-	parent := ctx
+	parent, start := ctx, time.Now()
 	ctx, cancel := context.WithTimeout(ctx, a.timeout())
 	defer cancel()
 	dialer := &net.Dialer{Timeout: a.timeout()}
 	raw, err := dialer.DialContext(ctx, "tcp", a.Addr())
 	if err != nil {
-		return Plain, a.dialError(parent, ctx, err)
+		return Plain, a.dialError(parent, ctx, start, err)
 	}
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
 	defer stop()
 	c := imapclient.New(raw, &imapclient.Options{ResponseTimeout: a.ResponseTimeout})
 	defer c.Close()
 	if err := c.WaitGreeting(); err != nil {
-		return Plain, a.dialError(parent, ctx, err)
+		return Plain, a.dialError(parent, ctx, start, err)
 	}
 	caps := c.Caps()
 	if caps == nil {
-		return Plain, a.dialError(parent, ctx, errors.New("no capabilities from the server"))
+		return Plain, a.dialError(parent, ctx, start, errors.New("no capabilities from the server"))
 	}
 	if caps.Has(imap.CapStartTLS) {
 		return StartTLS, nil

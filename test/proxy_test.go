@@ -110,13 +110,15 @@ func cmdSleepRandom(ts *testscript.TestScript, neg bool, args []string) {
 // connection in both directions without closing it, like toxiproxy's
 // timeout toxic or a dead middlebox. With always false only the first
 // connection to reach the limit stalls: a re-dial gets through. With cut
-// set, that connection is closed instead (a reset mid-stream).
+// set, that connection is closed instead (a reset mid-stream); with die
+// set too, every later connection is closed at once (a server gone).
 type stallProxy struct {
 	ln     net.Listener
 	target string
 	limit  int64
 	always bool
 	cut    bool
+	die    bool
 
 	mu     sync.Mutex
 	stalls int
@@ -135,6 +137,13 @@ func (p *stallProxy) serve() {
 }
 
 func (p *stallProxy) handle(client net.Conn) {
+	p.mu.Lock()
+	dead := p.die && p.stalls > 0
+	p.mu.Unlock()
+	if dead {
+		client.Close()
+		return
+	}
 	server, err := net.Dial("tcp", p.target)
 	if err != nil {
 		client.Close()
@@ -198,15 +207,16 @@ func (p *stallProxy) handle(client net.Conn) {
 	copyConn(client, server)
 }
 
-// stallproxy NAME TARGETVAR BYTES once|always|cutonce: start a stallProxy
-// to $TARGETVAR; $NAME is its address.
+// stallproxy NAME TARGETVAR BYTES once|always|cutonce|die: start a
+// stallProxy to $TARGETVAR; $NAME is its address.
 func cmdStallProxy(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 4 || args[3] != "once" && args[3] != "always" && args[3] != "cutonce" {
-		ts.Fatalf("usage: stallproxy NAME TARGETVAR BYTES once|always|cutonce")
+	modes := map[string]bool{"once": true, "always": true, "cutonce": true, "die": true}
+	if len(args) != 4 || !modes[args[3]] {
+		ts.Fatalf("usage: stallproxy NAME TARGETVAR BYTES once|always|cutonce|die")
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	ts.Check(err)
-	p := &stallProxy{ln: ln, target: ts.Getenv(args[1]), limit: int64(atoi(ts, args[2])), always: args[3] == "always", cut: args[3] == "cutonce", closed: make(chan struct{})}
+	p := &stallProxy{ln: ln, target: ts.Getenv(args[1]), limit: int64(atoi(ts, args[2])), always: args[3] == "always", cut: args[3] == "cutonce" || args[3] == "die", die: args[3] == "die", closed: make(chan struct{})}
 	go p.serve()
 	ts.Defer(func() {
 		ln.Close()

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/imapx/imapx/internal/exitcode"
@@ -64,6 +65,10 @@ type Account struct {
 
 	// Label names the account in messages ("host1", "host2" or "").
 	Label string
+
+	// probing guards Security while an Opportunistic account learns
+	// whether STARTTLS is offered: parallel workers dial at once.
+	probing sync.Mutex
 }
 
 // Addr is host:port.

@@ -33,18 +33,30 @@ type DialOptions struct {
 	Unilateral *imapclient.UnilateralDataHandler
 }
 
+// resolveSecurity settles an Opportunistic account once, for every
+// connection after it (the first probe decides, the others wait for it).
+func (a *Account) resolveSecurity(ctx context.Context) error {
+	a.probing.Lock()
+	defer a.probing.Unlock()
+	if a.Security != Opportunistic {
+		return nil
+	}
+	sec, err := a.probeStartTLS(ctx)
+	if err != nil {
+		return err
+	}
+	a.Security = sec
+	return nil
+}
+
 // Dial connects, secures and logs in. Errors carry exit codes: 10
 // connection, 12 TLS, 16 authentication (see exitcode.ForHost for 101/161…).
 func (a *Account) Dial(ctx context.Context, opts *DialOptions) (*Conn, error) {
 	if opts == nil {
 		opts = &DialOptions{}
 	}
-	if a.Security == Opportunistic {
-		sec, err := a.probeStartTLS(ctx)
-		if err != nil {
-			return nil, err
-		}
-		a.Security = sec
+	if err := a.resolveSecurity(ctx); err != nil {
+		return nil, err
 	}
 	timeout := a.timeout()
 	parent, start := ctx, time.Now()

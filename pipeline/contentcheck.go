@@ -9,6 +9,7 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/imapx/imapx/internal/record"
 	"github.com/imapx/imapx/internal/state"
@@ -96,54 +97,96 @@ func writtenMessages(results *tempFile, sent *sentDigests) ([]written, error) {
 	return out, err
 }
 
-// storedDigests fetches, on one new connection, the digests of what the
-// destination stored for the given messages: one UID FETCH per folder of
-// BODY.PEEK[HEADER] (and BODY.PEEK[TEXT] when full), every section hashed
-// as it streams in, never held whole. A folder whose UIDVALIDITY changed
-// since is left out: its copies are checked by identity alone.
-func storedDigests(ctx context.Context, dial Dialer, ws []written, full bool) (map[msgKey]digest, error) {
+// digestChunk is how many messages one UID FETCH of the verify asks for.
+const digestChunk = 500
+
+// storedDigests fetches the digests of what the destination stored for
+// the given messages: UID FETCHes of BODY.PEEK[HEADER] (and
+// BODY.PEEK[TEXT] when full) of up to digestChunk messages, shared out to
+// up to conns new connections, every section hashed as it streams in,
+// never held whole. Messages of a folder whose UIDVALIDITY changed since
+// are left out: their copies are checked by identity alone.
+func storedDigests(ctx context.Context, dial Dialer, ws []written, full bool, conns int) (map[msgKey]digest, error) {
+	type chunk struct {
+		folder string
+		keys   []msgKey
+	}
 	byFolder := map[string][]msgKey{}
 	for _, w := range ws {
 		byFolder[w.dst.folder] = append(byFolder[w.dst.folder], w.dst)
 	}
+	var chunks []chunk
+	for folder, keys := range byFolder {
+		sort.Slice(keys, func(i, j int) bool { return keys[i].uid < keys[j].uid })
+		for len(keys) > 0 {
+			n := min(len(keys), digestChunk)
+			chunks = append(chunks, chunk{folder, keys[:n]})
+			keys = keys[n:]
+		}
+	}
+	sort.SliceStable(chunks, func(i, j int) bool { return chunks[i].folder < chunks[j].folder })
 	out := map[msgKey]digest{}
-	if len(byFolder) == 0 {
+	if len(chunks) == 0 {
 		return out, nil
 	}
-	c, err := dial(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	names := make([]string, 0, len(byFolder))
-	for f := range byFolder {
-		names = append(names, f)
-	}
-	sort.Strings(names)
-	for _, folder := range names {
-		keys := byFolder[folder]
-		sel, err := c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
-		if err != nil {
-			return nil, fmt.Errorf("verify: select %q: %w", folder, err)
+	var mu sync.Mutex
+	next := 0
+	take := func() (chunk, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if next == len(chunks) {
+			return chunk{}, false
 		}
-		var set imap.UIDSet
-		for _, k := range keys {
-			if k.validity == sel.UIDValidity {
-				set.AddNum(imap.UID(k.uid))
+		next++
+		return chunks[next-1], true
+	}
+	sections := []*imap.FetchItemBodySection{{Specifier: imap.PartSpecifierHeader, Peek: true}}
+	if full {
+		sections = append(sections, &imap.FetchItemBodySection{Specifier: imap.PartSpecifierText, Peek: true})
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	for range min(max(1, conns), len(chunks)) {
+		g.Go(func() error {
+			c, err := dial(gctx)
+			if err != nil {
+				return err
 			}
-		}
-		if len(set) == 0 {
-			continue
-		}
-		sections := []*imap.FetchItemBodySection{{Specifier: imap.PartSpecifierHeader, Peek: true}}
-		if full {
-			sections = append(sections, &imap.FetchItemBodySection{Specifier: imap.PartSpecifierText, Peek: true})
-		}
-		if err := fetchDigests(c, set, sections, full, func(uid uint32, d digest) {
-			out[msgKey{folder, sel.UIDValidity, uid}] = d
-		}); err != nil {
-			return nil, fmt.Errorf("verify: fetch in %q: %w", folder, err)
-		}
+			defer c.Close()
+			selected, validity := "", uint32(0)
+			for {
+				ch, ok := take()
+				if !ok || gctx.Err() != nil {
+					return gctx.Err()
+				}
+				if ch.folder != selected {
+					sel, err := c.Select(ch.folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+					if err != nil {
+						return fmt.Errorf("verify: select %q: %w", ch.folder, err)
+					}
+					selected, validity = ch.folder, sel.UIDValidity
+				}
+				var set imap.UIDSet
+				for _, k := range ch.keys {
+					if k.validity == validity {
+						set.AddNum(imap.UID(k.uid))
+					}
+				}
+				if len(set) == 0 {
+					continue
+				}
+				err := fetchDigests(c, set, sections, full, func(uid uint32, d digest) {
+					mu.Lock()
+					out[msgKey{ch.folder, validity, uid}] = d
+					mu.Unlock()
+				})
+				if err != nil {
+					return fmt.Errorf("verify: fetch in %q: %w", ch.folder, err)
+				}
+			}
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

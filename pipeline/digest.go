@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"hash"
@@ -72,23 +73,33 @@ func (h *partHasher) Write(p []byte) (int, error) {
 
 // emit feeds bytes to the three hashes, normalising line ends as
 // normalEOL does: CRs then a LF are one line end, a bare CR or LF one.
+// Runs without CR or LF are copied whole: most of a text is.
 func (h *partHasher) emit(p []byte) {
 	h.raw.Write(p)
 	out := h.buf[:0]
-	for _, c := range p {
-		switch c {
+	for len(p) > 0 {
+		if h.crs == 0 {
+			i := bytes.IndexAny(p, "\r\n")
+			if i < 0 {
+				out = append(out, p...)
+				break
+			}
+			out = append(out, p[:i]...)
+			p = p[i:]
+		}
+		switch c := p[0]; c {
 		case '\r':
 			h.crs++
-			continue
 		case '\n':
 			h.crs = 0
 			out = append(out, '\r', '\n')
-			continue
+		default:
+			for ; h.crs > 0; h.crs-- {
+				out = append(out, '\r', '\n')
+			}
+			out = append(out, c)
 		}
-		for ; h.crs > 0; h.crs-- {
-			out = append(out, '\r', '\n')
-		}
-		out = append(out, c)
+		p = p[1:]
 	}
 	h.write(out)
 	h.buf = out

@@ -199,7 +199,7 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 	}
 	storedc := make(chan digests, 1)
 	go func() {
-		m, err := storedDigests(dctx, s.dst, ws, s.o.Verify == VerifyFull)
+		m, err := storedDigests(dctx, s.dst, ws, s.o.Verify == VerifyFull, s.o.Connections)
 		storedc <- digests{m, exitcode.ForHost(err, 2)}
 	}()
 	s.knownDst = known

@@ -103,8 +103,8 @@ func TestVerifyAlteredBehindBack(t *testing.T) {
 			var log bytes.Buffer
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			rep, err := pipeline.Sync(ctx, dovecotLogin(d, src, "pw-"+src), dovecotLogin(d, dst, "pw-"+dst),
-				pipeline.Options{Verify: c.mode, Log: &log, Progress: hook})
+			o := pipeline.Options{Verify: c.mode, Log: &log, Progress: hook, StateDir: t.TempDir(), StateKey: src + ">" + dst}
+			rep, err := pipeline.Sync(ctx, dovecotLogin(d, src, "pw-"+src), dovecotLogin(d, dst, "pw-"+dst), o)
 			if err != nil {
 				t.Fatalf("sync: %v\n%s", err, log.String())
 			}
@@ -133,6 +133,13 @@ func TestVerifyAlteredBehindBack(t *testing.T) {
 			}
 			if strings.Contains(log.String(), "looks good") {
 				t.Errorf("\"looks good\" with a copy altered:\n%s", log.String())
+			}
+			// A re-run: the same class from the state, nothing copied.
+			log.Reset()
+			o.Progress = nil
+			again, err := pipeline.Sync(ctx, dovecotLogin(d, src, "pw-"+src), dovecotLogin(d, dst, "pw-"+dst), o)
+			if err != nil || again.Copied != 0 || again.ExitCode != 111 || len(again.Altered) != 1 || again.Altered[0] != rep.Altered[0] {
+				t.Errorf("re-run: err %v, copied %d, exit %d, altered %+v; want the same class, nothing copied\n%s", err, again.Copied, again.ExitCode, again.Altered, log.String())
 			}
 		})
 	}

@@ -21,6 +21,9 @@ import (
 // Told apart from a body cut short or doubled by fetching both sides
 // (only those few) and comparing them with line ends normalised; the
 // class is kept in the state so later runs need not fetch them again.
+// A copy altered at the same size is found by its digests (digest.go)
+// and joins the class, with what changed; unlike line ends, such a change
+// lost information, and is an error.
 
 // Fetching to classify is bounded, so that a server that alters every
 // message in some other way (adding a header…) does not make every run

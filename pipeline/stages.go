@@ -190,7 +190,8 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 		return err
 	}
 	// What the destination stored of the messages written is fetched
-	// while the folders are re-read, on a connection of its own.
+	// while the folders are re-read, on half as many connections again
+	// (servers limit connections per user: Dovecot to 10).
 	dctx, stop := context.WithCancel(ctx)
 	defer stop()
 	type digests struct {
@@ -199,7 +200,7 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 	}
 	storedc := make(chan digests, 1)
 	go func() {
-		m, err := storedDigests(dctx, s.dst, ws, s.o.Verify == VerifyFull, s.o.Connections)
+		m, err := storedDigests(dctx, s.dst, ws, s.o.Verify == VerifyFull, max(1, s.o.Connections/2))
 		storedc <- digests{m, exitcode.ForHost(err, 2)}
 	}()
 	s.knownDst = known

@@ -91,8 +91,9 @@ type State struct {
 	Fingerprint string          `json:"fingerprint"`
 	Pairs       map[string]Pair `json:"pairs"`
 	// Altered are the messages the destination stored altered (line ends
-	// normalised), so that every run classifies them the same way
-	// without fetching them again.
+	// normalised, or changed at the same size as their digests showed),
+	// so that every run classifies them the same way without fetching
+	// them again.
 	Altered []Altered `json:"altered,omitempty"`
 	// Sum guards against a file edited or cut short by hand or by a crash.
 	Sum string `json:"sum"`

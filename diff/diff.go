@@ -30,6 +30,8 @@ type Options struct {
 	// SkipEmptyFolders does not create destination folders for empty
 	// source folders.
 	SkipEmptyFolders bool
+	// NoEnd accepts inventories without an end record, warning there.
+	NoEnd io.Writer
 }
 
 // Summary counts what differs, rclone-check style.
@@ -60,11 +62,11 @@ func (s Summary) Differs() bool {
 // Run compares two inventories and writes the plan to out.
 func Run(src, dst io.Reader, srcName, dstName string, o Options, out io.Writer) (Summary, error) {
 	var sum Summary
-	s, err := load(src, srcName)
+	s, err := load(src, srcName, o.NoEnd)
 	if err != nil {
 		return sum, err
 	}
-	d, err := load(dst, dstName)
+	d, err := load(dst, dstName, o.NoEnd)
 	if err != nil {
 		return sum, err
 	}
@@ -72,9 +74,10 @@ func Run(src, dst io.Reader, srcName, dstName string, o Options, out io.Writer) 
 	p := &planner{o: o, w: w, sum: &sum, src: s, dst: d,
 		m: &mapper{srcDelim: s.delim, dstDelim: d.delim, srcPrefix: s.prefix, dstPrefix: d.prefix, f1f2: o.F1F2}}
 	if err := p.plan(); err != nil {
+		w.Flush()
 		return sum, err
 	}
-	return sum, w.Flush()
+	return sum, w.End("diff")
 }
 
 type planner struct {

@@ -64,9 +64,10 @@ func (inv *inventory) folder(name string) *folder {
 
 // load reads an inventory: folder and message records; other records are
 // refused, since a diff of anything else would be meaningless.
-func load(r io.Reader, name string) (*inventory, error) {
+func load(r io.Reader, name string, noEnd io.Writer) (*inventory, error) {
 	inv := &inventory{name: name, folders: map[string]*folder{}}
 	rd := record.NewReader(r, name)
+	rd.NoEnd = noEnd
 	for {
 		l, err := rd.Next()
 		if err == io.EOF {

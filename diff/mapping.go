@@ -1,8 +1,7 @@
 package diff
 
 import (
-	"strings"
-
+	"github.com/imapx/imapx/internal/folders"
 	"github.com/imapx/imapx/internal/record"
 )
 
@@ -13,40 +12,10 @@ type mapper struct {
 	f1f2                 map[string]string
 }
 
-// dst maps one source name: strip the source prefix, split on the source
-// delimiter, join with the destination's, add its prefix. INBOX stays
-// INBOX; a destination delimiter inside a name component becomes '_' so
-// that it does not create an unintended level of hierarchy.
+// dst maps one source name (see folders.MapName).
 func (m *mapper) dst(src string) string {
-	if d, ok := m.f1f2[src]; ok {
-		return d
-	}
-	name := src
-	if m.srcPrefix != "" && strings.HasPrefix(name, m.srcPrefix) {
-		name = name[len(m.srcPrefix):]
-	}
-	parts := []string{name}
-	if m.srcDelim != "" {
-		parts = strings.Split(name, m.srcDelim)
-	}
-	if strings.EqualFold(parts[0], "INBOX") {
-		parts[0] = "INBOX"
-	}
-	if m.dstDelim != m.srcDelim {
-		for i, p := range parts {
-			parts[i] = strings.ReplaceAll(p, m.dstDelim, "_")
-		}
-	}
-	out := strings.Join(parts, m.dstDelim)
-	if out == "INBOX" {
-		return out
-	}
-	// INBOX's own children already sit under the prefix on INBOX.-style
-	// servers: "INBOX/x" becomes "INBOX.x", not "INBOX.INBOX.x".
-	if m.dstPrefix != "" && !strings.HasPrefix(out, m.dstPrefix) {
-		out = m.dstPrefix + out
-	}
-	return out
+	return folders.MapName(src, folders.Naming{Delim: m.srcDelim, Prefix: m.srcPrefix},
+		folders.Naming{Delim: m.dstDelim, Prefix: m.dstPrefix}, m.f1f2)
 }
 
 // MapFolders maps every source folder (LIST records, as in an inventory)

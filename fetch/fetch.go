@@ -50,7 +50,13 @@ func Run(ctx context.Context, dial Dialer, o Options, out io.Writer) (Summary, e
 		return Summary{}, err
 	}
 	sum, err := RunTo(ctx, dial, o, s)
-	if cerr := s.close(); err == nil {
+	// A fetch that missed messages wrote an incomplete stream: without
+	// its end record, the stage reading it fails too.
+	closeOut := s.close
+	if err == nil && sum.Errors == 0 {
+		closeOut = s.end
+	}
+	if cerr := closeOut(); err == nil {
 		err = cerr
 	}
 	return sum, err
@@ -66,8 +72,14 @@ func RunTo(ctx context.Context, dial Dialer, o Options, s Sink) (Summary, error)
 	defer f.closeConn()
 
 	var jobs []job
+	var planErr error
 	if o.Plan != nil {
 		jobs, err = f.planJobs()
+		if record.MissingEnd(err) {
+			// A plan cut short still holds whole ops: fetch them, then
+			// fail, so that push settles them and fails too.
+			planErr, err = err, nil
+		}
 	} else {
 		jobs, err = f.folderJobs(ctx)
 	}
@@ -76,6 +88,9 @@ func RunTo(ctx context.Context, dial Dialer, o Options, s Sink) (Summary, error)
 	}
 	if o.Connections > 1 && len(jobs) > 1 {
 		err := f.runParallel(ctx, jobs)
+		if err == nil {
+			err = planErr
+		}
 		return sum, err
 	}
 	for _, j := range jobs {
@@ -90,7 +105,7 @@ func RunTo(ctx context.Context, dial Dialer, o Options, s Sink) (Summary, error)
 			f.fail(err)
 		}
 	}
-	return sum, nil
+	return sum, planErr
 }
 
 func (f *fetcher) fail(err error) {

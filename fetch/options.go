@@ -48,6 +48,8 @@ type Options struct {
 	// fetched, each record carrying its destination folder.
 	Plan     io.Reader
 	PlanName string
+	// NoEnd accepts a plan without an end record, warning there.
+	NoEnd io.Writer
 	// KnownIdent, when set, gives the identity of messages already known
 	// (folder, UIDVALIDITY, UID; a UID's message never changes): those
 	// are fetched without their header, which a server answers from its

@@ -23,6 +23,9 @@ type Sink interface {
 type streamSink interface {
 	Sink
 	close() error
+	// end closes a stream that holds everything asked for: JSON lines
+	// get their end record (mbox has no trailer).
+	end() error
 }
 
 func newSink(o *Options, out io.Writer) (streamSink, error) {
@@ -96,6 +99,9 @@ func (s *jsonlSink) Passthrough(typ string, b []byte) error {
 
 func (s *jsonlSink) close() error { return s.w.Flush() }
 
+// end writes the end record, past --jq: a filter never drops or changes it.
+func (s *jsonlSink) end() error { return s.w.End("fetch") }
+
 // isMessageObject reports whether a jq output is still a message record,
 // so the message body stays attached to it.
 func isMessageObject(b []byte) bool {
@@ -150,3 +156,4 @@ func (s *mboxSink) write(m *record.Message, body *record.Body) error {
 // Passthrough drops folder records and plan ops: an mbox holds messages.
 func (s *mboxSink) Passthrough(string, []byte) error { return nil }
 func (s *mboxSink) close() error                     { return s.w.Close() }
+func (s *mboxSink) end() error                       { return s.w.Close() }

@@ -37,6 +37,8 @@ type Options struct {
 	// with Delete1 only when set, like imapsync's --expunge1).
 	Expunge bool
 	Log     io.Writer
+	// NoEnd accepts input without an end record, warning there.
+	NoEnd io.Writer
 }
 
 // Summary counts what was done.
@@ -63,14 +65,16 @@ func Run(ctx context.Context, dial Dialer, o Options, in io.Reader, inName strin
 		o.Log = io.Discard
 	}
 	var sum Summary
-	byFolder, order, folderDeletes, err := readChanges(in, inName, o.Delete1)
-	if err != nil {
-		return sum, err
+	byFolder, order, folderDeletes, inErr := readChanges(in, inName, o.Delete1, o.NoEnd)
+	if inErr != nil && !record.MissingEnd(inErr) {
+		return sum, inErr
 	}
+	// An input cut short (its end record missing) still holds whole
+	// records: they are carried out, then the run fails with exit 66.
 	a := &applier{o: &o, w: record.NewWriter(out), sum: &sum}
 	defer a.w.Flush()
 	if len(order) == 0 && len(folderDeletes) == 0 {
-		return sum, nil
+		return sum, a.end(inErr)
 	}
 	c, err := dial(ctx)
 	if err != nil {
@@ -93,10 +97,23 @@ func Run(ctx context.Context, dial Dialer, o Options, in io.Reader, inName strin
 	for _, f := range folderDeletes {
 		a.deleteFolder(f)
 	}
-	return sum, a.w.Flush()
+	return sum, a.end(inErr)
 }
 
-func readChanges(in io.Reader, name string, delete1 bool) (map[string][]change, []string, []string, error) {
+// end finishes the result stream: with its end record when the input was
+// whole, without one (so that a reader after this stage fails too) when
+// it was not.
+func (a *applier) end(inErr error) error {
+	if inErr != nil {
+		a.w.Flush()
+		return inErr
+	}
+	return a.w.End("flags")
+}
+
+// readChanges reads the plan (or push results). An input without its end
+// record returns what it held with the error.
+func readChanges(in io.Reader, name string, delete1 bool, noEnd io.Writer) (map[string][]change, []string, []string, error) {
 	byFolder := map[string][]change{}
 	var order, folderDeletes []string
 	add := func(ch change) {
@@ -106,10 +123,14 @@ func readChanges(in io.Reader, name string, delete1 bool) (map[string][]change, 
 		byFolder[ch.ref.Folder] = append(byFolder[ch.ref.Folder], ch)
 	}
 	r := record.NewReader(in, name)
+	r.NoEnd = noEnd
 	for {
 		l, err := r.Next()
 		if err == io.EOF {
 			break
+		}
+		if record.MissingEnd(err) {
+			return byFolder, order, folderDeletes, err
 		}
 		if err != nil {
 			return nil, nil, nil, err

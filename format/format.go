@@ -29,11 +29,14 @@ type Options struct {
 	// Folder sets the folder of messages read from an mbox that does not
 	// name one.
 	Folder string
+	// NoEnd accepts input without an end record, warning there.
+	NoEnd io.Writer
 }
 
 // Run converts in (JSON lines or mbox, detected) to out.
 func Run(o Options, in io.Reader, inName string, out io.Writer) error {
 	rd := stream.NewReader(in, inName)
+	rd.AcceptNoEnd(o.NoEnd)
 	var sink interface {
 		item(*stream.Item) error
 		close() error
@@ -53,6 +56,9 @@ func Run(o Options, in io.Reader, inName string, out io.Writer) error {
 	for {
 		it, err := rd.Next()
 		if err == io.EOF {
+			if j, ok := sink.(*jsonlOut); ok {
+				return j.w.End("format")
+			}
 			return sink.close()
 		}
 		if err != nil {

@@ -16,6 +16,8 @@ import (
 // Options for the stage.
 type Options struct {
 	Ident identity.Options
+	// NoEnd accepts input without an end record, warning there.
+	NoEnd io.Writer
 }
 
 // Run reads records from in and writes them to out with "ident" set. A
@@ -23,12 +25,13 @@ type Options struct {
 // inventory carries; other records pass through unchanged.
 func Run(o Options, in io.Reader, inName string, out io.Writer) (int, error) {
 	rd := stream.NewReader(in, inName)
+	rd.AcceptNoEnd(o.NoEnd)
 	w := record.NewWriter(out)
 	n := 0
 	for {
 		it, err := rd.Next()
 		if err == io.EOF {
-			return n, w.Flush()
+			return n, w.End("ident")
 		}
 		if err != nil {
 			w.Flush()

@@ -56,7 +56,7 @@ func sizePairs(inv *inventory, read map[string]bool) ([]state.Altered, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = record.Each(sr, "source inventory", func(l *record.Line) error {
+	err = readScratch(sr, "source inventory").Each(func(l *record.Line) error {
 		if l.Type != record.TypeMessage {
 			return nil
 		}

@@ -263,7 +263,7 @@ func (inv *inventory) addClean(from *inventory, keep map[string]bool) error {
 		return err
 	}
 	w := record.NewWriter(inv.dst)
-	err = record.Each(r, "destination inventory", func(l *record.Line) error {
+	err = readScratch(r, "destination inventory").Each(func(l *record.Line) error {
 		if l.Type != record.TypeMessage {
 			return nil
 		}

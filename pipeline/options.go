@@ -31,8 +31,12 @@ type Options struct {
 	// JustFolders creates (and with Delete2Folders deletes) folders only.
 	JustFolders bool
 	// Delete1 deletes source messages once their copy is confirmed, and
-	// Expunge1 expunges them.
+	// Expunge1 expunges them (imapsync's --delete1 implies --expunge1;
+	// the CLI clears it for --noexpunge1).
 	Delete1, Expunge1 bool
+	// ExpungeSource expunges the source folders' \Deleted messages before
+	// they are read (imapsync's --expunge1 given explicitly).
+	ExpungeSource bool
 	// Connections is how many destination connections append at once.
 	Connections int
 	// ErrorsMax stops the sync when this many errors happened (0: never).

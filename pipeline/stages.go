@@ -23,12 +23,12 @@ const inFlightBudget = 16 << 20
 
 // keepFolderOps copies only folder ops of a plan (--justfolders).
 func keepFolderOps(in io.Reader, out io.Writer) error {
-	r := record.NewReader(in, "plan")
+	r := readScratch(in, "plan")
 	w := record.NewWriter(out)
 	for {
 		l, err := r.Next()
 		if err == io.EOF {
-			return w.Flush()
+			return w.End("diff")
 		}
 		if err != nil {
 			return err
@@ -112,7 +112,7 @@ func (s *syncer) copyPart(ctx context.Context, part *tempFile, budget int64, out
 	g.Go(func() error {
 		defer b.close()
 		_, err := fetch.RunTo(gctx, fetch.Dialer(s.src), fetch.Options{
-			Full: true, Ident: s.o.Ident, Plan: pr, PlanName: "plan", Log: s.log, OnError: s.countError,
+			Full: true, Ident: s.o.Ident, Plan: pr, PlanName: "plan", NoEnd: io.Discard, Log: s.log, OnError: s.countError,
 		}, b)
 		return exitcode.ForHost(err, 1)
 	})
@@ -142,7 +142,7 @@ func (s *syncer) applyFlags(ctx context.Context, plan *tempFile) error {
 	if err != nil {
 		return err
 	}
-	sum, err := flags.Run(ctx, flags.Dialer(s.dst), flags.Options{Log: s.log}, pr, "plan", io.Discard)
+	sum, err := flags.Run(ctx, flags.Dialer(s.dst), flags.Options{Log: s.log, NoEnd: io.Discard}, pr, "plan", io.Discard)
 	s.rep.FlagsChanged, s.rep.Deleted2, s.rep.FoldersDeleted = sum.FlagsChanged, sum.Deleted, sum.FoldersDeleted
 	s.progressed(sum.FlagsChanged + sum.Deleted)
 	for i := 0; i < sum.Errors; i++ {
@@ -157,7 +157,7 @@ func (s *syncer) delete1(ctx context.Context, results *tempFile) error {
 	if err != nil {
 		return err
 	}
-	sum, err := flags.Run(ctx, flags.Dialer(s.src), flags.Options{Delete1: true, Expunge: s.o.Expunge1, Log: s.log}, rr, "results", io.Discard)
+	sum, err := flags.Run(ctx, flags.Dialer(s.src), flags.Options{Delete1: true, Expunge: s.o.Expunge1, Log: s.log, NoEnd: io.Discard}, rr, "results", io.Discard)
 	s.rep.Deleted1 = sum.Deleted
 	for i := 0; i < sum.Errors; i++ {
 		s.countError(sum.FirstError)

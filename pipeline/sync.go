@@ -14,6 +14,8 @@ import (
 	"github.com/imapx/imapx/diff"
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/journal"
+	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/scratch"
 )
 
 // errorsMaxReached stops the run (exit 112).
@@ -54,6 +56,10 @@ func Sync(ctx context.Context, src, dst Dialer, o Options) (*Report, error) {
 	start := time.Now()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	// The scratch files between the stages of one process need no end
+	// record: the process sees their writers fail. An inventory with a
+	// failed folder is still diffed, that folder counted as an error.
+	o.Diff.NoEnd = io.Discard
 	s := &syncer{o: &o, src: src, dst: dst, rep: &Report{}, log: o.Log, codes: map[int]int{}, cancel: cancel, lastLap: start}
 	s.openJournal()
 	s.phase("inventory", 0, 0)
@@ -139,6 +145,11 @@ func codeFor(codes map[int]int) int {
 
 func (s *syncer) run(ctx context.Context) error {
 	st := s.loadState()
+	if s.o.ExpungeSource && !s.o.DryRun {
+		if err := s.expungeSource(ctx); err != nil {
+			return err
+		}
+	}
 	vouch := st
 	if len(s.leftFolders()) > 0 {
 		vouch = nil // after an interrupted run, read every folder
@@ -206,11 +217,19 @@ func (s *syncer) run(ctx context.Context) error {
 	return s.verify(ctx, inv, results, dirty, st)
 }
 
+// readScratch reads a scratch file of this run: written in process, whose
+// writer's failure the run sees itself, so no end record is required.
+func readScratch(r io.Reader, name string) *record.Reader {
+	rd := record.NewReader(r, name)
+	rd.NoEnd = io.Discard
+	return rd
+}
+
 // tempFile is a scratch file removed on Close.
 type tempFile struct{ *os.File }
 
 func newTemp(pattern string) (*tempFile, error) {
-	f, err := os.CreateTemp("", pattern)
+	f, err := scratch.CreateTemp(pattern)
 	if err != nil {
 		return nil, err
 	}

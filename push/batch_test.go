@@ -14,6 +14,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/stream"
 )
 
 // refuser is a minimal IMAP server that offers MULTIAPPEND and refuses
@@ -25,6 +26,10 @@ type refuser struct {
 	refused  int
 	uidNext  int
 	listener net.Listener
+	// cyrus answers every CREATE "NO Mailbox already exists" (yet makes
+	// the folder, as Cyrus racing with itself does) and refuses keywords.
+	cyrus   bool
+	created []string
 }
 
 func (r *refuser) serve(conn net.Conn) {
@@ -43,12 +48,27 @@ func (r *refuser) serve(conn net.Conn) {
 		case "LOGIN":
 			fmt.Fprintf(conn, "%s OK [CAPABILITY %s] in\r\n", tag, caps)
 		case "LIST":
+			r.mu.Lock()
+			for _, f := range r.created {
+				fmt.Fprintf(conn, "* LIST () \"/\" %s\r\n", f)
+			}
+			r.mu.Unlock()
 			fmt.Fprintf(conn, "* LIST () \"/\" INBOX\r\n%s OK done\r\n", tag)
+		case "CREATE":
+			r.mu.Lock()
+			r.created = append(r.created, strings.TrimSpace(strings.SplitN(strings.TrimSpace(rest), " ", 2)[1]))
+			r.mu.Unlock()
+			if r.cyrus {
+				fmt.Fprintf(conn, "%s NO Mailbox already exists\r\n", tag)
+			} else {
+				fmt.Fprintf(conn, "%s OK created\r\n", tag)
+			}
 		case "SELECT", "EXAMINE":
 			r.mu.Lock()
 			fmt.Fprintf(conn, "* %d EXISTS\r\n* OK [UIDVALIDITY 9] v\r\n* OK [UIDNEXT %d] n\r\n%s OK [READ-WRITE] done\r\n", len(r.stored), r.uidNext, tag)
 			r.mu.Unlock()
 		case "APPEND":
+			line0 := line
 			var msgs []string
 			for {
 				open := strings.LastIndexByte(line, '{')
@@ -66,9 +86,11 @@ func (r *refuser) serve(conn net.Conn) {
 				}
 			}
 			r.mu.Lock()
-			if len(msgs) > 1 {
+			if r.cyrus && strings.Contains(line0, "kw") {
+				fmt.Fprintf(conn, "%s NO Too many user flags in mailbox\r\n", tag)
+			} else if len(msgs) > 1 {
 				r.refused++
-				fmt.Fprintf(conn, "%s NO [OVERQUOTA] not all of these\r\n", tag)
+				fmt.Fprintf(conn, "%s NO [LIMIT] not all of these\r\n", tag)
 			} else {
 				r.stored = append(r.stored, msgs...)
 				fmt.Fprintf(conn, "%s OK [APPENDUID 9 %d] stored\r\n", tag, r.uidNext)
@@ -132,6 +154,7 @@ func TestRefusedMultiAppendIsSentAgainMessageByMessage(t *testing.T) {
 	}
 	uids := map[uint32]bool{}
 	r := record.NewReader(strings.NewReader(out.String()), "results")
+	r.NoEnd = io.Discard // RunFrom writes none: RunParallel, the command's, does
 	for {
 		l, err := r.Next()
 		if err == io.EOF {
@@ -151,5 +174,59 @@ func TestRefusedMultiAppendIsSentAgainMessageByMessage(t *testing.T) {
 	}
 	if len(uids) != 10 {
 		t.Fatalf("%d results, want 10", len(uids))
+	}
+}
+
+// kwItems are n messages with a keyword, for folder Lists.
+type kwItems struct{ items }
+
+func (s *kwItems) Next() (*stream.Item, error) {
+	it, err := s.items.Next()
+	if it != nil {
+		it.Msg.Folder, it.Msg.Flags = "Lists", []string{`\Seen`, "kw"}
+	}
+	return it, err
+}
+
+// A CREATE answered "already exists" is success once LIST shows the
+// folder (Cyrus said so 43 times in a run that then reported 0 errors);
+// a message stored again without its keywords counts once, and every
+// error printed is counted.
+func TestAlreadyExistsAndKeywordRetryCountOnce(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	srv := &refuser{uidNext: 1, cyrus: true}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go srv.serve(c)
+		}
+	}()
+	dial := func(ctx context.Context) (*imapclient.Client, error) {
+		c, err := imapclient.DialInsecure(ln.Addr().String(), nil)
+		if err != nil {
+			return nil, err
+		}
+		return c, c.Login("u", "p").Wait()
+	}
+	var log strings.Builder
+	sum, err := RunFrom(context.Background(), dial, Options{Log: &log}, &kwItems{items{n: 5, size: 300}}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Appended != 5 || len(srv.stored) != 5 {
+		t.Errorf("appended %d, server holds %d: want 5 and 5", sum.Appended, len(srv.stored))
+	}
+	if strings.Contains(log.String(), "create folder") {
+		t.Errorf("an existing folder was reported as an error:\n%s", log.String())
+	}
+	if n := strings.Count(log.String(), "imapx: error:"); n != sum.Errors || n != 5 {
+		t.Errorf("%d error lines, %d errors counted: want 5 (keywords refused) both", n, sum.Errors)
 	}
 }

@@ -17,6 +17,9 @@ type Dialer func(ctx context.Context) (*imapclient.Client, error)
 type Options struct {
 	// Folder, when set, receives every message (an mbox restore).
 	Folder string
+	// F1F2 maps record folder names (the source's, in full) to
+	// destination names, before the naming rules (sync's --f1f2).
+	F1F2 map[string]string
 	// DryRun reports what would be done and changes nothing.
 	DryRun bool
 	// Window is how many APPENDs may be in flight.

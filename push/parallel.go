@@ -23,7 +23,20 @@ import (
 // same message always share a lane, so the reconnect check of one lane
 // (which looks for its unanswered APPENDs among the folder's new
 // messages) can never mistake another lane's copy for its own.
+//
+// The result stream ends with its end record when every item read has its
+// result (some may have failed); not when the run stopped early or its
+// input was cut short.
 func RunParallel(ctx context.Context, dial Dialer, n int, o Options, src Source, out io.Writer) (Summary, error) {
+	lines := &record.LineCounter{W: out}
+	sum, err := runParallel(ctx, dial, n, o, src, lines)
+	if err == nil {
+		err = record.WriteEnd(out, &record.End{Stage: "push", Records: lines.N, Results: lines.N, Errors: int64(sum.Errors)})
+	}
+	return sum, err
+}
+
+func runParallel(ctx context.Context, dial Dialer, n int, o Options, src Source, out io.Writer) (Summary, error) {
 	if n <= 1 {
 		return RunFrom(ctx, dial, o, src, out)
 	}

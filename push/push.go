@@ -6,13 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
-	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/imapx/imapx/internal/exitcode"
+	"github.com/imapx/imapx/internal/folders"
 	"github.com/imapx/imapx/internal/record"
 	"github.com/imapx/imapx/internal/stream"
 )
@@ -28,6 +29,9 @@ type pending struct {
 	batch  *batch
 	index  int
 	single bool
+	// since is the folder's UIDNEXT before pd was first sent: where
+	// recovery looks for it if its answer is lost.
+	since imap.UID
 }
 
 type pusher struct {
@@ -38,13 +42,29 @@ type pusher struct {
 	sum  *Summary
 
 	folders map[string]bool // destination folders known to exist
+	// folderErr holds why a folder cannot take messages (CREATE or SELECT
+	// refused): its messages fail with it, without asking again.
+	folderErr map[string]error
+	// src and dst are the naming of the records' folders and of the
+	// destination; dst is read from the destination at the first
+	// connection (nil before).
+	src      folders.Naming
+	srcKnown bool
+	dst      *folders.Naming
 	// uidNext is each folder's UIDNEXT before this connection's first
 	// APPEND to it: where to look for what arrived when a connection drops.
 	uidNext map[string]imap.UID
-	// confirmed are the UIDs this connection's APPENDs were given, so that
-	// a message appended twice on purpose (a duplicate) is not mistaken
-	// for an unanswered APPEND that arrived.
+	// confirmed are the UIDs this push's APPENDs were given, so that a
+	// message appended twice on purpose (a duplicate) is not mistaken for
+	// an unanswered APPEND that arrived.
 	confirmed map[string]map[imap.UID]bool
+	// stop, once set (over quota), sends nothing more: what is in flight
+	// is settled and the push ends with it.
+	stop error
+	// connected is set at the first connection: before it, a refused dial
+	// is retried for a while (a server restarting), after it recover does.
+	connected bool
+	watch     *watchdog
 	inFlight  []*pending
 	// selected is the mailbox selected on c: APPENDs go there fastest.
 	selected string
@@ -69,9 +89,15 @@ func Run(ctx context.Context, dial Dialer, o Options, in io.Reader, inName strin
 func RunFrom(ctx context.Context, dial Dialer, o Options, src Source, out io.Writer) (Summary, error) {
 	o.defaults()
 	var sum Summary
-	p := &pusher{o: &o, dial: dial, out: record.NewWriter(out), sum: &sum, uidNext: map[string]imap.UID{}}
+	p := &pusher{o: &o, dial: dial, out: record.NewWriter(out), sum: &sum, uidNext: map[string]imap.UID{},
+		folderErr: map[string]error{}, confirmed: map[string]map[imap.UID]bool{}}
+	p.watch = watch(ctx)
+	defer p.watch.stop()
 	defer p.closeConn()
 	err := p.run(ctx, src)
+	if p.stop != nil && (err == nil || errors.Is(err, p.stop)) {
+		err = p.stopped()
+	}
 	if ferr := p.out.Flush(); err == nil {
 		err = ferr
 	}
@@ -120,9 +146,15 @@ func (p *pusher) item(ctx context.Context, it *stream.Item) error {
 		if err := it.Line.Decode(&f); err != nil {
 			return err
 		}
-		name := f.Name
+		if f.Delim != "" && !p.srcKnown {
+			p.src, p.srcKnown = folders.Naming{Delim: f.Delim, Prefix: f.Prefix}, true
+		}
 		if p.o.Folder != "" {
 			return nil
+		}
+		name, err := p.dstName(ctx, f.Name)
+		if err != nil {
+			return err
 		}
 		return p.ensureFolder(ctx, name, f.Subscribed, nil)
 	case record.TypeOp:
@@ -144,19 +176,21 @@ func (p *pusher) item(ctx context.Context, it *stream.Item) error {
 }
 
 func (p *pusher) message(ctx context.Context, it *stream.Item) error {
+	if p.stop != nil {
+		return p.stop
+	}
 	m := it.Msg
-	folder := p.o.Folder
-	if folder == "" {
-		folder = m.DstFolder
-	}
-	if folder == "" {
-		folder = m.Folder
-	}
-	if folder == "" {
-		folder = "INBOX"
+	folder, err := p.folderOf(ctx, m)
+	if err != nil {
+		return err
 	}
 	if err := p.ensureFolder(ctx, folder, false, nil); err != nil {
 		return err
+	}
+	if ferr := p.folderErr[folder]; ferr != nil {
+		p.result(it, folder, 0, 0, ferr)
+		it.Close()
+		return nil
 	}
 	flags := appendFlags(m.Flags)
 	if reason, code := p.refuse(it.Body); reason != "" {
@@ -185,10 +219,8 @@ func (p *pusher) message(ctx context.Context, it *stream.Item) error {
 	if it.Body.Bytes() != nil {
 		p.memBytes += it.Body.Size()
 	}
-	if err := p.send(ctx, pd); err != nil {
-		if err := p.recover(ctx, err); err != nil {
-			return err
-		}
+	if err := p.dispatch(ctx, pd); err != nil {
+		return err
 	}
 	for len(p.inFlight) > 0 && (len(p.inFlight) >= p.o.Window || p.memBytes > p.o.MemoryBudget) {
 		if err := p.settleOldest(ctx); err != nil {
@@ -242,147 +274,7 @@ func appendFlags(in []string) []imap.Flag {
 	return out
 }
 
-// client returns the live connection, dialing when there is none.
-func (p *pusher) client(ctx context.Context) (*imapclient.Client, error) {
-	if p.c != nil {
-		select {
-		case <-p.c.Closed():
-			p.c = nil
-		default:
-			return p.c, nil
-		}
-	}
-	c, err := p.dial(ctx)
-	if err != nil {
-		return nil, err
-	}
-	p.c = c
-	p.selected = ""
-	p.open = nil
-	p.uidNext = map[string]imap.UID{}
-	p.confirmed = map[string]map[imap.UID]bool{}
-	return c, nil
-}
-
-func (p *pusher) closeConn() {
-	p.open = nil
-	if p.c != nil {
-		p.c.Close()
-		p.c = nil
-	}
-}
-
-// send writes one APPEND; the answer is read later (pipelining).
-func (p *pusher) send(ctx context.Context, pd *pending) error {
-	c, err := p.client(ctx)
-	if err != nil {
-		return err
-	}
-	if p.selected != pd.folder {
-		if err := p.closeBatch(); err != nil {
-			return err
-		}
-		// Servers append far faster into the selected mailbox: Dovecot
-		// keeps it open instead of opening and syncing it for every APPEND
-		// (measured: 1,240 against 230 msg/s on one connection). Its
-		// UIDNEXT is where recovery looks for unanswered APPENDs.
-		sel, err := c.Select(pd.folder, nil).Wait()
-		if err != nil {
-			return err
-		}
-		p.selected = pd.folder
-		if _, ok := p.uidNext[pd.folder]; !ok {
-			if sel.UIDNext == 0 {
-				return exitcode.Newf(exitcode.Select, "SELECT %q: the server gave no UIDNEXT", pd.folder)
-			}
-			p.uidNext[pd.folder] = sel.UIDNext
-		}
-	}
-	m := pd.it.Msg
-	opts := &imap.AppendOptions{Flags: pd.flags}
-	if !m.InternalDate.IsZero() {
-		opts.Time = m.InternalDate
-	}
-	return p.appendTo(c, pd, opts)
-}
-
-// settleOldest waits for the oldest APPEND's answer and reports it.
-func (p *pusher) settleOldest(ctx context.Context) error {
-	pd := p.inFlight[0]
-	if pd.batch != nil && pd.batch == p.open {
-		if err := p.closeBatch(); err != nil {
-			return p.recover(ctx, err)
-		}
-	}
-	data, err := pd.cmd.Wait()
-	if err != nil && isConnError(err) {
-		return p.recover(ctx, err)
-	}
-	if err != nil && pd.batch != nil && pd.batch.n > 1 {
-		for _, m := range p.unbatch(pd.batch) {
-			if err := p.send(ctx, m); err != nil {
-				return p.recover(ctx, err)
-			}
-		}
-		return nil
-	}
-	p.pop()
-	if err != nil {
-		err = p.retryWithoutKeywords(ctx, pd, err)
-	}
-	if err != nil {
-		p.result(pd.it, pd.folder, 0, 0, classify(err))
-	} else {
-		p.failures = 0
-		p.appended(pd, uidIn(pd, data), data.UIDValidity)
-	}
-	pd.it.Close()
-	return nil
-}
-
-func (p *pusher) pop() {
-	pd := p.inFlight[0]
-	p.inFlight = p.inFlight[1:]
-	if pd.it.Body.Bytes() != nil {
-		p.memBytes -= pd.it.Body.Size()
-	}
-}
-
-// retryWithoutKeywords appends again without keywords when the server
-// refused the message with keywords: the mail must not be lost for a
-// keyword, but the refusal is still reported as an error.
-func (p *pusher) retryWithoutKeywords(ctx context.Context, pd *pending, first error) error {
-	var imapErr *imap.Error
-	if !errors.As(first, &imapErr) || imapErr.Code == imap.ResponseCodeOverQuota || imapErr.Code == imap.ResponseCodeTooBig {
-		return first
-	}
-	var system, keywords []imap.Flag
-	for _, f := range pd.flags {
-		if strings.HasPrefix(string(f), `\`) {
-			system = append(system, f)
-		} else {
-			keywords = append(keywords, f)
-		}
-	}
-	if len(keywords) == 0 {
-		return first
-	}
-	retry := &pending{it: pd.it, folder: pd.folder, flags: system, single: true}
-	if err := p.send(ctx, retry); err != nil {
-		return first
-	}
-	data, err := retry.cmd.Wait()
-	if err != nil {
-		return first
-	}
-	p.appended(retry, data.UID, data.UIDValidity)
-	return nil
-}
-
 func (p *pusher) appended(pd *pending, uid imap.UID, validity uint32) {
-	if p.o.OnSettled != nil {
-		p.o.OnSettled(pd.it.Msg)
-	}
 	p.sum.Appended++
 	if uid != 0 && p.confirmed != nil {
 		if p.confirmed[pd.folder] == nil {
@@ -394,7 +286,10 @@ func (p *pusher) appended(pd *pending, uid imap.UID, validity uint32) {
 	if len(pd.flags) < len(appendFlags(pd.it.Msg.Flags)) {
 		p.result(pd.it, pd.folder, uid, validity, exitcode.Newf(exitcode.Append,
 			"the server refused keywords %v: appended without them", keywordsOf(pd.it.Msg.Flags)))
-		return
+		return // result settled it
+	}
+	if p.o.OnSettled != nil {
+		p.o.OnSettled(pd.it.Msg)
 	}
 	p.write(&record.Result{Type: record.TypeResult, Op: "append", OK: true, Src: srcRef(pd.it.Msg),
 		Dst: &record.Ref{Folder: pd.folder, UID: uint32(uid), UIDValidity: validity}, Ident: pd.it.Msg.Ident, Size: pd.it.Body.Size()})
@@ -416,18 +311,16 @@ func (p *pusher) result(it *stream.Item, folder string, uid imap.UID, validity u
 	if p.o.OnSettled != nil && it.Msg != nil {
 		p.o.OnSettled(it.Msg)
 	}
-	p.sum.Errors++
-	if p.sum.FirstError == nil {
-		p.sum.FirstError = err
-	}
+	p.countError(err)
 	what := it.Pos
 	if m := it.Msg; m != nil && m.UID != 0 {
 		what = fmt.Sprintf("%s UID %d", m.Folder, m.UID)
 	}
-	fmt.Fprintf(p.o.Log, "imapx: error: %s → %s: %v\n", what, folder, err)
-	if p.o.OnError != nil {
-		p.o.OnError(err)
+	shown := folder
+	if badName(folder) != "" {
+		shown = strconv.Quote(folder) // no control character on the terminal
 	}
+	fmt.Fprintf(p.o.Log, "imapx: error: %s → %s: %v\n", what, shown, err)
 	r := &record.Result{Type: record.TypeResult, Op: "append", OK: uid != 0, Src: srcRef(it.Msg),
 		Dst: &record.Ref{Folder: folder, UID: uint32(uid), UIDValidity: validity}, Error: err.Error(), Code: exitcode.Of(err)}
 	if it.Msg != nil {
@@ -447,51 +340,4 @@ func srcRef(m *record.Message) *record.Ref {
 		return nil
 	}
 	return &record.Ref{Folder: m.Folder, UID: m.UID, UIDValidity: m.UIDValidity}
-}
-
-// classify maps a refused APPEND to the exit code table.
-func classify(err error) error {
-	var imapErr *imap.Error
-	if errors.As(err, &imapErr) {
-		switch imapErr.Code {
-		case imap.ResponseCodeOverQuota:
-			return exitcode.New(exitcode.OverQuota, err)
-		case imap.ResponseCodeTryCreate, imap.ResponseCodeNonExistent:
-			return exitcode.New(exitcode.Create, err)
-		}
-	}
-	if exitcode.Of(err) != exitcode.Internal {
-		return err
-	}
-	return exitcode.New(exitcode.Append, err)
-}
-
-// drain settles every APPEND still in flight.
-func (p *pusher) drain(ctx context.Context) error {
-	if err := p.closeBatch(); err != nil {
-		if len(p.inFlight) > 0 {
-			if err := p.recover(ctx, err); err != nil {
-				return err
-			}
-		}
-	}
-	for len(p.inFlight) > 0 {
-		if err := p.settleOldest(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func isConnError(err error) bool {
-	var imapErr *imap.Error
-	return err != nil && !errors.As(err, &imapErr)
-}
-
-func backoff(attempt int) time.Duration {
-	d := 200 * time.Millisecond << attempt
-	if d > 10*time.Second {
-		d = 10 * time.Second
-	}
-	return d
 }

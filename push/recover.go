@@ -19,16 +19,21 @@ var wholeHeader = identity.Options{Headers: []string{"ALL"}}
 
 // recover handles a dropped connection with APPENDs unanswered: re-dial,
 // find which of them the server stored (by whole-header identity and size
-// among the UIDs it assigned since this connection began), report those
-// as done and send the rest again.
+// among the UIDs it assigned since they were sent), report those as done
+// and send the rest again.
 func (p *pusher) recover(ctx context.Context, cause error) error {
 	for {
+		if err := ctx.Err(); err != nil {
+			p.closeConn()
+			p.harvest()
+			return err
+		}
 		p.failures++
 		if p.failures > p.o.Retries {
+			p.closeConn()
 			return exitcode.New(exitcode.Connection, fmt.Errorf("giving up after %d reconnects: %w", p.o.Retries, cause))
 		}
 		fmt.Fprintf(p.o.Log, "imapx: warning: destination connection lost (%v); reconnecting, %d APPENDs to check\n", cause, len(p.inFlight))
-		since, confirmed := p.uidNext, p.confirmed
 		p.closeConn()
 		select {
 		case <-ctx.Done():
@@ -37,14 +42,13 @@ func (p *pusher) recover(ctx context.Context, cause error) error {
 		}
 		c, err := p.client(ctx)
 		if err != nil {
-			if isConnError(err) && exitcode.Of(err) == exitcode.Connection {
+			if code := exitcode.Of(err); transient(err) || code == exitcode.Internal {
 				cause = err
-				p.uidNext, p.confirmed = since, confirmed // nothing was sent: keep the old marks
 				continue
 			}
 			return err
 		}
-		if err := p.reconcile(c, since, confirmed); err != nil {
+		if err := p.reconcile(c); err != nil {
 			if isConnError(err) {
 				cause = err
 				continue
@@ -61,7 +65,7 @@ func (p *pusher) recover(ctx context.Context, cause error) error {
 		failed := false
 		for _, pd := range resend {
 			pd.batch, pd.single = nil, true // alone: simplest to reconcile again
-			if err := p.send(ctx, pd); err != nil {
+			if err := p.trySend(ctx, pd); err != nil {
 				cause, failed = err, true
 				break
 			}
@@ -72,29 +76,165 @@ func (p *pusher) recover(ctx context.Context, cause error) error {
 	}
 }
 
-// reconcile settles the in-flight APPENDs found on the server and marks the
-// others (cmd = nil) to be sent again.
-func (p *pusher) reconcile(c *imapclient.Client, since map[string]imap.UID, confirmed map[string]map[imap.UID]bool) error {
-	type key struct {
-		ident string
-		size  int64
-	}
-	arrived := map[string]map[key][]imap.UID{}
+// harvest reports the APPENDs answered before an interrupted push closed
+// its connection; the others stay unknown (the next run's inventory
+// tells whether they arrived).
+func (p *pusher) harvest() {
+	var still []*pending
 	for _, pd := range p.inFlight {
-		if _, done := arrived[pd.folder]; done {
+		if pd.cmd != nil {
+			data, err := pd.cmd.Wait()
+			if err == nil {
+				p.settled(pd, uidIn(pd, data), data.UIDValidity, nil)
+				continue
+			}
+		}
+		still = append(still, pd)
+	}
+	p.inFlight = still
+	if len(still) > 0 {
+		fmt.Fprintf(p.o.Log, "imapx: warning: interrupted with %d APPENDs unanswered; the next run checks whether they arrived\n", len(still))
+	}
+}
+
+// reconcile settles the in-flight APPENDs whose fate is known: answered
+// before the connection dropped, or found on the server. The others are
+// marked (cmd = nil) to be sent again.
+func (p *pusher) reconcile(c *imapclient.Client) error {
+	// The connection is closed: every command's Wait returns at once, with
+	// the answer if it came, else the connection's error.
+	var unknown []*pending
+	var still []*pending
+	for _, pd := range p.inFlight {
+		if pd.cmd == nil {
+			still = append(still, pd)
 			continue
 		}
-		start, ok := since[pd.folder]
-		if !ok {
-			arrived[pd.folder] = map[key][]imap.UID{}
-			continue
+		data, err := pd.cmd.Wait()
+		switch {
+		case err == nil:
+			p.settled(pd, uidIn(pd, data), data.UIDValidity, nil)
+		case !isConnError(err) && pd.batch != nil && pd.batch.n > 1:
+			// A refused MULTIAPPEND stored none of its messages.
+			pd.cmd, pd.batch, pd.single = nil, nil, true
+			still = append(still, pd)
+		case !isConnError(err):
+			err = classify(err)
+			if exitcode.Of(err) == exitcode.OverQuota {
+				p.overQuota(err)
+			}
+			p.settled(pd, 0, 0, err)
+		default:
+			unknown = append(unknown, pd)
+			still = append(still, pd)
 		}
-		got := map[key][]imap.UID{}
-		p.selected = "" // reconcile examines folders: send selects again
-		if _, err := c.Select(pd.folder, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
-			return err
+	}
+	p.inFlight = still
+	if len(unknown) == 0 {
+		return nil
+	}
+	arrived, err := p.arrivals(c, unknown)
+	if err != nil {
+		return err
+	}
+	found := map[*pending]imap.UID{}
+	stored := map[*batch]bool{}
+	for i := 0; i < len(unknown); {
+		// A group is one MULTIAPPEND (all stored or none, RFC 3502) or one
+		// APPEND.
+		j := i + 1
+		for b := unknown[i].batch; b != nil && j < len(unknown) && unknown[j].batch == b; j++ {
 		}
-		cmd := c.Fetch(imap.UIDSet{imap.UIDRange{Start: start, Stop: 0}}, &imap.FetchOptions{
+		group := unknown[i:j]
+		i = j
+		var took []*pending
+		for _, pd := range group {
+			k := keyOf(pd)
+			if uids := arrived[pd.folder][k]; len(uids) > 0 {
+				arrived[pd.folder][k] = uids[1:]
+				found[pd] = uids[0]
+				took = append(took, pd)
+			}
+		}
+		if len(took) > 0 && group[0].batch != nil {
+			// One member there means all are: a member not matched was
+			// stored altered (line ends normalised…), never to be sent
+			// again.
+			stored[group[0].batch] = true
+		}
+	}
+	still = still[:0]
+	for _, pd := range p.inFlight {
+		uid, ok := found[pd]
+		switch {
+		case ok:
+			p.settled(pd, uid, 0, nil)
+		case pd.cmd != nil && pd.batch != nil && stored[pd.batch]:
+			fmt.Fprintf(p.o.Log, "imapx: warning: %s → %s: stored (its MULTIAPPEND arrived) but not found as sent\n", pd.it.Pos, pd.folder)
+			p.settled(pd, 0, 0, nil)
+		default:
+			pd.cmd = nil
+			still = append(still, pd)
+		}
+	}
+	p.inFlight = still
+	return nil
+}
+
+// settled reports pd, stored at uid or refused with err, outside the
+// window's order (reconcile).
+func (p *pusher) settled(pd *pending, uid imap.UID, validity uint32, err error) {
+	if pd.it.Body.Bytes() != nil {
+		p.memBytes -= pd.it.Body.Size()
+	}
+	if err != nil {
+		p.result(pd.it, pd.folder, 0, 0, err)
+	} else {
+		p.appended(pd, uid, validity)
+	}
+	pd.it.Close()
+}
+
+type arrivalKey struct {
+	ident string
+	size  int64
+}
+
+func keyOf(pd *pending) arrivalKey {
+	head, err := headerOf(pd)
+	if err != nil {
+		return arrivalKey{}
+	}
+	return arrivalKey{identity.Compute(head, wholeHeader), pd.it.Body.Size()}
+}
+
+// arrivals lists, for each folder of the unknown APPENDs, the messages
+// that arrived since the first of them was sent and that no APPEND of
+// this push was confirmed to have made, by identity and size.
+func (p *pusher) arrivals(c *imapclient.Client, unknown []*pending) (map[string]map[arrivalKey][]imap.UID, error) {
+	start := map[string]imap.UID{}
+	var order []string
+	for _, pd := range unknown {
+		if s, ok := start[pd.folder]; !ok {
+			order = append(order, pd.folder)
+			start[pd.folder] = pd.since
+		} else if pd.since < s {
+			start[pd.folder] = pd.since
+		}
+	}
+	arrived := map[string]map[arrivalKey][]imap.UID{}
+	p.selected = "" // reconcile examines folders: send selects again
+	for _, folder := range order {
+		got := map[arrivalKey][]imap.UID{}
+		arrived[folder] = got
+		from := max(start[folder], 1)
+		if _, err := c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+			if isConnError(err) {
+				return nil, err
+			}
+			continue // gone or refused: what was sent there goes again
+		}
+		cmd := c.Fetch(imap.UIDSet{imap.UIDRange{Start: from, Stop: 0}}, &imap.FetchOptions{
 			UID: true, RFC822Size: true,
 			BodySection: []*imap.FetchItemBodySection{{Peek: true, Specifier: imap.PartSpecifierHeader}},
 		})
@@ -113,38 +253,17 @@ func (p *pusher) reconcile(c *imapclient.Client, since map[string]imap.UID, conf
 				}
 			}
 			// "UID start:*" also returns the last message when it is below
-			// start; only UIDs from start on are this connection's.
-			if uid >= start && !confirmed[pd.folder][uid] {
-				k := key{identity.Compute(header, wholeHeader), size}
+			// start; only UIDs from start on can be these APPENDs'.
+			if uid >= from && !p.confirmed[folder][uid] {
+				k := arrivalKey{identity.Compute(header, wholeHeader), size}
 				got[k] = append(got[k], uid)
 			}
 		}
 		if err := cmd.Close(); err != nil {
-			return err
+			return nil, err
 		}
-		arrived[pd.folder] = got
 	}
-	var still []*pending
-	for _, pd := range p.inFlight {
-		head, err := headerOf(pd)
-		if err != nil {
-			return err
-		}
-		k := key{identity.Compute(head, wholeHeader), pd.it.Body.Size()}
-		if uids := arrived[pd.folder][k]; len(uids) > 0 && pd.cmd != nil {
-			arrived[pd.folder][k] = uids[1:]
-			p.appended(pd, uids[0], 0)
-			if pd.it.Body.Bytes() != nil {
-				p.memBytes -= pd.it.Body.Size()
-			}
-			pd.it.Close()
-			continue
-		}
-		pd.cmd = nil
-		still = append(still, pd)
-	}
-	p.inFlight = still
-	return nil
+	return arrived, nil
 }
 
 func headerOf(pd *pending) ([]byte, error) {

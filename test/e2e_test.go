@@ -115,6 +115,10 @@ func setup(env *testscript.Env) error {
 	if strings.Contains(filepath.Base(env.WorkDir), "courier") {
 		opts = harness.Options{Separator: ".", Prefix: "INBOX."}
 	}
+	// Scripts named *quota* get a 100 KB storage quota per user.
+	if strings.Contains(filepath.Base(env.WorkDir), "quota") {
+		opts.Quota = "100K"
+	}
 	d, err := harness.Start(dir, opts)
 	if err != nil {
 		os.RemoveAll(dir)

@@ -214,14 +214,9 @@ func exactProblems(r run, diff string) []string {
 // failing it; once fixed, such a case fails until its entry is removed
 // here, so that it then guards the fix.
 var knownFailures = map[string]string{
-	"TestCourierDestination/dovecot-to-courier":      "item 1: Courier sends no UIDNEXT in its SELECT reply",
-	"TestCourierDestination/mbox-dovecot-to-courier": "item 1: Courier sends no UIDNEXT in its SELECT reply",
-	"TestServersRegressions/mbox-cyrus-to-dovecot":   "item 4: records carry the source's folder names (INBOX.Archive)",
-	"TestServersRegressions/mbox-dovecot-to-cyrus":   "item 4: records carry the source's folder names (Archive/2023)",
-	"TestServersCyrusLimits/nul-push-to-cyrus":       "item 3: no literal8 for APPEND nor ~{n} in FETCH",
-	"TestServersCyrusLimits/over-quota":              "item 5: a plain \"NO Over quota\" is not recognised",
-	"TestServersCyrusLimits/special-use":             "item 7: special-use attributes are never set",
-	"TestServersCyrusLimits/keyword-limit":           "items 8 and 6: refused keywords reported per message without the server's words; copies counted twice",
+	"TestServersCyrusLimits/nul-push-to-cyrus": "item 3: no literal8 for APPEND nor ~{n} in FETCH",
+	"TestServersCyrusLimits/special-use":       "item 7: special-use attributes are never set",
+	"TestServersCyrusLimits/keyword-limit":     "items 8 and 6: refused keywords reported per message without the server's words; copies counted twice",
 }
 
 // expect passes a case without problems, logs a known failure, and fails

@@ -103,6 +103,11 @@ Accounts are URLs: imaps://user@host[:port] (TLS), imap://user@host[:port] (STAR
 imap://user@host[:port]?tls=none (no encryption). Percent-encode '@' in user names (%40).
 Passwords: --passfile FILE, IMAPX_PASSWORD, a prompt on a terminal, or --password.
 
+Every JSON-lines stream ends with {"type":"end",…}, written only by a stage that wrote all
+it was asked to: a stage whose input ends without it exits 66 ("input ended before its end
+record"), so a pipeline cut short never looks done. A jq filter between stages must keep it
+(jq -c 'select(.type=="end" or …)'); --no-end accepts input written by hand.
+
 ` + exitCodesHelp,
 		Reader:                    s.stdin,
 		Writer:                    s.stdout,
@@ -126,6 +131,9 @@ Passwords: --passfile FILE, IMAPX_PASSWORD, a prompt on a terminal, or --passwor
 	}
 	app.OnUsageError = s.usageError
 	for _, cmd := range app.Commands {
+		if tmpdirCommands[cmd.Name] {
+			withTmpdir(cmd)
+		}
 		cmd.OnUsageError = s.usageError
 		cmd.CustomHelpTemplate = cli.CommandHelpTemplate + "\n" + exitCodesHelp + "\n"
 	}

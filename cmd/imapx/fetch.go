@@ -74,6 +74,7 @@ EXAMPLES:
 			fetchConnectionsFlag(),
 			useheaderFlag(),
 			jqFlag(),
+			noEndFlag(),
 			&cli.StringFlag{Name: "search", Category: "Messages", Usage: "only messages matching IMAP search `KEYS` (e.g. 'UNSEEN SINCE 1-Jan-2024')"},
 			&cli.IntFlag{Name: "maxage", Category: "Messages", Usage: "only messages younger than `DAYS` (internal date)"},
 			&cli.IntFlag{Name: "minage", Category: "Messages", Usage: "only messages older than `DAYS` (internal date)"},
@@ -96,7 +97,7 @@ EXAMPLES:
 					return err
 				}
 				defer closeIn()
-				o.Plan, o.PlanName = in, inputName(path)
+				o.Plan, o.PlanName, o.NoEnd = in, inputName(path), s.noEnd(c)
 			}
 			a, err := s.account(c, args[0])
 			if err != nil {
@@ -228,6 +229,12 @@ func (s *streams) openInput(path string) (io.Reader, func(), error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, exitcode.New(exitcode.NoInput, err)
+	}
+	// A directory opens, then fails at the first read as an internal
+	// error: say what it is, as bad input (66).
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, nil, exitcode.Newf(exitcode.NoInput, "%s: is a directory, not a file of JSON lines or mbox", path)
 	}
 	return f, func() { f.Close() }, nil
 }

@@ -24,13 +24,19 @@ func (s *streams) pushCommand() *cli.Command {
 'fetch --plan … --full'), or an mbox, from FILE or stdin, and APPENDs each one with its
 flags (keywords included, \Recent dropped) and internal date. Missing folders are created
 (and subscribed when the source folder was); create_folder ops of a plan are carried out.
-Each message goes to its record's dst_folder (from a plan), else its folder; --folder
-puts every message into one folder.
+Each message goes to its record's dst_folder (from a plan), else its folder mapped to the
+destination's naming as sync maps it (the source's delimiter and prefix from its folder
+records, the destination's read from the destination; --f1f2 first); --folder puts every
+message into one folder.
 
 Writes one "result" record per message: ok, the destination UID (APPENDUID), or the
 error. A message the server refuses (over APPENDLIMIT or quota, NUL bytes without BINARY,
 refused keywords) is reported and counted; the others go on. A dropped connection is
 re-dialed, and APPENDs that already arrived are not sent twice.
+
+JSON-lines input must end with the end record of the stage that wrote it: if it does
+not (that stage failed, or the pipe was cut), what was read is appended and reported,
+then push exits 66. --no-end accepts input written by hand.
 
 EXAMPLES:
    imapx fetch --full imaps://a@old INBOX | imapx push imaps://a@new
@@ -38,9 +44,11 @@ EXAMPLES:
    imapx fetch --plan plan.jsonl --full imaps://a@old | imapx push imaps://a@new > results.jsonl`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "folder", Usage: "append every message to `FOLDER` (e.g. restoring an mbox)"},
+			&cli.StringSliceFlag{Name: "f1f2", Usage: "map a record's folder to a destination folder, `SRC=DST` (repeatable, full names)"},
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"dry"}, Usage: "report what would be done, change nothing"},
 			&cli.IntFlag{Name: "window", Value: 128, Usage: "APPENDs in flight on each connection"},
 			pushConnectionsFlag(),
+			noEndFlag(),
 		}, append(append(throttleFlags(), progressFlag()), accountFlags()...)...),
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, 1, 2, "ACCOUNT")
@@ -69,10 +77,16 @@ EXAMPLES:
 			if err != nil {
 				return err
 			}
-			o := push.Options{Folder: c.String("folder"), DryRun: c.Bool("dry-run"), Window: c.Int("window"), Log: d, Throttle: t, Progress: d}
+			m, err := f1f2(c)
+			if err != nil {
+				return err
+			}
+			o := push.Options{Folder: c.String("folder"), F1F2: m, DryRun: c.Bool("dry-run"), Window: c.Int("window"), Log: d, Throttle: t, Progress: d}
 			start := time.Now()
 			d.Start("copy", 0, 0)
-			sum, err := push.RunParallel(c.Context, dialer(a, 0), c.Int("connections"), o, stream.NewReader(in, inputName(inPath)), s.stdout)
+			rd := stream.NewReader(in, inputName(inPath))
+			rd.AcceptNoEnd(s.noEnd(c))
+			sum, err := push.RunParallel(c.Context, dialer(a, 0), c.Int("connections"), o, rd, s.stdout)
 			d.Close() // the summary goes under the finished bar
 			verb := "appended"
 			if o.DryRun {
@@ -84,7 +98,7 @@ EXAMPLES:
 				return err
 			}
 			if sum.Errors > 0 {
-				return exitcode.New(exitcode.Of(sum.FirstError), fmt.Errorf("%d messages failed; first: %w", sum.Errors, sum.FirstError))
+				return exitcode.New(exitcode.Of(sum.FirstError), fmt.Errorf("%d errors; first: %w", sum.Errors, sum.FirstError))
 			}
 			return nil
 		},

@@ -95,8 +95,9 @@ func (s *streams) syncCommand() *cli.Command {
 		&cli.BoolFlag{Name: "justlogin", Usage: "log in to both accounts and stop"},
 		&cli.BoolFlag{Name: "justfolders", Usage: "create (and with --delete2folders delete) folders only"},
 		&cli.BoolFlag{Name: "justfoldersizes", Usage: "print both accounts' folder sizes and stop"},
-		&cli.BoolFlag{Name: "delete1", Usage: "delete source messages once their copy is confirmed"},
-		&cli.BoolFlag{Name: "expunge1", Usage: "expunge the source messages deleted by --delete1"},
+		&cli.BoolFlag{Name: "delete1", Usage: "delete (mark \\Deleted and expunge) source messages once their copy is confirmed"},
+		&cli.BoolFlag{Name: "expunge1", Usage: "expunge the source folders' messages flagged \\Deleted before reading them (--delete1 alone expunges the messages it deletes)"},
+		&cli.BoolFlag{Name: "noexpunge1", Usage: "with --delete1, leave the source messages marked \\Deleted, not expunged"},
 		&cli.BoolFlag{Name: "syncinternaldates", Value: true, Usage: "keep internal dates (always on; accepted for imapsync command lines)"},
 		&cli.BoolFlag{Name: "syncduplicates", Usage: "copy duplicates as often as the source has them (the default; see --skip-duplicates)"},
 		&cli.IntFlag{Name: "errorsmax", Usage: "stop after `N` errors (exit 112)"},
@@ -202,11 +203,14 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 		DryRun:      c.Bool("dry"),
 		JustFolders: c.Bool("justfolders"),
 		Delete1:     c.Bool("delete1"),
-		Expunge1:    c.Bool("expunge1"),
-		ErrorsMax:   c.Int("errorsmax"),
-		Log:         disp,
-		Throttle:    t,
-		Progress:    disp,
+		Expunge1:    c.Bool("delete1") && !c.Bool("noexpunge1"),
+		// --expunge1 given: also expunge what was already \Deleted at the
+		// source, before reading it, as imapsync does.
+		ExpungeSource: c.Bool("expunge1") && !c.Bool("noexpunge1"),
+		ErrorsMax:     c.Int("errorsmax"),
+		Log:           disp,
+		Throttle:      t,
+		Progress:      disp,
 	}
 	o.StateDir, o.StateKey = stateOptions(c, a1, a2)
 	if !o.DryRun {

@@ -59,5 +59,23 @@ service imap-login {
 service anvil {
   chroot =
 }
-`, dir, plain, tlsPort, o.Separator, o.MaxConnsPerUserIP, o.Prefix)
+`, dir, plain, tlsPort, o.Separator, o.MaxConnsPerUserIP, o.Prefix) + quotaConfig(o.Quota)
+}
+
+// quotaConfig limits every user's storage (Dovecot's quota plugin; its
+// IMAP part answers GETQUOTAROOT): an APPEND over it is refused with
+// "NO [OVERQUOTA] Quota exceeded".
+func quotaConfig(limit string) string {
+	if limit == "" {
+		return ""
+	}
+	return fmt.Sprintf(`mail_plugins = $mail_plugins quota
+protocol imap {
+  mail_plugins = $mail_plugins imap_quota
+}
+plugin {
+  quota = maildir:User quota
+  quota_rule = *:storage=%s
+}
+`, limit)
 }

@@ -29,6 +29,9 @@ type Options struct {
 	Prefix string
 	// MaxConnsPerUserIP is Dovecot's mail_max_userip_connections (10).
 	MaxConnsPerUserIP int
+	// Quota, when set, is every user's storage limit in Dovecot's units
+	// ("500K", "2M"): APPENDs over it are refused [OVERQUOTA].
+	Quota string
 }
 
 // Dovecot is a running server.

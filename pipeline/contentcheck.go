@@ -80,7 +80,7 @@ func writtenMessages(results *tempFile, sent *sentDigests) ([]written, error) {
 		return nil, err
 	}
 	var out []written
-	err = record.Each(r, "results", func(l *record.Line) error {
+	err = readScratch(r, "results").Each(func(l *record.Line) error {
 		if l.Type != record.TypeResult {
 			return nil
 		}

@@ -99,6 +99,11 @@ func RunTo(ctx context.Context, dial Dialer, o Options, s Sink) (Summary, error)
 		}
 		sum.Folders++
 		if err := f.folder(ctx, j); err != nil {
+			if ctx.Err() != nil {
+				// What the cancellation broke (a connection closed under a
+				// command) is no error of its own.
+				return sum, ctx.Err()
+			}
 			if errors.Is(err, context.Canceled) || isFatal(err) {
 				return sum, err
 			}
@@ -192,7 +197,10 @@ func (f *fetcher) folder(ctx context.Context, j job) error {
 			attempt = 0
 		}
 		if attempt >= f.o.Retries {
-			return exitcode.New(exitcode.Connection, fmt.Errorf("folder %q: giving up after %d reconnects: %w", j.folder, attempt, err))
+			// Reconnects that keep failing without progress are the host's
+			// problem, not this folder's: the whole fetch stops, with the
+			// connection's exit code.
+			return fatalError{exitcode.New(exitcode.Connection, fmt.Errorf("folder %q: giving up after %d reconnects: %w", j.folder, attempt, err))}
 		}
 		fmt.Fprintf(f.o.Log, "imapx: warning: folder %q: connection lost (%v); reconnecting\n", j.folder, err)
 		f.closeConn()

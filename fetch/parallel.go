@@ -46,6 +46,9 @@ func (f *fetcher) runParallel(ctx context.Context, jobs []job) error {
 				}
 				w.sum.Folders++
 				if err := w.folder(gctx, j); err != nil {
+					if gctx.Err() != nil {
+						return gctx.Err() // see RunTo
+					}
 					if errors.Is(err, context.Canceled) || isFatal(err) {
 						return err
 					}

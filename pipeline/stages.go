@@ -107,17 +107,23 @@ func (s *syncer) copyPart(ctx context.Context, part *tempFile, budget int64, out
 	}
 	var sum push.Summary
 	g, gctx := errgroup.WithContext(ctx)
-	b := newBridge(gctx, budget, budget/2)
+	// Fetch works for push: once push returns, for whatever reason, fetch
+	// stops (its context ends) instead of fetching the rest for nothing.
+	fctx, stopFetch := context.WithCancel(gctx)
+	defer stopFetch()
+	b := newBridge(fctx, budget, budget/2)
 	b.sent = s.sent
 	g.Go(func() error {
 		defer b.close()
-		_, err := fetch.RunTo(gctx, fetch.Dialer(s.src), fetch.Options{
+		_, err := fetch.RunTo(fctx, fetch.Dialer(s.src), fetch.Options{
 			Full: true, Ident: s.o.Ident, Plan: pr, PlanName: "plan", NoEnd: io.Discard, Log: s.log, OnError: s.countError,
 		}, b)
+		if err != nil && gctx.Err() == nil && fctx.Err() != nil {
+			return nil // stopped because push ended: push's error tells why
+		}
 		return exitcode.ForHost(err, 1)
 	})
 	g.Go(func() error {
-		defer b.drain()
 		var err error
 		o := push.Options{
 			Log: s.log, OnError: s.countError, MemoryBudget: budget / 2, Throttle: s.o.Throttle, Progress: s.o.Progress,
@@ -127,6 +133,8 @@ func (s *syncer) copyPart(ctx context.Context, part *tempFile, budget int64, out
 			o.OnSettled = func(m *record.Message) { j.Settled(m) }
 		}
 		sum, err = push.RunFrom(gctx, push.Dialer(s.dst), o, b, out)
+		stopFetch()
+		b.drain()
 		return exitcode.ForHost(err, 2)
 	})
 	return sum, g.Wait()

@@ -103,7 +103,11 @@ func (s *syncer) countErrorAs(err error, withCode bool) {
 	}
 	s.mu.Unlock()
 	if s.o.ErrorsMax > 0 && n >= int64(s.o.ErrorsMax) {
-		fmt.Fprintf(s.log, "imapx: error: %d errors: --errorsmax %d reached, stopping\n", n, s.o.ErrorsMax)
+		// Errors keep coming from work already under way while the run
+		// stops: say it once.
+		if n == int64(s.o.ErrorsMax) {
+			fmt.Fprintf(s.log, "imapx: error: %d errors: --errorsmax %d reached, stopping\n", n, s.o.ErrorsMax)
+		}
 		s.cancel(errorsMaxReached)
 	}
 }

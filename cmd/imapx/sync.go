@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -32,6 +33,8 @@ func hostFlags(n string) []cli.Flag {
 		&cli.StringFlag{Name: "oauthaccesstoken" + n, Category: cat, Usage: "OAuth2 access token `FILE` (re-read at every connection)"},
 		&cli.BoolFlag{Name: "insecure" + n, Category: cat, Usage: "do not verify the TLS certificate"},
 		&cli.StringFlag{Name: "ca-file" + n, Category: cat, Usage: "trust the CA certificates in `FILE`"},
+		&cli.Float64Flag{Name: "timeout" + n, Category: cat, Value: session.DefaultTimeout.Seconds(),
+			Usage: "close a connection on which a command waits `SECONDS` with no byte moving (then re-dial and resume); 0: wait forever"},
 	}
 }
 
@@ -78,6 +81,11 @@ func (s *streams) hostAccount(c *cli.Context, n, url string) (*session.Account, 
 	a.AuthMech = c.String("authmech" + n)
 	a.OAuthTokenFile = c.String("oauthaccesstoken" + n)
 	a.Timeout = c.Duration("timeout")
+	secs := c.Float64("timeout" + n)
+	if secs < 0 {
+		return nil, usagef(c, "--timeout%s %v: give seconds, 0 for no limit", n, secs)
+	}
+	a.ResponseTimeout = time.Duration(secs * float64(time.Second))
 	err = session.ResolvePassword(a, session.PasswordSources{
 		PassFile: c.String("passfile" + n),
 		Env:      []string{"IMAPX_PASSWORD" + n, "IMAPSYNC_PASSWORD" + n},
@@ -241,6 +249,12 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 		if werr := writeJSON(path, rep); werr != nil && err == nil {
 			err = werr
 		}
+	}
+	if ctx.Err() != nil {
+		// Interrupted (SIGINT/SIGTERM): whatever error the cancellation
+		// caused on the way (a closed connection…) is not the story.
+		fmt.Fprintf(s.stderr, "imapx: interrupted: copied %d messages; run the same command again to continue\n", rep.Copied)
+		return &silentError{code: exitcode.Interrupted}
 	}
 	if err != nil {
 		return err

@@ -130,7 +130,9 @@ func (s *streams) syncCommand() *cli.Command {
 		ArgsUsage: "[SRC DST]",
 		Description: `Runs fetch (both inventories) → diff → fetch --plan --full → push → flags in one process,
 then re-reads the destination folders it changed and prints imapsync's verdict: "The sync
-looks good, all N identified messages in host1 are on host2." only when that re-read proves it.
+looks good, all N identified messages in host1 are on host2." only when that re-read proves it:
+sizes and a digest of the header section of every message written (--verify full: the whole
+text too); a copy host2 altered is reported as altered, an error unless only its line ends changed.
 Folders whose STATUS is as when last found in sync are not read (--statedir; --nostate).
 One run at a time per account pair: a second one exits 8 naming the PID of the first
 (--pidfile, --pidfilelocking).

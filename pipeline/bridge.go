@@ -19,6 +19,8 @@ type bridge struct {
 	budget *semaphore.Weighted
 	max    int64
 	n      int
+	// sent, when set, takes a digest of every body for the verify.
+	sent *sentDigests
 }
 
 // newBridge bounds the bodies in memory to budget bytes, of which push may
@@ -32,6 +34,7 @@ func newBridge(ctx context.Context, budget, pushBudget int64) *bridge {
 // Message implements fetch.Sink.
 func (b *bridge) Message(m *record.Message, body *record.Body) error {
 	b.n++
+	b.sent.add(m, body)
 	it := &stream.Item{Type: record.TypeMessage, Msg: m, Body: body, Pos: "message " + m.Folder}
 	if body != nil && body.Bytes() != nil {
 		w := min(body.Size(), b.max)

@@ -69,6 +69,9 @@ func (s *syncer) copy(ctx context.Context, plan *tempFile) (*tempFile, error) {
 	}
 	defer closeParts(parts)
 
+	if s.o.Verify != VerifySizes {
+		s.sent = newSentDigests(s.o.Verify == VerifyFull)
+	}
 	var mu sync.Mutex // one result line at a time
 	sums := make([]push.Summary, len(parts))
 	g, gctx := errgroup.WithContext(ctx)
@@ -109,6 +112,7 @@ func (s *syncer) copyPart(ctx context.Context, part *tempFile, budget int64, out
 	fctx, stopFetch := context.WithCancel(gctx)
 	defer stopFetch()
 	b := newBridge(fctx, budget, budget/2)
+	b.sent = s.sent
 	g.Go(func() error {
 		defer b.close()
 		_, err := fetch.RunTo(fctx, fetch.Dialer(s.src), fetch.Options{
@@ -189,24 +193,56 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 	if err != nil {
 		return err
 	}
+	ws, err := writtenMessages(results, s.sent)
+	if err != nil {
+		return err
+	}
+	// What the destination stored of the messages written is fetched
+	// while the folders are re-read, on half as many connections again
+	// (servers limit connections per user: Dovecot to 10).
+	dctx, stop := context.WithCancel(ctx)
+	defer stop()
+	type digests struct {
+		m   map[msgKey]digest
+		err error
+	}
+	storedc := make(chan digests, 1)
+	go func() {
+		m, err := storedDigests(dctx, s.dst, ws, s.o.Verify == VerifyFull, max(1, s.o.Connections/2))
+		storedc <- digests{m, exitcode.ForHost(err, 2)}
+	}()
 	s.knownDst = known
 	inv, err := s.inventories(ctx, only, nil, first)
 	s.knownDst = nil
 	if err != nil {
+		stop()
+		<-storedc
 		return err
 	}
 	defer inv.Close()
+	stored := <-storedc
+	if stored.err != nil {
+		return stored.err
+	}
 	if err := s.removeJournaled(ctx, inv, inv.read); err != nil {
 		return err
 	}
+	dr, err := inv.dst.rewind()
+	if err != nil {
+		return err
+	}
+	sizes, idents, err := dstSizes(dr, ws)
+	if err != nil {
+		return err
+	}
+	content := contentAltered(ws, stored.m, sizes, idents)
 	clean := map[string]bool{}
 	for name := range first.read {
 		if !only[name] {
 			clean[first.mapping[name]] = true
 		}
 	}
-	dr, err := inv.dst.rewind()
-	if err != nil {
+	if dr, err = inv.dst.rewind(); err != nil {
 		return err
 	}
 	bad, err := checkSizes(dr, appended)
@@ -217,8 +253,9 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 		return err
 	}
 	// A copy of another size is either stored altered (line ends
-	// normalised: there) or cut short or doubled (not there).
-	altered, err := s.classifyAltered(ctx, inv, first.read, st)
+	// normalised: there) or cut short or doubled (not there); one of the
+	// same size whose digest differs was altered by the server.
+	altered, err := s.classifyAltered(ctx, inv, first.read, st, content)
 	if err != nil {
 		return err
 	}
@@ -283,7 +320,11 @@ func (s *syncer) verdict(sum diff.Summary, extra int) error {
 	identified := sum.SrcMessages
 	fmt.Fprintf(s.log, "imapx: verify: %s%s\n", sum, s.lap())
 	s.rep.ExtraCopies = extra
-	if sum.OnlySrc == 0 && extra == 0 {
+	lost, what := lostAltered(s.rep.Altered)
+	if sum.OnlySrc == 0 && extra == 0 && lost > 0 {
+		// All there, but not all as sent: never "looks good".
+		fmt.Fprintf(s.log, "The sync is complete, but %d of %d identified messages in host1 were stored altered by host2 (%s).\n", lost, identified, what)
+	} else if sum.OnlySrc == 0 && extra == 0 {
 		s.rep.Looksgood = true
 		fmt.Fprintf(s.log, "The sync looks good, all %d identified messages in host1 are on host2.\n", identified)
 	} else if sum.OnlySrc > 0 {

@@ -35,6 +35,8 @@ type syncer struct {
 	knownDst map[msgKey]string
 	// journal records the APPENDs in flight (nil: none kept).
 	journal *journal.Journal
+	// sent holds the digests of the bodies copied (nil: sizes only).
+	sent *sentDigests
 
 	mu    sync.Mutex
 	errs  atomic.Int64
@@ -192,7 +194,7 @@ func (s *syncer) run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		altered, err := s.classifyAltered(ctx, inv, inv.read, st)
+		altered, err := s.classifyAltered(ctx, inv, inv.read, st, nil)
 		if err != nil {
 			return err
 		}

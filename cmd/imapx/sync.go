@@ -110,6 +110,7 @@ func (s *streams) syncCommand() *cli.Command {
 		&cli.BoolFlag{Name: "syncduplicates", Usage: "copy duplicates as often as the source has them (the default; see --skip-duplicates)"},
 		&cli.IntFlag{Name: "errorsmax", Usage: "stop after `N` errors (exit 112)"},
 		&cli.StringFlag{Name: "report", Usage: "write the run summary as JSON to `FILE`"},
+		&cli.StringFlag{Name: "verify", Value: "header", Usage: "what the verify compares of the messages written: `MODE` header (sizes and a digest of the header section), full (also the whole text), sizes"},
 		&cli.BoolFlag{Name: "insecure", Usage: "do not verify TLS certificates (both hosts)"},
 		&cli.StringFlag{Name: "ca-file", Usage: "trust the CA certificates in `FILE` (both hosts)"},
 		&cli.DurationFlag{Name: "timeout", Value: session.DefaultTimeout, Usage: "connect and login timeout"},
@@ -129,7 +130,9 @@ func (s *streams) syncCommand() *cli.Command {
 		ArgsUsage: "[SRC DST]",
 		Description: `Runs fetch (both inventories) → diff → fetch --plan --full → push → flags in one process,
 then re-reads the destination folders it changed and prints imapsync's verdict: "The sync
-looks good, all N identified messages in host1 are on host2." only when that re-read proves it.
+looks good, all N identified messages in host1 are on host2." only when that re-read proves it:
+sizes and a digest of the header section of every message written (--verify full: the whole
+text too); a copy host2 altered is reported as altered, an error unless only its line ends changed.
 Folders whose STATUS is as when last found in sync are not read (--statedir; --nostate).
 One run at a time per account pair: a second one exits 8 naming the PID of the first
 (--pidfile, --pidfilelocking).
@@ -232,6 +235,16 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 		}
 	}
 	o.Connections = c.Int("connections")
+	switch c.String("verify") {
+	case "header":
+		o.Verify = pipeline.VerifyHeader
+	case "full":
+		o.Verify = pipeline.VerifyFull
+	case "sizes":
+		o.Verify = pipeline.VerifySizes
+	default:
+		return usagef(c, "--verify takes header, full or sizes, not %q", c.String("verify"))
+	}
 	rep, err := pipeline.Sync(ctx, pipeline.Dialer(dialer(a1, 1)), pipeline.Dialer(dialer(a2, 2)), o)
 	rep.Source, rep.Destination = a1.String(), a2.String()
 	if path := c.String("report"); path != "" {

@@ -233,7 +233,8 @@ func groupByIdent(ms []msg) map[string][]msg {
 }
 
 // flagDiff returns the flags to add to and remove from dst to equal src.
-// Flags compare case-insensitively (RFC 3501); \Recent is never synced.
+// Flags compare case-insensitively (RFC 3501); only carried flags count
+// (record.Carried: never \Recent).
 func flagDiff(src, dst []string) (add, remove []string) {
 	in := func(set []string, f string) bool {
 		for _, x := range set {
@@ -244,12 +245,12 @@ func flagDiff(src, dst []string) (add, remove []string) {
 		return false
 	}
 	for _, f := range src {
-		if !strings.EqualFold(f, `\Recent`) && !in(dst, f) {
+		if record.Carried(f) && !in(dst, f) {
 			add = append(add, f)
 		}
 	}
 	for _, f := range dst {
-		if !strings.EqualFold(f, `\Recent`) && !in(src, f) {
+		if record.Carried(f) && !in(src, f) {
 			remove = append(remove, f)
 		}
 	}

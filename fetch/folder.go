@@ -1,7 +1,6 @@
 package fetch
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -215,7 +214,7 @@ func (f *fetcher) read(j job, msg *imapclient.FetchMessageData) (*record.Message
 		case imapclient.FetchItemDataUID:
 			m.UID = uint32(item.UID)
 		case imapclient.FetchItemDataFlags:
-			m.Flags = cleanFlags(item.Flags)
+			m.Flags = record.CleanFlags(item.Flags)
 		case imapclient.FetchItemDataInternalDate:
 			m.InternalDate = item.Time
 		case imapclient.FetchItemDataRFC822Size:
@@ -249,7 +248,7 @@ func (f *fetcher) read(j job, msg *imapclient.FetchMessageData) (*record.Message
 			fmt.Fprintf(f.o.Log, "imapx: warning: folder %q UID %d: RFC822.SIZE %d but the body has %d bytes; keeping the body's\n", j.folder, m.UID, serverSize, body.Size())
 		}
 		m.Size = body.Size()
-		hb, err := headerOf(body)
+		hb, err := identity.ReadHeader(body)
 		if err != nil {
 			return m, body, nil, err
 		}
@@ -265,9 +264,10 @@ func (f *fetcher) read(j job, msg *imapclient.FetchMessageData) (*record.Message
 // emit completes a record from its header and hands it, and the body, to
 // the sink.
 func (f *fetcher) emit(m *record.Message, body *record.Body, header []byte) error {
-	m.MessageID = messageID(header)
+	facts := identity.Of(header, f.o.Ident)
+	m.MessageID = facts.MessageID
 	if m.Ident == "" {
-		m.Ident = identity.Compute(header, f.o.Ident)
+		m.Ident = facts.Ident
 	}
 	if f.o.Headers && body == nil {
 		m.Headers, m.HeaderFields = headerText(header, f.o.Ident)
@@ -283,19 +283,6 @@ func (f *fetcher) emit(m *record.Message, body *record.Body, header []byte) erro
 	f.sum.Bytes += size
 	f.o.Progress.Add(1, size)
 	return nil
-}
-
-// headerOf reads a spooled body's header block (bounded by MemoryLimit: a
-// message with no blank line is all header).
-func headerOf(b *record.Body) ([]byte, error) {
-	if mem := b.Bytes(); mem != nil {
-		return identity.HeaderBlock(mem), nil
-	}
-	buf, err := io.ReadAll(io.LimitReader(b.Reader(), record.MemoryLimit))
-	if err != nil {
-		return nil, err
-	}
-	return identity.HeaderBlock(buf), nil
 }
 
 // headerText is the fetched header lines for the record's "headers", with
@@ -324,25 +311,6 @@ func withMessageID(fields []string) []string {
 		}
 	}
 	return append(append([]string{}, fields...), "Message-Id")
-}
-
-// cleanFlags drops \Recent (session state, never copied) and sorts.
-func cleanFlags(in []imap.Flag) []string {
-	out := make([]string, 0, len(in))
-	for _, fl := range in {
-		if strings.EqualFold(string(fl), `\Recent`) {
-			continue
-		}
-		out = append(out, string(fl))
-	}
-	sort.Strings(out)
-	return out
-}
-
-// messageID returns the unfolded Message-Id value of a header block.
-func messageID(header []byte) string {
-	v := identity.Field(header, "Message-Id")
-	return strings.TrimSpace(string(bytes.ToValidUTF8(v, []byte("?"))))
 }
 
 // chunk splits sorted UIDs into commands of at most n UIDs whose UID set

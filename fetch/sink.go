@@ -8,6 +8,7 @@ import (
 	"github.com/imapx/imapx/internal/jq"
 	"github.com/imapx/imapx/internal/mbox"
 	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/stream"
 )
 
 // Sink receives every fetched record, in order. body is nil without Full;
@@ -73,10 +74,7 @@ func (s *jsonlSink) Message(m *record.Message, body *record.Body) error {
 }
 
 func (s *jsonlSink) write(m *record.Message, body *record.Body) error {
-	if body != nil {
-		return s.w.WriteRaw(m, body.Reader(), body.Size())
-	}
-	return s.w.Write(m)
+	return s.w.WriteMessage(m, body)
 }
 
 // Passthrough writes folder records and plan ops; jq sees folder records
@@ -145,12 +143,7 @@ func (s *mboxSink) Message(m *record.Message, body *record.Body) error {
 }
 
 func (s *mboxSink) write(m *record.Message, body *record.Body) error {
-	return s.w.WriteMessage(mbox.Meta{
-		Folder:       m.Folder,
-		Flags:        m.Flags,
-		InternalDate: m.InternalDate,
-		Size:         body.Size(),
-	}, body.Reader())
+	return stream.WriteMbox(s.w, m, body)
 }
 
 // Passthrough drops folder records and plan ops: an mbox holds messages.

@@ -14,8 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -324,8 +322,8 @@ func (a *applier) folder(name string, changes []change) error {
 	for _, ch := range ok {
 		switch ch.op {
 		case record.OpFlags:
-			put(imap.StoreFlagsAdd, cleanFlags(ch.add), ch)
-			put(imap.StoreFlagsDel, cleanFlags(ch.remove), ch)
+			put(imap.StoreFlagsAdd, record.CleanFlags(ch.add), ch)
+			put(imap.StoreFlagsDel, record.CleanFlags(ch.remove), ch)
 		case record.OpDelete:
 			deletes.AddNum(imap.UID(ch.ref.UID))
 			deleted = append(deleted, ch)
@@ -457,17 +455,4 @@ func (a *applier) count(err error) {
 		a.sum.FirstError = err
 	}
 	fmt.Fprintf(a.o.Log, "imapx: error: %v\n", err)
-}
-
-// cleanFlags drops \Recent, which no client may set, and sorts so that the
-// same change groups together.
-func cleanFlags(in []string) []string {
-	var out []string
-	for _, f := range in {
-		if !strings.EqualFold(f, `\Recent`) && f != "" {
-			out = append(out, f)
-		}
-	}
-	sort.Strings(out)
-	return out
 }

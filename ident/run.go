@@ -56,25 +56,19 @@ func one(o Options, it *stream.Item, w *record.Writer) error {
 	if err != nil {
 		return err
 	}
-	m.Ident = identity.Compute(header, o.Ident)
+	f := identity.Of(header, o.Ident)
+	m.Ident = f.Ident
 	if m.MessageID == "" {
-		m.MessageID = strings.TrimSpace(string(identity.Field(header, "Message-Id")))
+		m.MessageID = f.MessageID
 	}
-	if it.Body != nil {
-		return w.WriteRaw(m, it.Body.Reader(), it.Body.Size())
-	}
-	return w.Write(m)
+	return w.WriteMessage(m, it.Body)
 }
 
 // headerOf finds the header block to compute an identity from, refusing
 // (rather than guessing) when an inventory's headers lack chosen fields.
 func headerOf(o Options, it *stream.Item) ([]byte, error) {
 	if it.Body != nil {
-		head, err := io.ReadAll(io.LimitReader(it.Body.Reader(), record.MemoryLimit))
-		if err != nil {
-			return nil, err
-		}
-		return identity.HeaderBlock(head), nil
+		return identity.ReadHeader(it.Body)
 	}
 	m := it.Msg
 	if m.HeaderFields == nil {

@@ -77,7 +77,7 @@ func (s *syncer) copy(ctx context.Context, plan *tempFile) (*tempFile, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	for i, part := range parts {
 		g.Go(func() error {
-			out := push.NewLineWriter(&mu, results)
+			out := record.NewLineWriter(&mu, results)
 			defer out.Flush()
 			var err error
 			sums[i], err = s.copyPart(gctx, part, int64(inFlightBudget/len(parts)), out)

@@ -148,3 +148,12 @@ func Marshal(v extraHolder) ([]byte, error) {
 	buf.WriteByte('}')
 	return buf.Bytes(), nil
 }
+
+// WriteMessage writes a message record, with its body as "raw" when body
+// is not nil.
+func (w *Writer) WriteMessage(m *Message, body *Body) error {
+	if body != nil {
+		return w.WriteRaw(m, body.Reader(), body.Size())
+	}
+	return w.Write(m)
+}

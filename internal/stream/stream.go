@@ -145,3 +145,11 @@ func (s *Reader) nextMbox() (*Item, error) {
 		InternalDate: meta.InternalDate, Size: body.Size()}
 	return &Item{Type: record.TypeMessage, Msg: m, Body: body, Pos: pos}, nil
 }
+
+// WriteMbox writes a message record and its body to an mbox: the record's
+// folder, flags and internal date go into the mbox's own headers, as
+// nextMbox reads them back.
+func WriteMbox(w *mbox.Writer, m *record.Message, body *record.Body) error {
+	return w.WriteMessage(mbox.Meta{Folder: m.Folder, Flags: m.Flags,
+		InternalDate: m.InternalDate, Size: body.Size()}, body.Reader())
+}

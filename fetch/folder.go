@@ -60,7 +60,7 @@ func (f *fetcher) tryFolder(ctx context.Context, j job, st *folderState) error {
 		return nil
 	}
 
-	fields, _ := f.o.Ident.FetchFields()
+	fields, all := f.o.Ident.FetchFields()
 	opts := &imap.FetchOptions{UID: true, Flags: true, InternalDate: true, RFC822Size: true}
 	switch {
 	case f.o.Full:
@@ -70,10 +70,14 @@ func (f *fetcher) tryFolder(ctx context.Context, j job, st *folderState) error {
 		// opening each message; only messages of unknown identity have
 		// their header read, below.
 	default:
-		opts.BodySection = []*imap.FetchItemBodySection{{
-			Peek: true, Specifier: imap.PartSpecifierHeader,
-			HeaderFields: withMessageID(fields),
-		}}
+		// The chosen fields and Message-Id; the whole header for
+		// --useheader ALL (a HEADER.FIELDS subset would leave the
+		// identity to the Message-Id line alone).
+		sec := &imap.FetchItemBodySection{Peek: true, Specifier: imap.PartSpecifierHeader}
+		if !all {
+			sec.HeaderFields = withMessageID(fields)
+		}
+		opts.BodySection = []*imap.FetchItemBodySection{sec}
 	}
 
 	// One UID FETCH at a time on the connection: Dovecot runs pipelined

@@ -114,10 +114,7 @@ func RunTo(ctx context.Context, dial Dialer, o Options, s Sink) (Summary, error)
 }
 
 func (f *fetcher) fail(err error) {
-	f.sum.Errors++
-	if f.sum.FirstError == nil {
-		f.sum.FirstError = err
-	}
+	f.sum.Add(err)
 	fmt.Fprintf(f.o.Log, "imapx: error: %s\n", err)
 	if f.o.OnError != nil {
 		f.o.OnError(err)

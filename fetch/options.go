@@ -7,6 +7,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/folders"
 	"github.com/imapx/imapx/internal/identity"
 	"github.com/imapx/imapx/internal/jq"
@@ -76,9 +77,9 @@ type Summary struct {
 	Folders  int
 	Messages int
 	Bytes    int64
-	Errors   int
-	// FirstError is kept for the exit code.
-	FirstError error
+	// Tally counts the messages and folders that failed; it decides the
+	// exit code.
+	exitcode.Tally
 }
 
 func (o *Options) defaults() {

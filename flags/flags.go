@@ -42,11 +42,12 @@ type Options struct {
 
 // Summary counts what was done.
 type Summary struct {
-	FlagsChanged   int   `json:"flags_changed"`
-	Deleted        int   `json:"deleted"`
-	FoldersDeleted int   `json:"folders_deleted"`
-	Errors         int   `json:"errors"`
-	FirstError     error `json:"-"`
+	FlagsChanged   int `json:"flags_changed"`
+	Deleted        int `json:"deleted"`
+	FoldersDeleted int `json:"folders_deleted"`
+	// Tally counts the changes that failed ("errors"); it decides the
+	// exit code.
+	exitcode.Tally
 }
 
 // change is one op as applied to one message.
@@ -450,9 +451,6 @@ func (a *applier) failAll(changes []change, err error) {
 }
 
 func (a *applier) count(err error) {
-	a.sum.Errors++
-	if a.sum.FirstError == nil {
-		a.sum.FirstError = err
-	}
+	a.sum.Add(err)
 	fmt.Fprintf(a.o.Log, "imapx: error: %v\n", err)
 }

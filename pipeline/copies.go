@@ -234,7 +234,7 @@ func (s *syncer) removeCopies(ctx context.Context, ms []messageRef) error {
 		return exitcode.ForHost(err, 2)
 	}
 	if sum.Errors > 0 {
-		return exitcode.New(exitcode.WithErrors, fmt.Errorf("removing copies made twice: %w", sum.FirstError))
+		return exitcode.New(exitcode.WithErrors, fmt.Errorf("removing copies made twice: %w", sum.First))
 	}
 	return nil
 }

@@ -153,9 +153,7 @@ func (s *syncer) applyFlags(ctx context.Context, plan *tempFile) error {
 	sum, err := flags.Run(ctx, flags.Dialer(s.dst), flags.Options{Log: s.log, NoEnd: io.Discard}, pr, "plan", io.Discard)
 	s.rep.FlagsChanged, s.rep.Deleted2, s.rep.FoldersDeleted = sum.FlagsChanged, sum.Deleted, sum.FoldersDeleted
 	s.progressed(sum.FlagsChanged + sum.Deleted)
-	for i := 0; i < sum.Errors; i++ {
-		s.countError(sum.FirstError)
-	}
+	s.countTally(sum.Tally)
 	return exitcode.ForHost(err, 2)
 }
 
@@ -167,9 +165,7 @@ func (s *syncer) delete1(ctx context.Context, results *tempFile) error {
 	}
 	sum, err := flags.Run(ctx, flags.Dialer(s.src), flags.Options{Delete1: true, Expunge: s.o.Expunge1, Log: s.log, NoEnd: io.Discard}, rr, "results", io.Discard)
 	s.rep.Deleted1 = sum.Deleted
-	for i := 0; i < sum.Errors; i++ {
-		s.countError(sum.FirstError)
-	}
+	s.countTally(sum.Tally)
 	return exitcode.ForHost(err, 1)
 }
 
@@ -340,6 +336,6 @@ func (s *syncer) verdict(sum diff.Summary, extra int) error {
 		s.countVerdictError(exitcode.Newf(exitcode.WithErrors, "%d messages have other flags on host2 than on host1", sum.FlagsDiffer))
 		fmt.Fprintf(s.log, "%d messages have other flags on host2 than on host1.\n", sum.FlagsDiffer)
 	}
-	fmt.Fprintf(s.log, "Detected %d errors\n", s.errs.Load())
+	fmt.Fprintf(s.log, "Detected %d errors\n", s.errors())
 	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/imapx/imapx/diff"
@@ -38,12 +37,10 @@ type syncer struct {
 	// sent holds the digests of the bodies copied (nil: sizes only).
 	sent *sentDigests
 
-	mu    sync.Mutex
-	errs  atomic.Int64
-	first error
-	// codes counts the errors by exit code, less the verdict's own,
-	// which follow from the others.
-	codes  map[int]int
+	mu sync.Mutex
+	// tally counts every error of the run, under mu; the verdict's own
+	// follow from the others and do not choose the exit code.
+	tally  exitcode.Tally
 	cancel context.CancelCauseFunc
 }
 
@@ -60,7 +57,7 @@ func Sync(ctx context.Context, src, dst Dialer, o Options) (*Report, error) {
 	// record: the process sees their writers fail. An inventory with a
 	// failed folder is still diffed, that folder counted as an error.
 	o.Diff.NoEnd = io.Discard
-	s := &syncer{o: &o, src: src, dst: dst, rep: &Report{}, log: o.Log, codes: map[int]int{}, cancel: cancel, lastLap: start}
+	s := &syncer{o: &o, src: src, dst: dst, rep: &Report{}, log: o.Log, cancel: cancel, lastLap: start}
 	s.openJournal()
 	s.phase("inventory", 0, 0)
 	err := s.run(ctx)
@@ -71,10 +68,10 @@ func Sync(ctx context.Context, src, dst Dialer, o Options) (*Report, error) {
 		s.rep.ErrorsMaxHit = true
 		err = nil
 	}
-	s.rep.Errors = int(s.errs.Load())
+	s.rep.Errors = s.errors()
 	s.rep.ExitCode = s.exitCode(err)
-	if s.first != nil {
-		s.rep.FirstError = s.first.Error()
+	if s.tally.First != nil {
+		s.rep.FirstError = s.tally.First.Error()
 	}
 	return s.rep, err
 }
@@ -89,33 +86,42 @@ func (s *syncer) lap() string {
 
 // countError records an error from any stage and stops the run at
 // --errorsmax.
-func (s *syncer) countError(err error) { s.countErrorAs(err, true) }
+func (s *syncer) countError(err error) { s.count(func(t *exitcode.Tally) { t.Add(err) }) }
 
-// countErrorAs counts err; withCode lets its code choose the exit code.
-func (s *syncer) countErrorAs(err error, withCode bool) {
-	n := s.errs.Add(1)
+// countVerdictError counts an error the verdict found (mail not on host2,
+// extra copies): it fails the run but, being a consequence, does not
+// choose the exit code over the errors that caused it.
+func (s *syncer) countVerdictError(err error) {
+	s.count(func(t *exitcode.Tally) { t.AddConsequence(err) })
+}
+
+// countTally adds the errors a stage counted itself (flags has no
+// OnError: its summary's tally is merged when it returns).
+func (s *syncer) countTally(o exitcode.Tally) { s.count(func(t *exitcode.Tally) { t.Merge(o) }) }
+
+// count changes the tally under mu and stops the run at --errorsmax.
+func (s *syncer) count(add func(*exitcode.Tally)) {
 	s.mu.Lock()
-	if s.first == nil {
-		s.first = err
-	}
-	if withCode {
-		s.codes[exitcode.Of(err)]++
-	}
+	before := s.tally.Errors
+	add(&s.tally)
+	n := s.tally.Errors
 	s.mu.Unlock()
-	if s.o.ErrorsMax > 0 && n >= int64(s.o.ErrorsMax) {
+	if limit := s.o.ErrorsMax; limit > 0 && n >= limit {
 		// Errors keep coming from work already under way while the run
 		// stops: say it once.
-		if n == int64(s.o.ErrorsMax) {
-			fmt.Fprintf(s.log, "imapx: error: %d errors: --errorsmax %d reached, stopping\n", n, s.o.ErrorsMax)
+		if before < limit {
+			fmt.Fprintf(s.log, "imapx: error: %d errors: --errorsmax %d reached, stopping\n", n, limit)
 		}
 		s.cancel(errorsMaxReached)
 	}
 }
 
-// countVerdictError counts an error the verdict found (mail not on host2,
-// extra copies): it fails the run but, being a consequence, does not
-// choose the exit code over the errors that caused it.
-func (s *syncer) countVerdictError(err error) { s.countErrorAs(err, false) }
+// errors is how many errors were counted so far.
+func (s *syncer) errors() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tally.Errors
+}
 
 // exitCode applies imapsync's table; 112 for --errorsmax.
 func (s *syncer) exitCode(err error) int {
@@ -125,26 +131,9 @@ func (s *syncer) exitCode(err error) int {
 	if err != nil {
 		return exitcode.Of(err)
 	}
-	if s.errs.Load() == 0 {
-		return exitcode.OK
-	}
-	return codeFor(s.codes)
-}
-
-// codeFor is the exit code of a run that ended with errors, from the
-// codes of the errors that were not the verdict's own: the one specific
-// code they all share (113 quota, 114 append, 115 fetch, 116 create, 117
-// select), so that "over quota" is not hidden behind the "N messages not
-// on host2" it caused; else 111.
-func codeFor(codes map[int]int) int {
-	if len(codes) == 1 {
-		for code := range codes {
-			if code >= exitcode.OverQuota && code <= exitcode.Select {
-				return code
-			}
-		}
-	}
-	return exitcode.WithErrors
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tally.Code()
 }
 
 func (s *syncer) run(ctx context.Context) error {

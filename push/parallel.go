@@ -74,10 +74,7 @@ func runParallel(ctx context.Context, dial Dialer, n int, o Options, src Source,
 		sum.Appended += s.Appended
 		sum.Bytes += s.Bytes
 		sum.FoldersCreated += s.FoldersCreated
-		sum.Errors += s.Errors
-		if sum.FirstError == nil {
-			sum.FirstError = s.FirstError
-		}
+		sum.Merge(s.Tally)
 	}
 	if err == nil {
 		err = srcErr

@@ -11,7 +11,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/imapx/imapx/internal/exitcode"
-	"github.com/imapx/imapx/internal/record"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -64,10 +63,6 @@ func (s *streams) report(err error) int {
 		return silent.code
 	}
 	code := exitcode.Of(err)
-	var inputErr *record.InputError
-	if errors.As(err, &inputErr) && code == exitcode.Internal {
-		code = exitcode.NoInput
-	}
 	if code == exitcode.Interrupted {
 		fmt.Fprintln(s.stderr, "imapx: error: interrupted")
 		return code

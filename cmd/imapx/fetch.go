@@ -202,8 +202,7 @@ func (s *streams) runFetch(ctx context.Context, a *session.Account, o fetch.Opti
 	}
 	fmt.Fprintf(s.stderr, "imapx: fetched %d messages (%s) from %d folders in %s, %d errors\n",
 		sum.Messages, table.Bytes(sum.Bytes), sum.Folders, time.Since(start).Round(time.Millisecond), sum.Errors)
-	if sum.Errors > 0 {
-		err := fmt.Errorf("%d messages or folders failed; first: %w", sum.Errors, sum.FirstError)
+	if err := sum.Err("messages or folders"); err != nil {
 		if file != nil {
 			// Never replace a good backup with an incomplete one: keep
 			// what was fetched beside it.
@@ -211,9 +210,9 @@ func (s *streams) runFetch(ctx context.Context, a *session.Account, o fetch.Opti
 			if cerr := file.CommitTo(partial); cerr != nil {
 				return cerr
 			}
-			return exitcode.WithHint(exitcode.Of(sum.FirstError), err, output+" was left as it was; what could be fetched is in "+partial)
+			return exitcode.WithHint(exitcode.Of(err), err, output+" was left as it was; what could be fetched is in "+partial)
 		}
-		return exitcode.New(exitcode.Of(sum.FirstError), err)
+		return err
 	}
 	if file != nil {
 		return file.Commit()

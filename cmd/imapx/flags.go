@@ -6,7 +6,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/imapx/imapx/flags"
-	"github.com/imapx/imapx/internal/exitcode"
 )
 
 func (s *streams) flagsCommand() *cli.Command {
@@ -64,10 +63,7 @@ EXAMPLES:
 			if err != nil {
 				return err
 			}
-			if sum.Errors > 0 {
-				return exitcode.New(exitcode.Of(sum.FirstError), fmt.Errorf("%d changes failed; first: %w", sum.Errors, sum.FirstError))
-			}
-			return nil
+			return sum.Err("changes")
 		},
 	}
 }

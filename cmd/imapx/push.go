@@ -8,7 +8,6 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/urfave/cli/v2"
 
-	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/session"
 	"github.com/imapx/imapx/internal/stream"
 	"github.com/imapx/imapx/internal/table"
@@ -97,10 +96,7 @@ EXAMPLES:
 			if err != nil {
 				return err
 			}
-			if sum.Errors > 0 {
-				return exitcode.New(exitcode.Of(sum.FirstError), fmt.Errorf("%d errors; first: %w", sum.Errors, sum.FirstError))
-			}
-			return nil
+			return sum.Err("messages or folders")
 		},
 	}
 }

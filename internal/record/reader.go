@@ -11,9 +11,12 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+
+	"github.com/imapx/imapx/internal/exitcode"
 )
 
-// InputError is bad input: it names the file and line, and maps to exit 66.
+// InputError is bad input: it names the file and line, and carries exit
+// code 66.
 type InputError struct {
 	Name string
 	Line int
@@ -29,6 +32,10 @@ func MissingEnd(err error) bool {
 	var ie *InputError
 	return errors.As(err, &ie) && ie.missingEnd
 }
+
+// ExitCode is exitcode.NoInput (an *exitcode.Error wrapping it may say
+// otherwise: the outermost code decides).
+func (e *InputError) ExitCode() int { return exitcode.NoInput }
 
 func (e *InputError) Error() string {
 	if e.Line == 0 {

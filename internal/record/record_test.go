@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/imapx/imapx/internal/exitcode"
 )
 
 func TestRoundTripWithRawAndExtra(t *testing.T) {
@@ -231,5 +233,17 @@ func TestEndRecord(t *testing.T) {
 		if n, err := read(c.in, &warn); err != nil || n != c.n || (warn.Len() > 0) != c.fail {
 			t.Errorf("%q with NoEnd: %d records, error %v, warning %q", c.in, n, err, warn.String())
 		}
+	}
+}
+
+// An InputError carries exit 66 wherever it travels, unless an error
+// wrapping it re-labels it.
+func TestInputErrorCode(t *testing.T) {
+	ie := &InputError{Name: "in", Line: 3, Msg: "bad"}
+	if got := exitcode.Of(fmt.Errorf("reading plan: %w", ie)); got != exitcode.NoInput {
+		t.Errorf("wrapped InputError: exit %d, want 66", got)
+	}
+	if got := exitcode.Of(exitcode.New(exitcode.Fetch, ie)); got != exitcode.Fetch {
+		t.Errorf("re-labelled InputError: exit %d, want 115", got)
 	}
 }

@@ -3,7 +3,6 @@ package diff
 import (
 	"io"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/imapx/imapx/internal/record"
@@ -22,11 +21,8 @@ type msg struct {
 
 type folder struct {
 	name       string
-	delim      string
 	subscribed bool
-	selectable bool
 	listed     bool // a folder record was seen (not only messages)
-	uidValidty uint32
 	msgs       []msg
 }
 
@@ -56,7 +52,7 @@ func (inv *inventory) folder(name string) *folder {
 	if f, ok := inv.folders[name]; ok {
 		return f
 	}
-	f := &folder{name: name, selectable: true}
+	f := &folder{name: name}
 	inv.folders[name] = f
 	inv.order = append(inv.order, name)
 	return f
@@ -88,10 +84,7 @@ func load(r io.Reader, name string, noEnd io.Writer) (*inventory, error) {
 			}
 			f := inv.folder(fr.Name)
 			f.listed = true
-			f.delim = fr.Delim
 			f.subscribed = fr.Subscribed
-			f.selectable = selectable(fr.Attrs)
-			f.uidValidty = fr.UIDValidity
 			if fr.Delim != "" && inv.delim == "" {
 				inv.delim = fr.Delim
 			}
@@ -124,18 +117,6 @@ func load(r io.Reader, name string, noEnd io.Writer) (*inventory, error) {
 	}
 	for _, f := range inv.folders {
 		sort.Slice(f.msgs, func(i, j int) bool { return f.msgs[i].uid < f.msgs[j].uid })
-		if f.delim == "" {
-			f.delim = inv.delim
-		}
 	}
 	return inv, nil
-}
-
-func selectable(attrs []string) bool {
-	for _, a := range attrs {
-		if strings.EqualFold(a, `\Noselect`) || strings.EqualFold(a, `\NonExistent`) {
-			return false
-		}
-	}
-	return true
 }

@@ -37,7 +37,9 @@ type Options struct {
 	// ExpungeSource expunges the source folders' \Deleted messages before
 	// they are read (imapsync's --expunge1 given explicitly).
 	ExpungeSource bool
-	// Connections is how many destination connections append at once.
+	// Connections is how many connections each account uses at once:
+	// folders read in parallel for each inventory, source/destination
+	// pairs for the copy, and half as many for the verify's digests.
 	Connections int
 	// ErrorsMax stops the sync when this many errors happened (0: never).
 	ErrorsMax int

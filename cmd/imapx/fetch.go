@@ -56,8 +56,9 @@ included, never \Recent), internaldate, size, message_id, ident. With --full the
 message too (base64 "raw"); with --format mbox an mbox backup. Folders named after the
 account are fetched (like --folder); with none, every selectable folder.
 
-Messages are read with pipelined UID FETCH commands and streamed, never collected: memory
-stays bounded whatever the size of a folder or a message. A dropped connection is
+Messages are read with one UID FETCH at a time per connection (folders in parallel over
+--connections) and streamed, never collected: memory stays bounded whatever the size of a
+folder or a message. A dropped connection is
 re-dialed and the fetch resumes where it stopped.
 
 EXAMPLES:

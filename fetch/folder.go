@@ -131,6 +131,7 @@ func (f *fetcher) resolve(c *imapclient.Client, j job, n uint32) ([]imap.UID, er
 
 // drain reads one UID FETCH command to its end, writing each message.
 func (f *fetcher) drain(j job, st *folderState, cmd *imapclient.FetchCommand, needHeader *[]imap.UID) error {
+	_, all := f.o.Ident.FetchFields()
 	for {
 		msg := cmd.Next()
 		if msg == nil {
@@ -154,11 +155,12 @@ func (f *fetcher) drain(j job, st *folderState, cmd *imapclient.FetchCommand, ne
 				continue
 			}
 			m.Ident = id
-		} else if body == nil && (identity.NeedsFullHeader(header, f.o.Ident) || f.o.Headers && identity.Field(header, "Message-Id") == nil) {
+		} else if body == nil && !all && (identity.NeedsFullHeader(header, f.o.Ident) || f.o.Headers && identity.Field(header, "Message-Id") == nil) {
 			// Without its identity fields a message's identity comes from its
 			// whole header: fetch that. Records that carry their headers also
 			// need it without a Message-Id, for `imapx ident --useheader
-			// Message-Id` to recompute the same identity.
+			// Message-Id` to recompute the same identity. (--useheader ALL
+			// fetched the whole header already.)
 			*needHeader = append(*needHeader, imap.UID(m.UID))
 			continue
 		}

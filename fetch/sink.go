@@ -49,11 +49,7 @@ func (s *jsonlSink) Message(m *record.Message, body *record.Body) error {
 	if s.filter == nil {
 		return s.write(m, body)
 	}
-	in, err := record.Marshal(m)
-	if err != nil {
-		return err
-	}
-	outs, err := s.filter.Apply(in)
+	in, outs, err := apply(s.filter, m)
 	if err != nil {
 		return err
 	}
@@ -100,6 +96,16 @@ func (s *jsonlSink) close() error { return s.w.Flush() }
 // end writes the end record, past --jq: a filter never drops or changes it.
 func (s *jsonlSink) end() error { return s.w.End("fetch") }
 
+// apply runs --jq on a message record (without its body): in is the
+// record as jq saw it.
+func apply(f *jq.Filter, m *record.Message) (in []byte, outs [][]byte, err error) {
+	if in, err = record.Marshal(m); err != nil {
+		return nil, nil, err
+	}
+	outs, err = f.Apply(in)
+	return in, outs, err
+}
+
 // isMessageObject reports whether a jq output is still a message record,
 // so the message body stays attached to it.
 func isMessageObject(b []byte) bool {
@@ -120,11 +126,7 @@ func (s *mboxSink) Message(m *record.Message, body *record.Body) error {
 		return fmt.Errorf("mbox output needs message bodies (--full)")
 	}
 	if s.filter != nil {
-		in, err := record.Marshal(m)
-		if err != nil {
-			return err
-		}
-		outs, err := s.filter.Apply(in)
+		_, outs, err := apply(s.filter, m)
 		if err != nil {
 			return err
 		}

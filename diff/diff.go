@@ -30,6 +30,8 @@ type Options struct {
 	// SkipEmptyFolders does not create destination folders for empty
 	// source folders.
 	SkipEmptyFolders bool
+	// NoEnd accepts inventories without an end record, warning there.
+	NoEnd io.Writer
 }
 
 // Summary counts what differs, rclone-check style.
@@ -60,11 +62,11 @@ func (s Summary) Differs() bool {
 // Run compares two inventories and writes the plan to out.
 func Run(src, dst io.Reader, srcName, dstName string, o Options, out io.Writer) (Summary, error) {
 	var sum Summary
-	s, err := load(src, srcName)
+	s, err := load(src, srcName, o.NoEnd)
 	if err != nil {
 		return sum, err
 	}
-	d, err := load(dst, dstName)
+	d, err := load(dst, dstName, o.NoEnd)
 	if err != nil {
 		return sum, err
 	}
@@ -72,9 +74,10 @@ func Run(src, dst io.Reader, srcName, dstName string, o Options, out io.Writer) 
 	p := &planner{o: o, w: w, sum: &sum, src: s, dst: d,
 		m: &mapper{srcDelim: s.delim, dstDelim: d.delim, srcPrefix: s.prefix, dstPrefix: d.prefix, f1f2: o.F1F2}}
 	if err := p.plan(); err != nil {
+		w.Flush()
 		return sum, err
 	}
-	return sum, w.Flush()
+	return sum, w.End("diff")
 }
 
 type planner struct {
@@ -237,7 +240,8 @@ func groupByIdent(ms []msg) map[string][]msg {
 }
 
 // flagDiff returns the flags to add to and remove from dst to equal src.
-// Flags compare case-insensitively (RFC 3501); \Recent is never synced.
+// Flags compare case-insensitively (RFC 3501); only carried flags count
+// (record.Carried: never \Recent).
 func flagDiff(src, dst []string) (add, remove []string) {
 	in := func(set []string, f string) bool {
 		for _, x := range set {
@@ -248,12 +252,12 @@ func flagDiff(src, dst []string) (add, remove []string) {
 		return false
 	}
 	for _, f := range src {
-		if !strings.EqualFold(f, `\Recent`) && !in(dst, f) {
+		if record.Carried(f) && !in(dst, f) {
 			add = append(add, f)
 		}
 	}
 	for _, f := range dst {
-		if !strings.EqualFold(f, `\Recent`) && !in(src, f) {
+		if record.Carried(f) && !in(src, f) {
 			remove = append(remove, f)
 		}
 	}

@@ -10,12 +10,17 @@ import (
 func run(t *testing.T, src, dst string, o Options) (Summary, []map[string]any) {
 	t.Helper()
 	var out bytes.Buffer
-	sum, err := Run(strings.NewReader(src), strings.NewReader(dst), "src", "dst", o, &out)
+	const end = "\n" + `{"type":"end"}` + "\n"
+	sum, err := Run(strings.NewReader(src+end), strings.NewReader(dst+end), "src", "dst", o, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ops []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, `{"type":"end","stage":"diff"`) {
+		t.Fatalf("plan ends with %s, not its end record", last)
+	}
+	for _, line := range lines[:len(lines)-1] {
 		if line == "" {
 			continue
 		}

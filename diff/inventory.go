@@ -22,12 +22,10 @@ type msg struct {
 
 type folder struct {
 	name       string
-	delim      string
 	subscribed bool
 	specialUse string
 	selectable bool
 	listed     bool // a folder record was seen (not only messages)
-	uidValidty uint32
 	msgs       []msg
 }
 
@@ -65,9 +63,10 @@ func (inv *inventory) folder(name string) *folder {
 
 // load reads an inventory: folder and message records; other records are
 // refused, since a diff of anything else would be meaningless.
-func load(r io.Reader, name string) (*inventory, error) {
+func load(r io.Reader, name string, noEnd io.Writer) (*inventory, error) {
 	inv := &inventory{name: name, folders: map[string]*folder{}}
 	rd := record.NewReader(r, name)
+	rd.NoEnd = noEnd
 	for {
 		l, err := rd.Next()
 		if err == io.EOF {
@@ -88,11 +87,9 @@ func load(r io.Reader, name string) (*inventory, error) {
 			}
 			f := inv.folder(fr.Name)
 			f.listed = true
-			f.delim = fr.Delim
 			f.subscribed = fr.Subscribed
 			f.specialUse = fr.SpecialUse
 			f.selectable = selectable(fr.Attrs)
-			f.uidValidty = fr.UIDValidity
 			if fr.Delim != "" && inv.delim == "" {
 				inv.delim = fr.Delim
 			}
@@ -125,13 +122,12 @@ func load(r io.Reader, name string) (*inventory, error) {
 	}
 	for _, f := range inv.folders {
 		sort.Slice(f.msgs, func(i, j int) bool { return f.msgs[i].uid < f.msgs[j].uid })
-		if f.delim == "" {
-			f.delim = inv.delim
-		}
 	}
 	return inv, nil
 }
 
+// selectable reports whether a folder can hold mail (not \Noselect, not
+// \NonExistent).
 func selectable(attrs []string) bool {
 	for _, a := range attrs {
 		if strings.EqualFold(a, `\Noselect`) || strings.EqualFold(a, `\NonExistent`) {

@@ -47,7 +47,7 @@ func WriteTable(w io.Writer, plan io.Reader, sum Summary) error {
 			}
 			detail = strings.Join(parts, " ")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", symbols[op.Op], op.Op, ref(op.Src), ref(op.Dst), detail)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", symbols[op.Op], op.Op, op.Src.String(), op.Dst.String(), detail)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -55,14 +55,4 @@ func WriteTable(w io.Writer, plan io.Reader, sum Summary) error {
 	_, err := fmt.Fprintf(w, "\n%d same, %d only in source, %d only in destination, %d flags differ, %d folders to create\n",
 		sum.Same, sum.OnlySrc, sum.OnlyDst, sum.FlagsDiffer, sum.FoldersToCreate)
 	return err
-}
-
-func ref(r *record.Ref) string {
-	switch {
-	case r == nil:
-		return ""
-	case r.UID == 0:
-		return r.Folder
-	}
-	return fmt.Sprintf("%s #%d", r.Folder, r.UID)
 }

@@ -2,9 +2,12 @@
 # A migration as an explicit pipeline: every stage is visible, and the plan
 # can be read (or edited) before anything is copied.
 #  - messages of 20 MB or more are left out with a jq filter,
-#  - every message is rewritten on the way by an external command
-#    (here: add a header saying where it came from; any filter that reads a
-#    message on stdin and writes it on stdout will do).
+#  - every message is rewritten on the way by a rewrite stage (here:
+#    rewrite.sh adds a header saying where it came from, one jq process for
+#    the whole stream, byte-exact, whatever the size of a message).
+# Every stage streams, and every filter between two stages keeps the end
+# record ("type":"end") that tells the next stage its input is whole: cut
+# a pipeline short and push says so (exit 66) instead of looking done.
 #
 #   IMAPX_PASSWORD1=… IMAPX_PASSWORD2=… examples/migrate.sh SRC-URL DST-URL
 set -euo pipefail

@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # A rewrite stage: reads message records with raw bodies on stdin, prepends
-# a header line ($1) to each message, writes the records on stdout. Other
-# records pass through. "size" is dropped: push takes it from the new bytes.
+# a header line ($1, "Name: value") to each message, writes the records on
+# stdout. Other records, the end record included, pass through. "size" is
+# dropped: push takes it from the new bytes.
+#
+# One jq process streams the whole input, whatever the size or number of
+# messages: the header is added to the base64 text without decoding it
+# (padded after its colon to a multiple of 3 bytes, so that its base64
+# joins the body's exactly), and the body's bytes are never touched.
 #
 # Only messages with a Message-ID are rewritten. A message without one is
 # identified by its whole header block, so adding a header would make it
@@ -9,12 +15,18 @@
 #
 #   imapx fetch --full SRC | examples/rewrite.sh 'X-Archived: yes' | imapx push DST
 set -euo pipefail
-header=$1
-while IFS= read -r line; do
-  if [[ $(jq -r '.type == "message" and has("raw") and (.message_id // "") != ""' <<<"$line") == true ]]; then
-    raw=$( { printf '%s\r\n' "$header"; jq -r '.raw' <<<"$line" | base64 -d; } | base64 -w0)
-    jq -c --arg raw "$raw" '.raw = $raw | del(.size)' <<<"$line"
-  else
-    printf '%s\n' "$line"
-  fi
-done
+header=${1:?usage: rewrite.sh 'Name: value'}
+case $header in
+  *:*) ;;
+  *) echo "rewrite.sh: the header must be 'Name: value'" >&2; exit 64 ;;
+esac
+exec jq -c --arg header "$header" '
+  ($header | index(":")) as $i
+  | ($header[:$i]) as $name
+  | ($header[$i+1:] | sub("^ +"; "")) as $value
+  # 1 to 3 spaces after the colon make the line a multiple of 3 bytes.
+  | ([1, 2, 3] | map(. as $n | $name + ":" + (" " * $n) + $value + "\r\n")
+     | map(select(utf8bytelength % 3 == 0)) | .[0] | @base64) as $prefix
+  | if .type == "message" and has("raw") and (.message_id // "") != ""
+    then .raw = $prefix + .raw | del(.size)
+    else . end'

@@ -50,7 +50,13 @@ func Run(ctx context.Context, dial Dialer, o Options, out io.Writer) (Summary, e
 		return Summary{}, err
 	}
 	sum, err := RunTo(ctx, dial, o, s)
-	if cerr := s.close(); err == nil {
+	// A fetch that missed messages wrote an incomplete stream: without
+	// its end record, the stage reading it fails too.
+	closeOut := s.close
+	if err == nil && sum.Errors == 0 {
+		closeOut = s.end
+	}
+	if cerr := closeOut(); err == nil {
 		err = cerr
 	}
 	return sum, err
@@ -66,8 +72,14 @@ func RunTo(ctx context.Context, dial Dialer, o Options, s Sink) (Summary, error)
 	defer f.closeConn()
 
 	var jobs []job
+	var planErr error
 	if o.Plan != nil {
 		jobs, err = f.planJobs()
+		if record.MissingEnd(err) {
+			// A plan cut short still holds whole ops: fetch them, then
+			// fail, so that push settles them and fails too.
+			planErr, err = err, nil
+		}
 	} else {
 		jobs, err = f.folderJobs(ctx)
 	}
@@ -76,6 +88,9 @@ func RunTo(ctx context.Context, dial Dialer, o Options, s Sink) (Summary, error)
 	}
 	if o.Connections > 1 && len(jobs) > 1 {
 		err := f.runParallel(ctx, jobs)
+		if err == nil {
+			err = planErr
+		}
 		return sum, err
 	}
 	for _, j := range jobs {
@@ -84,20 +99,22 @@ func RunTo(ctx context.Context, dial Dialer, o Options, s Sink) (Summary, error)
 		}
 		sum.Folders++
 		if err := f.folder(ctx, j); err != nil {
+			if ctx.Err() != nil {
+				// What the cancellation broke (a connection closed under a
+				// command) is no error of its own.
+				return sum, ctx.Err()
+			}
 			if errors.Is(err, context.Canceled) || isFatal(err) {
 				return sum, err
 			}
 			f.fail(err)
 		}
 	}
-	return sum, nil
+	return sum, planErr
 }
 
 func (f *fetcher) fail(err error) {
-	f.sum.Errors++
-	if f.sum.FirstError == nil {
-		f.sum.FirstError = err
-	}
+	f.sum.Add(err)
 	fmt.Fprintf(f.o.Log, "imapx: error: %s\n", err)
 	if f.o.OnError != nil {
 		f.o.OnError(err)
@@ -177,7 +194,10 @@ func (f *fetcher) folder(ctx context.Context, j job) error {
 			attempt = 0
 		}
 		if attempt >= f.o.Retries {
-			return exitcode.New(exitcode.Connection, fmt.Errorf("folder %q: giving up after %d reconnects: %w", j.folder, attempt, err))
+			// Reconnects that keep failing without progress are the host's
+			// problem, not this folder's: the whole fetch stops, with the
+			// connection's exit code.
+			return fatalError{exitcode.New(exitcode.Connection, fmt.Errorf("folder %q: giving up after %d reconnects: %w", j.folder, attempt, err))}
 		}
 		fmt.Fprintf(f.o.Log, "imapx: warning: folder %q: connection lost (%v); reconnecting\n", j.folder, err)
 		f.closeConn()

@@ -1,7 +1,6 @@
 package fetch
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -67,7 +66,7 @@ func (f *fetcher) tryFolder(ctx context.Context, j job, st *folderState) error {
 		return nil
 	}
 
-	fields, _ := f.o.Ident.FetchFields()
+	fields, all := f.o.Ident.FetchFields()
 	opts := &imap.FetchOptions{UID: true, Flags: true, InternalDate: true, RFC822Size: true}
 	switch {
 	case f.o.Full:
@@ -77,10 +76,14 @@ func (f *fetcher) tryFolder(ctx context.Context, j job, st *folderState) error {
 		// opening each message; only messages of unknown identity have
 		// their header read, below.
 	default:
-		opts.BodySection = []*imap.FetchItemBodySection{{
-			Peek: true, Specifier: imap.PartSpecifierHeader,
-			HeaderFields: withMessageID(fields),
-		}}
+		// The chosen fields and Message-Id; the whole header for
+		// --useheader ALL (a HEADER.FIELDS subset would leave the
+		// identity to the Message-Id line alone).
+		sec := &imap.FetchItemBodySection{Peek: true, Specifier: imap.PartSpecifierHeader}
+		if !all {
+			sec.HeaderFields = withMessageID(fields)
+		}
+		opts.BodySection = []*imap.FetchItemBodySection{sec}
 	}
 
 	// One UID FETCH at a time on the connection: Dovecot runs pipelined
@@ -137,6 +140,7 @@ func (f *fetcher) resolve(c *imapclient.Client, j job, n uint32) ([]imap.UID, er
 
 // drain reads one UID FETCH command to its end, writing each message.
 func (f *fetcher) drain(j job, st *folderState, cmd *imapclient.FetchCommand, needHeader *[]imap.UID) error {
+	_, all := f.o.Ident.FetchFields()
 	for {
 		msg := cmd.Next()
 		if msg == nil {
@@ -160,11 +164,12 @@ func (f *fetcher) drain(j job, st *folderState, cmd *imapclient.FetchCommand, ne
 				continue
 			}
 			m.Ident = id
-		} else if body == nil && (identity.NeedsFullHeader(header, f.o.Ident) || f.o.Headers && identity.Field(header, "Message-Id") == nil) {
+		} else if body == nil && !all && (identity.NeedsFullHeader(header, f.o.Ident) || f.o.Headers && identity.Field(header, "Message-Id") == nil) {
 			// Without its identity fields a message's identity comes from its
 			// whole header: fetch that. Records that carry their headers also
 			// need it without a Message-Id, for `imapx ident --useheader
-			// Message-Id` to recompute the same identity.
+			// Message-Id` to recompute the same identity. (--useheader ALL
+			// fetched the whole header already.)
 			*needHeader = append(*needHeader, imap.UID(m.UID))
 			continue
 		}
@@ -228,7 +233,7 @@ func (f *fetcher) read(j job, msg *imapclient.FetchMessageData) (*record.Message
 		case imapclient.FetchItemDataUID:
 			m.UID = uint32(item.UID)
 		case imapclient.FetchItemDataFlags:
-			m.Flags = cleanFlags(item.Flags)
+			m.Flags = record.CleanFlags(item.Flags)
 		case imapclient.FetchItemDataInternalDate:
 			m.InternalDate = item.Time
 		case imapclient.FetchItemDataRFC822Size:
@@ -262,7 +267,7 @@ func (f *fetcher) read(j job, msg *imapclient.FetchMessageData) (*record.Message
 			fmt.Fprintf(f.o.Log, "imapx: warning: folder %q UID %d: RFC822.SIZE %d but the body has %d bytes; keeping the body's\n", j.folder, m.UID, serverSize, body.Size())
 		}
 		m.Size = body.Size()
-		hb, err := headerOf(body)
+		hb, err := identity.ReadHeader(body)
 		if err != nil {
 			return m, body, nil, err
 		}
@@ -278,9 +283,10 @@ func (f *fetcher) read(j job, msg *imapclient.FetchMessageData) (*record.Message
 // emit completes a record from its header and hands it, and the body, to
 // the sink.
 func (f *fetcher) emit(m *record.Message, body *record.Body, header []byte) error {
-	m.MessageID = messageID(header)
+	facts := identity.Of(header, f.o.Ident)
+	m.MessageID = facts.MessageID
 	if m.Ident == "" {
-		m.Ident = identity.Compute(header, f.o.Ident)
+		m.Ident = facts.Ident
 	}
 	if f.o.Headers && body == nil {
 		m.Headers, m.HeaderFields = headerText(header, f.o.Ident)
@@ -296,19 +302,6 @@ func (f *fetcher) emit(m *record.Message, body *record.Body, header []byte) erro
 	f.sum.Bytes += size
 	f.o.Progress.Add(1, size)
 	return nil
-}
-
-// headerOf reads a spooled body's header block (bounded by MemoryLimit: a
-// message with no blank line is all header).
-func headerOf(b *record.Body) ([]byte, error) {
-	if mem := b.Bytes(); mem != nil {
-		return identity.HeaderBlock(mem), nil
-	}
-	buf, err := io.ReadAll(io.LimitReader(b.Reader(), record.MemoryLimit))
-	if err != nil {
-		return nil, err
-	}
-	return identity.HeaderBlock(buf), nil
 }
 
 // headerText is the fetched header lines for the record's "headers", with
@@ -337,25 +330,6 @@ func withMessageID(fields []string) []string {
 		}
 	}
 	return append(append([]string{}, fields...), "Message-Id")
-}
-
-// cleanFlags drops \Recent (session state, never copied) and sorts.
-func cleanFlags(in []imap.Flag) []string {
-	out := make([]string, 0, len(in))
-	for _, fl := range in {
-		if strings.EqualFold(string(fl), `\Recent`) {
-			continue
-		}
-		out = append(out, string(fl))
-	}
-	sort.Strings(out)
-	return out
-}
-
-// messageID returns the unfolded Message-Id value of a header block.
-func messageID(header []byte) string {
-	v := identity.Field(header, "Message-Id")
-	return strings.TrimSpace(string(bytes.ToValidUTF8(v, []byte("?"))))
 }
 
 // chunk splits sorted UIDs into commands of at most n UIDs whose UID set

@@ -10,6 +10,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/imapx/imapx/internal/exitcode"
+	"github.com/imapx/imapx/internal/identity"
 	"github.com/imapx/imapx/internal/record"
 )
 
@@ -133,7 +134,7 @@ func (f *fetcher) restoreNUL(c *imapclient.Client, j job, st *folderState) error
 	hidden := st.hidden
 	st.hidden = nil
 	for i, h := range hidden {
-		header, err := headerOf(h.body)
+		header, err := identity.ReadHeader(h.body)
 		if err == nil {
 			err = f.emit(h.m, h.body, header)
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/folders"
 	"github.com/imapx/imapx/internal/identity"
 	"github.com/imapx/imapx/internal/jq"
@@ -48,6 +49,8 @@ type Options struct {
 	// fetched, each record carrying its destination folder.
 	Plan     io.Reader
 	PlanName string
+	// NoEnd accepts a plan without an end record, warning there.
+	NoEnd io.Writer
 	// KnownIdent, when set, gives the identity of messages already known
 	// (folder, UIDVALIDITY, UID; a UID's message never changes): those
 	// are fetched without their header, which a server answers from its
@@ -74,9 +77,9 @@ type Summary struct {
 	Folders  int
 	Messages int
 	Bytes    int64
-	Errors   int
-	// FirstError is kept for the exit code.
-	FirstError error
+	// Tally counts the messages and folders that failed; it decides the
+	// exit code.
+	exitcode.Tally
 }
 
 func (o *Options) defaults() {

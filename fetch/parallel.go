@@ -46,6 +46,9 @@ func (f *fetcher) runParallel(ctx context.Context, jobs []job) error {
 				}
 				w.sum.Folders++
 				if err := w.folder(gctx, j); err != nil {
+					if gctx.Err() != nil {
+						return gctx.Err() // see RunTo
+					}
 					if errors.Is(err, context.Canceled) || isFatal(err) {
 						return err
 					}
@@ -60,10 +63,7 @@ func (f *fetcher) runParallel(ctx context.Context, jobs []job) error {
 		f.sum.Folders += w.sum.Folders
 		f.sum.Messages += w.sum.Messages
 		f.sum.Bytes += w.sum.Bytes
-		f.sum.Errors += w.sum.Errors
-		if f.sum.FirstError == nil {
-			f.sum.FirstError = w.sum.FirstError
-		}
+		f.sum.Merge(w.sum.Tally)
 	}
 	return err
 }

@@ -13,12 +13,16 @@ import (
 // so that push creates folders (and subscriptions) before appending.
 func (f *fetcher) planJobs() ([]job, error) {
 	r := record.NewReader(f.o.Plan, f.o.PlanName)
+	r.NoEnd = f.o.NoEnd
 	byFolder := map[string]int{}
 	var jobs []job
 	for {
 		l, err := r.Next()
 		if err == io.EOF {
 			break
+		}
+		if record.MissingEnd(err) {
+			return jobs, err
 		}
 		if err != nil {
 			return nil, err

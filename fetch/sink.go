@@ -8,6 +8,7 @@ import (
 	"github.com/imapx/imapx/internal/jq"
 	"github.com/imapx/imapx/internal/mbox"
 	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/stream"
 )
 
 // Sink receives every fetched record, in order. body is nil without Full;
@@ -23,6 +24,9 @@ type Sink interface {
 type streamSink interface {
 	Sink
 	close() error
+	// end closes a stream that holds everything asked for: JSON lines
+	// get their end record (mbox has no trailer).
+	end() error
 }
 
 func newSink(o *Options, out io.Writer) (streamSink, error) {
@@ -45,11 +49,7 @@ func (s *jsonlSink) Message(m *record.Message, body *record.Body) error {
 	if s.filter == nil {
 		return s.write(m, body)
 	}
-	in, err := record.Marshal(m)
-	if err != nil {
-		return err
-	}
-	outs, err := s.filter.Apply(in)
+	in, outs, err := apply(s.filter, m)
 	if err != nil {
 		return err
 	}
@@ -70,10 +70,7 @@ func (s *jsonlSink) Message(m *record.Message, body *record.Body) error {
 }
 
 func (s *jsonlSink) write(m *record.Message, body *record.Body) error {
-	if body != nil {
-		return s.w.WriteRaw(m, body.Reader(), body.Size())
-	}
-	return s.w.Write(m)
+	return s.w.WriteMessage(m, body)
 }
 
 // Passthrough writes folder records and plan ops; jq sees folder records
@@ -96,6 +93,19 @@ func (s *jsonlSink) Passthrough(typ string, b []byte) error {
 
 func (s *jsonlSink) close() error { return s.w.Flush() }
 
+// end writes the end record, past --jq: a filter never drops or changes it.
+func (s *jsonlSink) end() error { return s.w.End("fetch") }
+
+// apply runs --jq on a message record (without its body): in is the
+// record as jq saw it.
+func apply(f *jq.Filter, m *record.Message) (in []byte, outs [][]byte, err error) {
+	if in, err = record.Marshal(m); err != nil {
+		return nil, nil, err
+	}
+	outs, err = f.Apply(in)
+	return in, outs, err
+}
+
 // isMessageObject reports whether a jq output is still a message record,
 // so the message body stays attached to it.
 func isMessageObject(b []byte) bool {
@@ -116,11 +126,7 @@ func (s *mboxSink) Message(m *record.Message, body *record.Body) error {
 		return fmt.Errorf("mbox output needs message bodies (--full)")
 	}
 	if s.filter != nil {
-		in, err := record.Marshal(m)
-		if err != nil {
-			return err
-		}
-		outs, err := s.filter.Apply(in)
+		_, outs, err := apply(s.filter, m)
 		if err != nil {
 			return err
 		}
@@ -139,14 +145,10 @@ func (s *mboxSink) Message(m *record.Message, body *record.Body) error {
 }
 
 func (s *mboxSink) write(m *record.Message, body *record.Body) error {
-	return s.w.WriteMessage(mbox.Meta{
-		Folder:       m.Folder,
-		Flags:        m.Flags,
-		InternalDate: m.InternalDate,
-		Size:         body.Size(),
-	}, body.Reader())
+	return stream.WriteMbox(s.w, m, body)
 }
 
 // Passthrough drops folder records and plan ops: an mbox holds messages.
 func (s *mboxSink) Passthrough(string, []byte) error { return nil }
 func (s *mboxSink) close() error                     { return s.w.Close() }
+func (s *mboxSink) end() error                       { return s.w.Close() }

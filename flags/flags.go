@@ -14,8 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
-	"strings"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -37,15 +36,18 @@ type Options struct {
 	// with Delete1 only when set, like imapsync's --expunge1).
 	Expunge bool
 	Log     io.Writer
+	// NoEnd accepts input without an end record, warning there.
+	NoEnd io.Writer
 }
 
 // Summary counts what was done.
 type Summary struct {
-	FlagsChanged   int   `json:"flags_changed"`
-	Deleted        int   `json:"deleted"`
-	FoldersDeleted int   `json:"folders_deleted"`
-	Errors         int   `json:"errors"`
-	FirstError     error `json:"-"`
+	FlagsChanged   int `json:"flags_changed"`
+	Deleted        int `json:"deleted"`
+	FoldersDeleted int `json:"folders_deleted"`
+	// Tally counts the changes that failed ("errors"); it decides the
+	// exit code.
+	exitcode.Tally
 }
 
 // change is one op as applied to one message.
@@ -63,40 +65,128 @@ func Run(ctx context.Context, dial Dialer, o Options, in io.Reader, inName strin
 		o.Log = io.Discard
 	}
 	var sum Summary
-	byFolder, order, folderDeletes, err := readChanges(in, inName, o.Delete1)
-	if err != nil {
-		return sum, err
+	byFolder, order, folderDeletes, inErr := readChanges(in, inName, o.Delete1, o.NoEnd)
+	if inErr != nil && !record.MissingEnd(inErr) {
+		return sum, inErr
 	}
-	a := &applier{o: &o, w: record.NewWriter(out), sum: &sum}
+	// An input cut short (its end record missing) still holds whole
+	// records: they are carried out, then the run fails with exit 66.
+	a := &applier{o: &o, dial: dial, w: record.NewWriter(out), sum: &sum}
 	defer a.w.Flush()
+	defer a.closeConn()
 	if len(order) == 0 && len(folderDeletes) == 0 {
-		return sum, nil
+		return sum, a.end(inErr)
 	}
-	c, err := dial(ctx)
-	if err != nil {
-		return sum, err
-	}
-	defer c.Close()
-	a.c = c
 	for _, folder := range order {
-		if err := ctx.Err(); err != nil {
-			return sum, err
-		}
-		if err := a.folder(folder, byFolder[folder]); err != nil {
+		if err := a.retry(ctx, "folder "+folder, func() error { return a.folder(folder, byFolder[folder]) }); err != nil {
 			var imapErr *imap.Error
-			if !errors.As(err, &imapErr) && exitcode.Of(err) != exitcode.Select {
-				return sum, err // the connection is gone
+			if ctx.Err() != nil || !errors.As(err, &imapErr) && exitcode.Of(err) != exitcode.Select {
+				return sum, err // cannot connect, or interrupted
 			}
 			a.failAll(byFolder[folder], err)
 		}
 	}
 	for _, f := range folderDeletes {
-		a.deleteFolder(f)
+		if err := a.retry(ctx, "deleting folder "+f, func() error { return a.deleteFolder(f) }); err != nil {
+			return sum, err
+		}
 	}
-	return sum, a.w.Flush()
+	return sum, a.end(inErr)
 }
 
-func readChanges(in io.Reader, name string, delete1 bool) (map[string][]change, []string, []string, error) {
+// end finishes the result stream: with its end record when the input was
+// whole, without one (so that a reader after this stage fails too) when
+// it was not.
+func (a *applier) end(inErr error) error {
+	if inErr != nil {
+		a.w.Flush()
+		return inErr
+	}
+	return a.w.End("flags")
+}
+
+// retries bounds the reconnects for one folder.
+const retries = 5
+
+// retry runs step on a live connection, re-dialing after a dropped one
+// as fetch and push do: a folder's STOREs and EXPUNGE are idempotent, so
+// the folder is simply applied again.
+func (a *applier) retry(ctx context.Context, what string, step func() error) error {
+	for attempt := 0; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := a.client(ctx); err != nil {
+			return err
+		}
+		err := step()
+		if err == nil || isServerAnswer(err) {
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if attempt >= retries {
+			return exitcode.New(exitcode.Connection, fmt.Errorf("%s: giving up after %d reconnects: %w", what, attempt, err))
+		}
+		fmt.Fprintf(a.o.Log, "imapx: warning: %s: connection lost (%v); reconnecting\n", what, err)
+		a.closeConn()
+		select {
+		case <-time.After(min(200*time.Millisecond<<attempt, 5*time.Second)):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// errConnLost marks a command that failed because the connection did.
+var errConnLost = errors.New("connection lost")
+
+// lost wraps err when it is not the server's answer, so that the folder
+// is applied again on a new connection instead of failing its ops.
+func lost(err error) error {
+	var imapErr *imap.Error
+	if err == nil || errors.As(err, &imapErr) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", errConnLost, err)
+}
+
+// isServerAnswer reports whether err is the server's refusal (NO, BAD, a
+// folder it will not select) rather than a lost connection.
+func isServerAnswer(err error) bool {
+	return err != nil && !errors.Is(err, errConnLost)
+}
+
+// client makes sure a.c is a live connection, closed when ctx ends.
+func (a *applier) client(ctx context.Context) error {
+	if a.c != nil {
+		select {
+		case <-a.c.Closed():
+			a.closeConn()
+		default:
+			return nil
+		}
+	}
+	c, err := a.dial(ctx)
+	if err != nil {
+		return err
+	}
+	a.c, a.stop = c, context.AfterFunc(ctx, func() { c.Close() })
+	return nil
+}
+
+func (a *applier) closeConn() {
+	if a.c != nil {
+		a.stop()
+		a.c.Close()
+		a.c = nil
+	}
+}
+
+// readChanges reads the plan (or push results). An input without its end
+// record returns what it held with the error.
+func readChanges(in io.Reader, name string, delete1 bool, noEnd io.Writer) (map[string][]change, []string, []string, error) {
 	byFolder := map[string][]change{}
 	var order, folderDeletes []string
 	add := func(ch change) {
@@ -106,10 +196,14 @@ func readChanges(in io.Reader, name string, delete1 bool) (map[string][]change, 
 		byFolder[ch.ref.Folder] = append(byFolder[ch.ref.Folder], ch)
 	}
 	r := record.NewReader(in, name)
+	r.NoEnd = noEnd
 	for {
 		l, err := r.Next()
 		if err == io.EOF {
 			break
+		}
+		if record.MissingEnd(err) {
+			return byFolder, order, folderDeletes, err
 		}
 		if err != nil {
 			return nil, nil, nil, err
@@ -159,30 +253,42 @@ func readChanges(in io.Reader, name string, delete1 bool) (map[string][]change, 
 }
 
 type applier struct {
-	o   *Options
-	c   *imapclient.Client
-	w   *record.Writer
-	sum *Summary
+	o    *Options
+	dial Dialer
+	c    *imapclient.Client
+	stop func() bool
+	w    *record.Writer
+	sum  *Summary
 }
 
-// folder applies one folder's changes.
+// folder applies one folder's changes. Its results are written only once
+// it went through: after a lost connection (errConnLost) nothing is
+// written, and the folder is applied again on a new connection.
 func (a *applier) folder(name string, changes []change) error {
 	sel, err := a.c.Select(name, &imap.SelectOptions{ReadOnly: a.o.DryRun}).Wait()
 	if err != nil {
-		return exitcode.New(exitcode.Select, fmt.Errorf("SELECT %q: %w", name, err))
+		return exitcode.New(exitcode.Select, fmt.Errorf("SELECT %q: %w", name, lost(err)))
 	}
+	var results []func()
 	var ok []change
 	for _, ch := range changes {
 		if ch.ref.UIDValidity != 0 && ch.ref.UIDValidity != sel.UIDValidity {
-			a.fail(ch, exitcode.Newf(exitcode.Select, "folder %q: UIDVALIDITY is %d, the plan was made at %d: run diff again", name, sel.UIDValidity, ch.ref.UIDValidity))
+			err := exitcode.Newf(exitcode.Select, "folder %q: UIDVALIDITY is %d, the plan was made at %d: run diff again", name, sel.UIDValidity, ch.ref.UIDValidity)
+			results = append(results, func() { a.fail(ch, err) })
 			continue
 		}
 		ok = append(ok, ch)
 	}
+	write := func() {
+		for _, r := range results {
+			r()
+		}
+	}
 	if a.o.DryRun {
 		for _, ch := range ok {
-			a.done(ch, true)
+			results = append(results, func() { a.done(ch, true) })
 		}
+		write()
 		return nil
 	}
 
@@ -217,8 +323,8 @@ func (a *applier) folder(name string, changes []change) error {
 	for _, ch := range ok {
 		switch ch.op {
 		case record.OpFlags:
-			put(imap.StoreFlagsAdd, cleanFlags(ch.add), ch)
-			put(imap.StoreFlagsDel, cleanFlags(ch.remove), ch)
+			put(imap.StoreFlagsAdd, record.CleanFlags(ch.add), ch)
+			put(imap.StoreFlagsDel, record.CleanFlags(ch.remove), ch)
 		case record.OpDelete:
 			deletes.AddNum(imap.UID(ch.ref.UID))
 			deleted = append(deleted, ch)
@@ -229,37 +335,46 @@ func (a *applier) folder(name string, changes []change) error {
 		cmds[i] = a.c.Store(groups[k].uids, &groups[k].store, nil)
 	}
 	failed := map[uint32]error{}
+	var connErr error
 	for i, k := range keys {
 		if err := cmds[i].Close(); err != nil {
+			if errors.Is(lost(err), errConnLost) {
+				connErr = lost(err)
+			}
 			for _, ch := range groups[k].changes {
 				failed[ch.ref.UID] = err
 			}
 		}
+	}
+	if connErr != nil {
+		return connErr
 	}
 	for _, ch := range ok {
 		if ch.op != record.OpFlags {
 			continue
 		}
 		if err := failed[ch.ref.UID]; err != nil {
-			a.fail(ch, exitcode.New(exitcode.WithErrors, fmt.Errorf("STORE %s UID %d: %w", name, ch.ref.UID, err)))
+			err := exitcode.New(exitcode.WithErrors, fmt.Errorf("STORE %s UID %d: %w", name, ch.ref.UID, err))
+			results = append(results, func() { a.fail(ch, err) })
 			continue
 		}
-		a.sum.FlagsChanged++
-		a.done(ch, false)
+		results = append(results, func() { a.sum.FlagsChanged++; a.done(ch, false) })
 	}
-	if len(deleted) == 0 {
-		return nil
-	}
-	if err := a.expunge(deletes); err != nil {
-		for _, ch := range deleted {
-			a.fail(ch, exitcode.New(exitcode.WithErrors, fmt.Errorf("deleting in %q: %w", name, err)))
+	if len(deleted) > 0 {
+		if err := a.expunge(deletes); errors.Is(lost(err), errConnLost) {
+			return lost(err)
+		} else if err != nil {
+			err := exitcode.New(exitcode.WithErrors, fmt.Errorf("deleting in %q: %w", name, err))
+			for _, ch := range deleted {
+				results = append(results, func() { a.fail(ch, err) })
+			}
+		} else {
+			for _, ch := range deleted {
+				results = append(results, func() { a.sum.Deleted++; a.done(ch, false) })
+			}
 		}
-		return nil
 	}
-	for _, ch := range deleted {
-		a.sum.Deleted++
-		a.done(ch, false)
-	}
+	write()
 	return nil
 }
 
@@ -302,10 +417,12 @@ func (a *applier) expunge(uids imap.UIDSet) error {
 	return err
 }
 
-func (a *applier) deleteFolder(name string) {
+func (a *applier) deleteFolder(name string) error {
 	res := &record.Result{Type: record.TypeResult, Op: record.OpDeleteFolder, OK: true, Dst: &record.Ref{Folder: name}, DryRun: a.o.DryRun}
 	if !a.o.DryRun {
-		if err := a.c.Delete(name).Wait(); err != nil {
+		if err := a.c.Delete(name).Wait(); errors.Is(lost(err), errConnLost) {
+			return lost(err)
+		} else if err != nil {
 			a.count(exitcode.New(exitcode.WithErrors, fmt.Errorf("DELETE %q: %w", name, err)))
 			res.OK, res.Error, res.Code = false, err.Error(), exitcode.WithErrors
 		} else {
@@ -313,6 +430,7 @@ func (a *applier) deleteFolder(name string) {
 		}
 	}
 	a.w.Write(res)
+	return nil
 }
 
 func (a *applier) done(ch change, dry bool) {
@@ -333,22 +451,6 @@ func (a *applier) failAll(changes []change, err error) {
 }
 
 func (a *applier) count(err error) {
-	a.sum.Errors++
-	if a.sum.FirstError == nil {
-		a.sum.FirstError = err
-	}
+	a.sum.Add(err)
 	fmt.Fprintf(a.o.Log, "imapx: error: %v\n", err)
-}
-
-// cleanFlags drops \Recent, which no client may set, and sorts so that the
-// same change groups together.
-func cleanFlags(in []string) []string {
-	var out []string
-	for _, f := range in {
-		if !strings.EqualFold(f, `\Recent`) && f != "" {
-			out = append(out, f)
-		}
-	}
-	sort.Strings(out)
-	return out
 }

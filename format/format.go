@@ -6,7 +6,6 @@ package format
 import (
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/imapx/imapx/internal/identity"
 	"github.com/imapx/imapx/internal/mbox"
@@ -29,11 +28,14 @@ type Options struct {
 	// Folder sets the folder of messages read from an mbox that does not
 	// name one.
 	Folder string
+	// NoEnd accepts input without an end record, warning there.
+	NoEnd io.Writer
 }
 
 // Run converts in (JSON lines or mbox, detected) to out.
 func Run(o Options, in io.Reader, inName string, out io.Writer) error {
 	rd := stream.NewReader(in, inName)
+	rd.AcceptNoEnd(o.NoEnd)
 	var sink interface {
 		item(*stream.Item) error
 		close() error
@@ -53,6 +55,9 @@ func Run(o Options, in io.Reader, inName string, out io.Writer) error {
 	for {
 		it, err := rd.Next()
 		if err == io.EOF {
+			if j, ok := sink.(*jsonlOut); ok {
+				return j.w.End("format")
+			}
 			return sink.close()
 		}
 		if err != nil {
@@ -85,13 +90,10 @@ type jsonlOut struct {
 }
 
 func (j *jsonlOut) item(it *stream.Item) error {
-	switch {
-	case it.Msg == nil:
+	if it.Msg == nil {
 		return j.w.WriteLine(it.Line.JSON)
-	case it.Body == nil:
-		return j.w.Write(it.Msg)
 	}
-	return j.w.WriteRaw(it.Msg, it.Body.Reader(), it.Body.Size())
+	return j.w.WriteMessage(it.Msg, it.Body)
 }
 
 // complete fills a message's ident and message_id from its body when it
@@ -101,16 +103,15 @@ func complete(o *Options, it *stream.Item) error {
 	if m == nil || it.Body == nil || (m.Ident != "" && m.MessageID != "") {
 		return nil
 	}
-	head, err := io.ReadAll(io.LimitReader(it.Body.Reader(), record.MemoryLimit))
+	f, err := identity.FromBody(it.Body, o.Ident)
 	if err != nil {
 		return err
 	}
-	header := identity.HeaderBlock(head)
 	if m.Ident == "" {
-		m.Ident = identity.Compute(header, o.Ident)
+		m.Ident = f.Ident
 	}
 	if m.MessageID == "" {
-		m.MessageID = strings.TrimSpace(string(identity.Field(header, "Message-Id")))
+		m.MessageID = f.MessageID
 	}
 	return nil
 }
@@ -124,8 +125,7 @@ type mboxOut struct{ w *mbox.Writer }
 func (m *mboxOut) item(it *stream.Item) error {
 	switch {
 	case it.Msg != nil && it.Body != nil:
-		return m.w.WriteMessage(mbox.Meta{Folder: it.Msg.Folder, Flags: it.Msg.Flags,
-			InternalDate: it.Msg.InternalDate, Size: it.Body.Size()}, it.Body.Reader())
+		return stream.WriteMbox(m.w, it.Msg, it.Body)
 	case it.Msg != nil:
 		return it.Errorf("message record has no \"raw\" body: an mbox needs 'imapx fetch --full'")
 	case it.Type == record.TypeFolder:

@@ -52,7 +52,7 @@ func (t *tableOut) item(it *stream.Item) error {
 			return err
 		}
 		t.head("OP\tSOURCE\tDESTINATION\tDETAIL\t")
-		fmt.Fprintf(t.tw, "%s\t%s\t%s\t%s\t\n", op.Op, ref(op.Src), ref(op.Dst), opDetail(&op))
+		fmt.Fprintf(t.tw, "%s\t%s\t%s\t%s\t\n", op.Op, op.Src.String(), op.Dst.String(), opDetail(&op))
 	case record.TypeResult:
 		var r record.Result
 		if err := it.Line.Decode(&r); err != nil {
@@ -66,7 +66,7 @@ func (t *tableOut) item(it *stream.Item) error {
 		case r.DryRun:
 			status = "dry-run"
 		}
-		fmt.Fprintf(t.tw, "%s\t%s\t%s\t%s\t%s\t\n", status, r.Op, ref(r.Src), ref(r.Dst), r.Error)
+		fmt.Fprintf(t.tw, "%s\t%s\t%s\t%s\t%s\t\n", status, r.Op, r.Src.String(), r.Dst.String(), r.Error)
 	default:
 		return it.Errorf("unknown record type %q", it.Type)
 	}
@@ -84,16 +84,6 @@ func (t *tableOut) close() error {
 		return table.Folders(t.out, t.folders)
 	}
 	return nil
-}
-
-func ref(r *record.Ref) string {
-	switch {
-	case r == nil:
-		return ""
-	case r.UID == 0:
-		return r.Folder
-	}
-	return fmt.Sprintf("%s #%d", r.Folder, r.UID)
 }
 
 func opDetail(op *record.Op) string {

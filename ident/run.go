@@ -16,6 +16,8 @@ import (
 // Options for the stage.
 type Options struct {
 	Ident identity.Options
+	// NoEnd accepts input without an end record, warning there.
+	NoEnd io.Writer
 }
 
 // Run reads records from in and writes them to out with "ident" set. A
@@ -23,12 +25,13 @@ type Options struct {
 // inventory carries; other records pass through unchanged.
 func Run(o Options, in io.Reader, inName string, out io.Writer) (int, error) {
 	rd := stream.NewReader(in, inName)
+	rd.AcceptNoEnd(o.NoEnd)
 	w := record.NewWriter(out)
 	n := 0
 	for {
 		it, err := rd.Next()
 		if err == io.EOF {
-			return n, w.Flush()
+			return n, w.End("ident")
 		}
 		if err != nil {
 			w.Flush()
@@ -53,25 +56,19 @@ func one(o Options, it *stream.Item, w *record.Writer) error {
 	if err != nil {
 		return err
 	}
-	m.Ident = identity.Compute(header, o.Ident)
+	f := identity.Of(header, o.Ident)
+	m.Ident = f.Ident
 	if m.MessageID == "" {
-		m.MessageID = strings.TrimSpace(string(identity.Field(header, "Message-Id")))
+		m.MessageID = f.MessageID
 	}
-	if it.Body != nil {
-		return w.WriteRaw(m, it.Body.Reader(), it.Body.Size())
-	}
-	return w.Write(m)
+	return w.WriteMessage(m, it.Body)
 }
 
 // headerOf finds the header block to compute an identity from, refusing
 // (rather than guessing) when an inventory's headers lack chosen fields.
 func headerOf(o Options, it *stream.Item) ([]byte, error) {
 	if it.Body != nil {
-		head, err := io.ReadAll(io.LimitReader(it.Body.Reader(), record.MemoryLimit))
-		if err != nil {
-			return nil, err
-		}
-		return identity.HeaderBlock(head), nil
+		return identity.ReadHeader(it.Body)
 	}
 	m := it.Msg
 	if m.HeaderFields == nil {

@@ -35,5 +35,5 @@ func Run(ctx context.Context, c *imapclient.Client, o Options, out io.Writer) er
 			return err
 		}
 	}
-	return w.Flush()
+	return w.End("list")
 }

@@ -5,9 +5,11 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/emersion/go-imap/v2"
 
+	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/record"
 	"github.com/imapx/imapx/internal/state"
 )
@@ -19,6 +21,9 @@ import (
 // Told apart from a body cut short or doubled by fetching both sides
 // (only those few) and comparing them with line ends normalised; the
 // class is kept in the state so later runs need not fetch them again.
+// A copy altered at the same size is found by its digests (digest.go)
+// and joins the class, with what changed; unlike line ends, such a change
+// lost information, and is an error.
 
 // Fetching to classify is bounded, so that a server that alters every
 // message in some other way (adding a header…) does not make every run
@@ -51,7 +56,7 @@ func sizePairs(inv *inventory, read map[string]bool) ([]state.Altered, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = record.Each(sr, "source inventory", func(l *record.Line) error {
+	err = readScratch(sr, "source inventory").Each(func(l *record.Line) error {
 		if l.Type != record.TypeMessage {
 			return nil
 		}
@@ -123,21 +128,30 @@ func unmatchedSizes(a, b []messageRef) []messageRef {
 // destination stored altered, and those state knows of in folders not
 // read. Pairs whose sizes differ and that state does not know are
 // fetched from both sides and compared with line ends normalised.
-func (s *syncer) classifyAltered(ctx context.Context, inv *inventory, read map[string]bool, st *state.State) ([]state.Altered, error) {
+// content are the copies of the same size this run found altered by
+// their digests; those state knows of are kept while the copy is there.
+func (s *syncer) classifyAltered(ctx context.Context, inv *inventory, read map[string]bool, st *state.State, content []state.Altered) ([]state.Altered, error) {
 	pairs, err := sizePairs(inv, read)
 	if err != nil {
 		return nil, err
 	}
 	checked := checkedDst(inv, read)
 	known := map[state.Altered]bool{}
-	var kept []state.Altered
+	var kept, sameSize []state.Altered
 	if st != nil {
 		for _, a := range st.Altered {
-			known[a] = true
-			if !checked[a.DstFolder] {
+			switch {
+			case !checked[a.DstFolder]:
 				kept = append(kept, a) // not read: as last found
+			case a.SrcSize == a.DstSize:
+				sameSize = append(sameSize, a)
+			default:
+				known[a] = true
 			}
 		}
+	}
+	if sameSize, err = stillStored(inv, sameSize); err != nil {
+		return nil, err
 	}
 	var found, unknown []state.Altered
 	for _, p := range pairs {
@@ -169,10 +183,41 @@ func (s *syncer) classifyAltered(ctx context.Context, inv *inventory, read map[s
 		}
 	}
 	all := append(found, kept...)
+	seen := map[msgKey]bool{}
+	for _, a := range append(sameSize, content...) {
+		if k := (msgKey{a.DstFolder, a.DstUIDValidity, a.DstUID}); !seen[k] {
+			seen[k] = true
+			all = append(all, a)
+		}
+	}
 	if st != nil {
 		st.Altered = all
 	}
 	return all, nil
+}
+
+// stillStored keeps the altered copies the destination inventory still
+// holds, with the same identity and size.
+func stillStored(inv *inventory, list []state.Altered) ([]state.Altered, error) {
+	if len(list) == 0 {
+		return nil, nil
+	}
+	there := map[msgKey]messageRef{}
+	r, err := inv.dst.rewind()
+	if err != nil {
+		return nil, err
+	}
+	if err := eachMessage(r, func(m *messageRef) { there[m.key()] = *m }); err != nil {
+		return nil, err
+	}
+	var out []state.Altered
+	for _, a := range list {
+		m, ok := there[msgKey{a.DstFolder, a.DstUIDValidity, a.DstUID}]
+		if ok && m.Ident == a.Ident && m.Size == a.DstSize {
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }
 
 // fetchBodies fetches whole messages, by folder and UID, on one new
@@ -235,12 +280,39 @@ func normalEOL(b []byte) []byte {
 	return out
 }
 
-// reportAltered prints the altered class and puts it in the report.
+// reportAltered prints the altered class, one line per kind of change,
+// and puts it in the report. Line ends normalised keep the text: a
+// warning. Any other change lost information on host2: an error (the
+// verdict's, so it does not choose the exit code over other errors).
 func (s *syncer) reportAltered(list []state.Altered) {
 	s.rep.Altered = list
-	if len(list) == 0 {
-		return
+	byChange := map[string][]state.Altered{}
+	var changes []string
+	for _, a := range list {
+		c := a.Change()
+		if byChange[c] == nil {
+			changes = append(changes, c)
+		}
+		byChange[c] = append(byChange[c], a)
 	}
+	sort.Strings(changes)
+	for _, c := range changes {
+		as := byChange[c]
+		if !as[0].Lost() {
+			fmt.Fprintf(s.log, "imapx: warning: %d messages were stored altered by host2 (%s%s)\n", len(as), c, sizesDiffer(as))
+			continue
+		}
+		err := fmt.Errorf("%d messages were stored altered by host2 (%s)", len(as), c)
+		fmt.Fprintf(s.log, "imapx: error: %v\n", err)
+		if c == "8-bit header bytes replaced" {
+			fmt.Fprintln(s.log, "imapx: hint: host2 replaces 8-bit header bytes (Cyrus: munge8bit: yes); with munge8bit: no, delete those copies on host2 (--report lists them) and sync again")
+		}
+		s.countVerdictError(exitcode.New(exitcode.WithErrors, err))
+	}
+}
+
+// sizesDiffer says by how many bytes the sizes of altered copies differ.
+func sizesDiffer(list []state.Altered) string {
 	lo, hi := int64(-1), int64(0)
 	for _, a := range list {
 		d := a.SrcSize - a.DstSize
@@ -252,9 +324,31 @@ func (s *syncer) reportAltered(list []state.Altered) {
 		}
 		hi = max(hi, d)
 	}
-	by := fmt.Sprintf("%d", lo)
-	if hi != lo {
-		by = fmt.Sprintf("%d–%d", lo, hi)
+	if hi == 0 {
+		return ", same sizes"
 	}
-	fmt.Fprintf(s.log, "imapx: warning: %d messages were stored altered by host2 (line ends normalised, sizes differ by %s bytes)\n", len(list), by)
+	if hi != lo {
+		return fmt.Sprintf(", sizes differ by %d–%d bytes", lo, hi)
+	}
+	return fmt.Sprintf(", sizes differ by %d bytes", lo)
+}
+
+// lostAltered counts the altered copies that lost information, and says
+// what changed.
+func lostAltered(list []state.Altered) (int, string) {
+	n := 0
+	var what []string
+	seen := map[string]bool{}
+	for _, a := range list {
+		if !a.Lost() {
+			continue
+		}
+		n++
+		if c := a.Change(); !seen[c] {
+			seen[c] = true
+			what = append(what, c)
+		}
+	}
+	sort.Strings(what)
+	return n, strings.Join(what, "; ")
 }

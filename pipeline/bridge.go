@@ -19,6 +19,8 @@ type bridge struct {
 	budget *semaphore.Weighted
 	max    int64
 	n      int
+	// sent, when set, takes a digest of every body for the verify.
+	sent *sentDigests
 }
 
 // newBridge bounds the bodies in memory to budget bytes, of which push may
@@ -32,6 +34,7 @@ func newBridge(ctx context.Context, budget, pushBudget int64) *bridge {
 // Message implements fetch.Sink.
 func (b *bridge) Message(m *record.Message, body *record.Body) error {
 	b.n++
+	b.sent.add(m, body)
 	it := &stream.Item{Type: record.TypeMessage, Msg: m, Body: body, Pos: "message " + m.Folder}
 	if body != nil && body.Bytes() != nil {
 		w := min(body.Size(), b.max)
@@ -64,18 +67,39 @@ func (b *bridge) Passthrough(typ string, js []byte) error {
 // close ends the stream for push.
 func (b *bridge) close() { close(b.items) }
 
-// Next implements push.Source.
+// Next implements push.Source. Once the run is cancelled it returns at
+// once: what fetch still hands over is new work, not to be started.
 func (b *bridge) Next() (*stream.Item, error) {
-	it, ok := <-b.items
-	if !ok {
-		return nil, io.EOF
+	select {
+	case it, ok := <-b.items:
+		if !ok {
+			return nil, io.EOF
+		}
+		return it, nil
+	case <-b.ctx.Done():
+		return nil, b.ctx.Err()
 	}
-	return it, nil
 }
 
 // drain closes what push did not take (after an error), releasing memory.
+// It never waits on a cancelled run: fetch, which stops on the same
+// context, closes the channel when it returns, and what it still sends
+// until then is closed in the background.
 func (b *bridge) drain() {
-	for it := range b.items {
-		it.Close()
+	for {
+		select {
+		case it, ok := <-b.items:
+			if !ok {
+				return
+			}
+			it.Close()
+		case <-b.ctx.Done():
+			go func() {
+				for it := range b.items {
+					it.Close()
+				}
+			}()
+			return
+		}
 	}
 }

@@ -100,7 +100,7 @@ func beyond(inv *inventory, read map[string]bool) (map[copyKey][]messageRef, err
 	if err != nil {
 		return nil, err
 	}
-	err = record.Each(sr, "source inventory", func(l *record.Line) error {
+	err = readScratch(sr, "source inventory").Each(func(l *record.Line) error {
 		if l.Type != record.TypeMessage {
 			return nil
 		}
@@ -227,14 +227,14 @@ func (s *syncer) removeCopies(ctx context.Context, ms []messageRef) error {
 	if err != nil {
 		return err
 	}
-	sum, err := flags.Run(ctx, flags.Dialer(s.dst), flags.Options{Log: s.log}, r, "duplicates", io.Discard)
+	sum, err := flags.Run(ctx, flags.Dialer(s.dst), flags.Options{Log: s.log, NoEnd: io.Discard}, r, "duplicates", io.Discard)
 	s.rep.DuplicatesRemoved += sum.Deleted
 	fmt.Fprintf(s.log, "imapx: removed %d copies that an interrupted run had made twice (journal of APPENDs in flight)\n", sum.Deleted)
 	if err != nil {
 		return exitcode.ForHost(err, 2)
 	}
 	if sum.Errors > 0 {
-		return exitcode.New(exitcode.WithErrors, fmt.Errorf("removing copies made twice: %w", sum.FirstError))
+		return exitcode.New(exitcode.WithErrors, fmt.Errorf("removing copies made twice: %w", sum.First))
 	}
 	return nil
 }
@@ -255,7 +255,7 @@ func (inv *inventory) dropDst(gone []messageRef) error {
 		return err
 	}
 	w := record.NewWriter(out)
-	err = record.Each(r, "destination inventory", func(l *record.Line) error {
+	err = readScratch(r, "destination inventory").Each(func(l *record.Line) error {
 		if l.Type == record.TypeMessage {
 			var m messageRef
 			if err := l.DecodeOnly(&m); err != nil {

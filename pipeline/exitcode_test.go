@@ -30,7 +30,7 @@ func TestExitCodeRule(t *testing.T) {
 		{"a generic error", []error{errors.New("x")}, 1, exitcode.WithErrors},
 		{"a lost connection", []error{exitcode.Newf(exitcode.Connection2, "x")}, 1, exitcode.WithErrors},
 	} {
-		s := &syncer{o: &Options{}, rep: &Report{}, codes: map[int]int{}}
+		s := &syncer{o: &Options{}, rep: &Report{}}
 		for _, err := range c.errs {
 			s.countError(err)
 		}
@@ -41,7 +41,7 @@ func TestExitCodeRule(t *testing.T) {
 			t.Errorf("%s: exit %d, want %d", c.name, got, c.want)
 		}
 	}
-	s := &syncer{o: &Options{}, rep: &Report{ErrorsMaxHit: true}, codes: map[int]int{}}
+	s := &syncer{o: &Options{}, rep: &Report{ErrorsMaxHit: true}}
 	s.countError(quota)
 	if got := s.exitCode(nil); got != exitcode.ErrorsMax {
 		t.Errorf("errorsmax: exit %d, want 112", got)

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"io"
+	"sync"
 
 	"github.com/emersion/go-imap/v2/imapclient"
 	"golang.org/x/sync/errgroup"
@@ -204,21 +205,31 @@ func (s *syncer) choose(inv *inventory, srcList, dstList []record.Folder, only m
 }
 
 // reuser hands out c first (the connection that listed the folders),
-// then new connections; close closes c if nobody took it.
+// then new connections; close closes c if nobody took it. Parallel
+// folder workers dial at once: c must go to exactly one of them, or two
+// would SELECT on one connection and read each other's folder.
 type reuser struct {
+	mu   sync.Mutex
 	c    *imapclient.Client
 	dial fetch.Dialer
 }
 
 func (r *reuser) Dial(ctx context.Context) (*imapclient.Client, error) {
-	if c := r.c; c != nil {
-		r.c = nil
+	if c := r.take(); c != nil {
 		return c, nil
 	}
 	return r.dial(ctx)
 }
 
-func (r *reuser) close() { closeAll(r.c) }
+func (r *reuser) take() *imapclient.Client {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := r.c
+	r.c = nil
+	return c
+}
+
+func (r *reuser) close() { closeAll(r.take()) }
 
 func closeAll(cs ...*imapclient.Client) {
 	for _, c := range cs {
@@ -263,7 +274,7 @@ func (inv *inventory) addClean(from *inventory, keep map[string]bool) error {
 		return err
 	}
 	w := record.NewWriter(inv.dst)
-	err = record.Each(r, "destination inventory", func(l *record.Line) error {
+	err = readScratch(r, "destination inventory").Each(func(l *record.Line) error {
 		if l.Type != record.TypeMessage {
 			return nil
 		}

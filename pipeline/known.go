@@ -42,7 +42,7 @@ func knownIdents(first *inventory, results *tempFile, folders map[string]bool) (
 	if r, err = results.rewind(); err != nil {
 		return nil, nil, err
 	}
-	err = record.Each(r, "results", func(l *record.Line) error {
+	err = readScratch(r, "results").Each(func(l *record.Line) error {
 		if l.Type != record.TypeResult {
 			return nil
 		}
@@ -71,7 +71,7 @@ func (m *messageRef) key() msgKey { return msgKey{m.Folder, m.UIDValidity, m.UID
 
 // eachMessage calls f with every message record of an inventory.
 func eachMessage(r io.Reader, f func(*messageRef)) error {
-	return record.Each(r, "destination inventory", func(l *record.Line) error {
+	return readScratch(r, "destination inventory").Each(func(l *record.Line) error {
 		if l.Type != record.TypeMessage {
 			return nil
 		}

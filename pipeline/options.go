@@ -31,9 +31,15 @@ type Options struct {
 	// JustFolders creates (and with Delete2Folders deletes) folders only.
 	JustFolders bool
 	// Delete1 deletes source messages once their copy is confirmed, and
-	// Expunge1 expunges them.
+	// Expunge1 expunges them (imapsync's --delete1 implies --expunge1;
+	// the CLI clears it for --noexpunge1).
 	Delete1, Expunge1 bool
-	// Connections is how many destination connections append at once.
+	// ExpungeSource expunges the source folders' \Deleted messages before
+	// they are read (imapsync's --expunge1 given explicitly).
+	ExpungeSource bool
+	// Connections is how many connections each account uses at once:
+	// folders read in parallel for each inventory, source/destination
+	// pairs for the copy, and half as many for the verify's digests.
 	Connections int
 	// ErrorsMax stops the sync when this many errors happened (0: never).
 	ErrorsMax int
@@ -46,6 +52,10 @@ type Options struct {
 	// after a run that died with APPENDs unanswered. Only a run holding
 	// the pair's lock may use it.
 	JournalPath string
+	// Verify says what the verify compares of the messages the run
+	// wrote: sizes and header digests (the default), also the text
+	// (VerifyFull, --verify full), or sizes only.
+	Verify VerifyMode
 	// Log receives progress, warnings and the final verdict.
 	Log io.Writer
 	// Throttle paces the copy's APPENDs and can stop the copy at a byte
@@ -78,8 +88,9 @@ type Report struct {
 	// an interrupted run provably made that this run removed.
 	ExtraCopies       int `json:"extra_copies_on_destination"`
 	DuplicatesRemoved int `json:"duplicates_removed"`
-	// Altered lists the messages host2 stored altered (line ends
-	// normalised): there, never copied again, a warning (exit 0).
+	// Altered lists the messages host2 stored altered, with what it
+	// changed: there, never copied again; line ends normalised is a
+	// warning (exit 0), any other change lost information (exit 111).
 	Altered    []state.Altered `json:"altered_on_destination,omitempty"`
 	Looksgood  bool            `json:"looks_good"`
 	Seconds    float64         `json:"seconds"`

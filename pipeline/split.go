@@ -24,7 +24,7 @@ func splitPlan(plan io.Reader, n int) ([]*tempFile, error) {
 	var ops []line
 	var folders []string
 	weight := map[string]int64{}
-	err := record.Each(plan, "plan", func(l *record.Line) error {
+	err := readScratch(plan, "plan").Each(func(l *record.Line) error {
 		var op record.Op
 		if err := l.DecodeOnly(&op); err != nil {
 			return err

@@ -23,12 +23,12 @@ const inFlightBudget = 16 << 20
 
 // keepFolderOps copies only folder ops of a plan (--justfolders).
 func keepFolderOps(in io.Reader, out io.Writer) error {
-	r := record.NewReader(in, "plan")
+	r := readScratch(in, "plan")
 	w := record.NewWriter(out)
 	for {
 		l, err := r.Next()
 		if err == io.EOF {
-			return w.Flush()
+			return w.End("diff")
 		}
 		if err != nil {
 			return err
@@ -69,12 +69,15 @@ func (s *syncer) copy(ctx context.Context, plan *tempFile) (*tempFile, error) {
 	}
 	defer closeParts(parts)
 
+	if s.o.Verify != VerifySizes {
+		s.sent = newSentDigests(s.o.Verify == VerifyFull)
+	}
 	var mu sync.Mutex // one result line at a time
 	sums := make([]push.Summary, len(parts))
 	g, gctx := errgroup.WithContext(ctx)
 	for i, part := range parts {
 		g.Go(func() error {
-			out := push.NewLineWriter(&mu, results)
+			out := record.NewLineWriter(&mu, results)
 			defer out.Flush()
 			var err error
 			sums[i], err = s.copyPart(gctx, part, int64(inFlightBudget/len(parts)), out)
@@ -104,16 +107,23 @@ func (s *syncer) copyPart(ctx context.Context, part *tempFile, budget int64, out
 	}
 	var sum push.Summary
 	g, gctx := errgroup.WithContext(ctx)
-	b := newBridge(gctx, budget, budget/2)
+	// Fetch works for push: once push returns, for whatever reason, fetch
+	// stops (its context ends) instead of fetching the rest for nothing.
+	fctx, stopFetch := context.WithCancel(gctx)
+	defer stopFetch()
+	b := newBridge(fctx, budget, budget/2)
+	b.sent = s.sent
 	g.Go(func() error {
 		defer b.close()
-		_, err := fetch.RunTo(gctx, fetch.Dialer(s.src), fetch.Options{
-			Full: true, Ident: s.o.Ident, Plan: pr, PlanName: "plan", Log: s.log, OnError: s.countError,
+		_, err := fetch.RunTo(fctx, fetch.Dialer(s.src), fetch.Options{
+			Full: true, Ident: s.o.Ident, Plan: pr, PlanName: "plan", NoEnd: io.Discard, Log: s.log, OnError: s.countError,
 		}, b)
+		if err != nil && gctx.Err() == nil && fctx.Err() != nil {
+			return nil // stopped because push ended: push's error tells why
+		}
 		return exitcode.ForHost(err, 1)
 	})
 	g.Go(func() error {
-		defer b.drain()
 		var err error
 		o := push.Options{
 			Log: s.log, OnError: s.countError, MemoryBudget: budget / 2, Throttle: s.o.Throttle, Progress: s.o.Progress,
@@ -123,6 +133,8 @@ func (s *syncer) copyPart(ctx context.Context, part *tempFile, budget int64, out
 			o.OnSettled = func(m *record.Message) { j.Settled(m) }
 		}
 		sum, err = push.RunFrom(gctx, push.Dialer(s.dst), o, b, out)
+		stopFetch()
+		b.drain()
 		return exitcode.ForHost(err, 2)
 	})
 	return sum, g.Wait()
@@ -138,12 +150,10 @@ func (s *syncer) applyFlags(ctx context.Context, plan *tempFile) error {
 	if err != nil {
 		return err
 	}
-	sum, err := flags.Run(ctx, flags.Dialer(s.dst), flags.Options{Log: s.log}, pr, "plan", io.Discard)
+	sum, err := flags.Run(ctx, flags.Dialer(s.dst), flags.Options{Log: s.log, NoEnd: io.Discard}, pr, "plan", io.Discard)
 	s.rep.FlagsChanged, s.rep.Deleted2, s.rep.FoldersDeleted = sum.FlagsChanged, sum.Deleted, sum.FoldersDeleted
 	s.progressed(sum.FlagsChanged + sum.Deleted)
-	for i := 0; i < sum.Errors; i++ {
-		s.countError(sum.FirstError)
-	}
+	s.countTally(sum.Tally)
 	return exitcode.ForHost(err, 2)
 }
 
@@ -153,11 +163,9 @@ func (s *syncer) delete1(ctx context.Context, results *tempFile) error {
 	if err != nil {
 		return err
 	}
-	sum, err := flags.Run(ctx, flags.Dialer(s.src), flags.Options{Delete1: true, Expunge: s.o.Expunge1, Log: s.log}, rr, "results", io.Discard)
+	sum, err := flags.Run(ctx, flags.Dialer(s.src), flags.Options{Delete1: true, Expunge: s.o.Expunge1, Log: s.log, NoEnd: io.Discard}, rr, "results", io.Discard)
 	s.rep.Deleted1 = sum.Deleted
-	for i := 0; i < sum.Errors; i++ {
-		s.countError(sum.FirstError)
-	}
+	s.countTally(sum.Tally)
 	return exitcode.ForHost(err, 1)
 }
 
@@ -181,24 +189,56 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 	if err != nil {
 		return err
 	}
+	ws, err := writtenMessages(results, s.sent)
+	if err != nil {
+		return err
+	}
+	// What the destination stored of the messages written is fetched
+	// while the folders are re-read, on half as many connections again
+	// (servers limit connections per user: Dovecot to 10).
+	dctx, stop := context.WithCancel(ctx)
+	defer stop()
+	type digests struct {
+		m   map[msgKey]digest
+		err error
+	}
+	storedc := make(chan digests, 1)
+	go func() {
+		m, err := storedDigests(dctx, s.dst, ws, s.o.Verify == VerifyFull, max(1, s.o.Connections/2))
+		storedc <- digests{m, exitcode.ForHost(err, 2)}
+	}()
 	s.knownDst = known
 	inv, err := s.inventories(ctx, only, nil, first)
 	s.knownDst = nil
 	if err != nil {
+		stop()
+		<-storedc
 		return err
 	}
 	defer inv.Close()
+	stored := <-storedc
+	if stored.err != nil {
+		return stored.err
+	}
 	if err := s.removeJournaled(ctx, inv, inv.read); err != nil {
 		return err
 	}
+	dr, err := inv.dst.rewind()
+	if err != nil {
+		return err
+	}
+	sizes, idents, err := dstSizes(dr, ws)
+	if err != nil {
+		return err
+	}
+	content := contentAltered(ws, stored.m, sizes, idents)
 	clean := map[string]bool{}
 	for name := range first.read {
 		if !only[name] {
 			clean[first.mapping[name]] = true
 		}
 	}
-	dr, err := inv.dst.rewind()
-	if err != nil {
+	if dr, err = inv.dst.rewind(); err != nil {
 		return err
 	}
 	bad, err := checkSizes(dr, appended)
@@ -209,8 +249,9 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 		return err
 	}
 	// A copy of another size is either stored altered (line ends
-	// normalised: there) or cut short or doubled (not there).
-	altered, err := s.classifyAltered(ctx, inv, first.read, st)
+	// normalised: there) or cut short or doubled (not there); one of the
+	// same size whose digest differs was altered by the server.
+	altered, err := s.classifyAltered(ctx, inv, first.read, st, content)
 	if err != nil {
 		return err
 	}
@@ -275,7 +316,11 @@ func (s *syncer) verdict(sum diff.Summary, extra int) error {
 	identified := sum.SrcMessages
 	fmt.Fprintf(s.log, "imapx: verify: %s%s\n", sum, s.lap())
 	s.rep.ExtraCopies = extra
-	if sum.OnlySrc == 0 && extra == 0 {
+	lost, what := lostAltered(s.rep.Altered)
+	if sum.OnlySrc == 0 && extra == 0 && lost > 0 {
+		// All there, but not all as sent: never "looks good".
+		fmt.Fprintf(s.log, "The sync is complete, but %d of %d identified messages in host1 were stored altered by host2 (%s).\n", lost, identified, what)
+	} else if sum.OnlySrc == 0 && extra == 0 {
 		s.rep.Looksgood = true
 		fmt.Fprintf(s.log, "The sync looks good, all %d identified messages in host1 are on host2.\n", identified)
 	} else if sum.OnlySrc > 0 {
@@ -291,6 +336,6 @@ func (s *syncer) verdict(sum diff.Summary, extra int) error {
 		s.countVerdictError(exitcode.Newf(exitcode.WithErrors, "%d messages have other flags on host2 than on host1", sum.FlagsDiffer))
 		fmt.Fprintf(s.log, "%d messages have other flags on host2 than on host1.\n", sum.FlagsDiffer)
 	}
-	fmt.Fprintf(s.log, "Detected %d errors\n", s.errs.Load())
+	fmt.Fprintf(s.log, "Detected %d errors\n", s.errors())
 	return nil
 }

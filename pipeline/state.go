@@ -65,7 +65,7 @@ func dirtyFolders(plan io.Reader, inv *inventory) (map[string]bool, error) {
 		toSrc[dst] = append(toSrc[dst], src)
 	}
 	dirty := map[string]bool{}
-	err := record.Each(plan, "plan", func(l *record.Line) error {
+	err := readScratch(plan, "plan").Each(func(l *record.Line) error {
 		var op record.Op
 		if err := l.DecodeOnly(&op); err != nil {
 			return err

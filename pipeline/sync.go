@@ -8,12 +8,13 @@ import (
 	"io"
 	"os"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/imapx/imapx/diff"
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/journal"
+	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/scratch"
 )
 
 // errorsMaxReached stops the run (exit 112).
@@ -33,13 +34,13 @@ type syncer struct {
 	knownDst map[msgKey]string
 	// journal records the APPENDs in flight (nil: none kept).
 	journal *journal.Journal
+	// sent holds the digests of the bodies copied (nil: sizes only).
+	sent *sentDigests
 
-	mu    sync.Mutex
-	errs  atomic.Int64
-	first error
-	// codes counts the errors by exit code, less the verdict's own,
-	// which follow from the others.
-	codes  map[int]int
+	mu sync.Mutex
+	// tally counts every error of the run, under mu; the verdict's own
+	// follow from the others and do not choose the exit code.
+	tally  exitcode.Tally
 	cancel context.CancelCauseFunc
 }
 
@@ -52,7 +53,11 @@ func Sync(ctx context.Context, src, dst Dialer, o Options) (*Report, error) {
 	start := time.Now()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	s := &syncer{o: &o, src: src, dst: dst, rep: &Report{}, log: o.Log, codes: map[int]int{}, cancel: cancel, lastLap: start}
+	// The scratch files between the stages of one process need no end
+	// record: the process sees their writers fail. An inventory with a
+	// failed folder is still diffed, that folder counted as an error.
+	o.Diff.NoEnd = io.Discard
+	s := &syncer{o: &o, src: src, dst: dst, rep: &Report{}, log: o.Log, cancel: cancel, lastLap: start}
 	s.openJournal()
 	s.phase("inventory", 0, 0)
 	err := s.run(ctx)
@@ -63,10 +68,10 @@ func Sync(ctx context.Context, src, dst Dialer, o Options) (*Report, error) {
 		s.rep.ErrorsMaxHit = true
 		err = nil
 	}
-	s.rep.Errors = int(s.errs.Load())
+	s.rep.Errors = s.errors()
 	s.rep.ExitCode = s.exitCode(err)
-	if s.first != nil {
-		s.rep.FirstError = s.first.Error()
+	if s.tally.First != nil {
+		s.rep.FirstError = s.tally.First.Error()
 	}
 	return s.rep, err
 }
@@ -81,29 +86,42 @@ func (s *syncer) lap() string {
 
 // countError records an error from any stage and stops the run at
 // --errorsmax.
-func (s *syncer) countError(err error) { s.countErrorAs(err, true) }
-
-// countErrorAs counts err; withCode lets its code choose the exit code.
-func (s *syncer) countErrorAs(err error, withCode bool) {
-	n := s.errs.Add(1)
-	s.mu.Lock()
-	if s.first == nil {
-		s.first = err
-	}
-	if withCode {
-		s.codes[exitcode.Of(err)]++
-	}
-	s.mu.Unlock()
-	if s.o.ErrorsMax > 0 && n >= int64(s.o.ErrorsMax) {
-		fmt.Fprintf(s.log, "imapx: error: %d errors: --errorsmax %d reached, stopping\n", n, s.o.ErrorsMax)
-		s.cancel(errorsMaxReached)
-	}
-}
+func (s *syncer) countError(err error) { s.count(func(t *exitcode.Tally) { t.Add(err) }) }
 
 // countVerdictError counts an error the verdict found (mail not on host2,
 // extra copies): it fails the run but, being a consequence, does not
 // choose the exit code over the errors that caused it.
-func (s *syncer) countVerdictError(err error) { s.countErrorAs(err, false) }
+func (s *syncer) countVerdictError(err error) {
+	s.count(func(t *exitcode.Tally) { t.AddConsequence(err) })
+}
+
+// countTally adds the errors a stage counted itself (flags has no
+// OnError: its summary's tally is merged when it returns).
+func (s *syncer) countTally(o exitcode.Tally) { s.count(func(t *exitcode.Tally) { t.Merge(o) }) }
+
+// count changes the tally under mu and stops the run at --errorsmax.
+func (s *syncer) count(add func(*exitcode.Tally)) {
+	s.mu.Lock()
+	before := s.tally.Errors
+	add(&s.tally)
+	n := s.tally.Errors
+	s.mu.Unlock()
+	if limit := s.o.ErrorsMax; limit > 0 && n >= limit {
+		// Errors keep coming from work already under way while the run
+		// stops: say it once.
+		if before < limit {
+			fmt.Fprintf(s.log, "imapx: error: %d errors: --errorsmax %d reached, stopping\n", n, limit)
+		}
+		s.cancel(errorsMaxReached)
+	}
+}
+
+// errors is how many errors were counted so far.
+func (s *syncer) errors() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tally.Errors
+}
 
 // exitCode applies imapsync's table; 112 for --errorsmax.
 func (s *syncer) exitCode(err error) int {
@@ -113,30 +131,18 @@ func (s *syncer) exitCode(err error) int {
 	if err != nil {
 		return exitcode.Of(err)
 	}
-	if s.errs.Load() == 0 {
-		return exitcode.OK
-	}
-	return codeFor(s.codes)
-}
-
-// codeFor is the exit code of a run that ended with errors, from the
-// codes of the errors that were not the verdict's own: the one specific
-// code they all share (113 quota, 114 append, 115 fetch, 116 create, 117
-// select), so that "over quota" is not hidden behind the "N messages not
-// on host2" it caused; else 111.
-func codeFor(codes map[int]int) int {
-	if len(codes) == 1 {
-		for code := range codes {
-			if code >= exitcode.OverQuota && code <= exitcode.Select {
-				return code
-			}
-		}
-	}
-	return exitcode.WithErrors
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tally.Code()
 }
 
 func (s *syncer) run(ctx context.Context) error {
 	st := s.loadState()
+	if s.o.ExpungeSource && !s.o.DryRun {
+		if err := s.expungeSource(ctx); err != nil {
+			return err
+		}
+	}
 	vouch := st
 	if len(s.leftFolders()) > 0 {
 		vouch = nil // after an interrupted run, read every folder
@@ -177,7 +183,7 @@ func (s *syncer) run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		altered, err := s.classifyAltered(ctx, inv, inv.read, st)
+		altered, err := s.classifyAltered(ctx, inv, inv.read, st, nil)
 		if err != nil {
 			return err
 		}
@@ -204,11 +210,19 @@ func (s *syncer) run(ctx context.Context) error {
 	return s.verify(ctx, inv, results, dirty, st)
 }
 
+// readScratch reads a scratch file of this run: written in process, whose
+// writer's failure the run sees itself, so no end record is required.
+func readScratch(r io.Reader, name string) *record.Reader {
+	rd := record.NewReader(r, name)
+	rd.NoEnd = io.Discard
+	return rd
+}
+
 // tempFile is a scratch file removed on Close.
 type tempFile struct{ *os.File }
 
 func newTemp(pattern string) (*tempFile, error) {
-	f, err := os.CreateTemp("", pattern)
+	f, err := scratch.CreateTemp(pattern)
 	if err != nil {
 		return nil, err
 	}

@@ -133,8 +133,8 @@ func TestNULMessageRefusedWithoutBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Appended != 1 || sum.Errors != 1 || exitcode.Of(sum.FirstError) != exitcode.Append {
-		t.Fatalf("summary %+v (first error code %d), want 1 appended, 1 error of exit code %d", sum, exitcode.Of(sum.FirstError), exitcode.Append)
+	if sum.Appended != 1 || sum.Errors != 1 || exitcode.Of(sum.First) != exitcode.Append {
+		t.Fatalf("summary %+v (first error code %d), want 1 appended, 1 error of exit code %d", sum, exitcode.Of(sum.First), exitcode.Append)
 	}
 	if !strings.Contains(log.String(), "message contains NUL bytes and the server has no BINARY extension") {
 		t.Errorf("log does not say why:\n%s", log.String())

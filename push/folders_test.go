@@ -24,6 +24,7 @@ func TestNoselectParentIsNotCreated(t *testing.T) {
 		`{"type":"folder","name":"Parent","delim":"/","attrs":["\\Noselect","\\HasChildren"]}`,
 		`{"type":"folder","name":"Parent/Child","delim":"/","attrs":["\\HasNoChildren"]}`,
 		fmt.Sprintf(`{"type":"message","folder":"Parent/Child","flags":[],"internaldate":"2024-03-04T05:06:07Z","raw":%q}`, raw),
+		`{"type":"end"}`,
 	}, "\n") + "\n"
 	var log bytes.Buffer
 	sum, err := Run(context.Background(), func(ctx context.Context) (*imapclient.Client, error) {

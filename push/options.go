@@ -6,6 +6,7 @@ import (
 
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/progress"
 	"github.com/imapx/imapx/internal/record"
 )
@@ -68,7 +69,7 @@ type Summary struct {
 	Appended       int   `json:"appended"`
 	Bytes          int64 `json:"bytes"`
 	FoldersCreated int   `json:"folders_created"`
-	Errors         int   `json:"errors"`
-	// FirstError decides the exit code.
-	FirstError error `json:"-"`
+	// Tally counts the messages and folders that failed ("errors"); it
+	// decides the exit code.
+	exitcode.Tally
 }

@@ -1,7 +1,6 @@
 package push
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,7 +22,20 @@ import (
 // same message always share a lane, so the reconnect check of one lane
 // (which looks for its unanswered APPENDs among the folder's new
 // messages) can never mistake another lane's copy for its own.
+//
+// The result stream ends with its end record when every item read has its
+// result (some may have failed); not when the run stopped early or its
+// input was cut short.
 func RunParallel(ctx context.Context, dial Dialer, n int, o Options, src Source, out io.Writer) (Summary, error) {
+	lines := &record.LineCounter{W: out}
+	sum, err := runParallel(ctx, dial, n, o, src, lines)
+	if err == nil {
+		err = record.WriteEnd(out, &record.End{Stage: "push", Records: lines.N, Results: lines.N, Errors: int64(sum.Errors)})
+	}
+	return sum, err
+}
+
+func runParallel(ctx context.Context, dial Dialer, n int, o Options, src Source, out io.Writer) (Summary, error) {
 	if n <= 1 {
 		return RunFrom(ctx, dial, o, src, out)
 	}
@@ -38,7 +50,7 @@ func RunParallel(ctx context.Context, dial Dialer, n int, o Options, src Source,
 	for i := range lanes {
 		lanes[i] = make(chan *stream.Item, 8)
 		g.Go(func() error {
-			w := NewLineWriter(&mu, out)
+			w := record.NewLineWriter(&mu, out)
 			s, err := RunFrom(gctx, dial, lo, laneSource(lanes[i]), w)
 			if ferr := w.Flush(); err == nil {
 				err = ferr
@@ -62,10 +74,7 @@ func RunParallel(ctx context.Context, dial Dialer, n int, o Options, src Source,
 		sum.Appended += s.Appended
 		sum.Bytes += s.Bytes
 		sum.FoldersCreated += s.FoldersCreated
-		sum.Errors += s.Errors
-		if sum.FirstError == nil {
-			sum.FirstError = s.FirstError
-		}
+		sum.Merge(s.Tally)
 	}
 	if err == nil {
 		err = srcErr
@@ -134,43 +143,4 @@ func (l laneSource) Next() (*stream.Item, error) {
 		return nil, io.EOF
 	}
 	return it, nil
-}
-
-// LineWriter passes whole lines to a writer shared under mu: each
-// writer's records are flushed at arbitrary byte counts, and lines of
-// several writers must not interleave.
-type LineWriter struct {
-	mu  *sync.Mutex
-	out io.Writer
-	buf []byte
-}
-
-// NewLineWriter writes whole lines to out, holding mu for each write.
-func NewLineWriter(mu *sync.Mutex, out io.Writer) *LineWriter {
-	return &LineWriter{mu: mu, out: out}
-}
-
-func (w *LineWriter) Write(p []byte) (int, error) {
-	w.buf = append(w.buf, p...)
-	i := bytes.LastIndexByte(w.buf, '\n')
-	if i < 0 {
-		return len(p), nil
-	}
-	w.mu.Lock()
-	_, err := w.out.Write(w.buf[:i+1])
-	w.mu.Unlock()
-	w.buf = append(w.buf[:0], w.buf[i+1:]...)
-	return len(p), err
-}
-
-// Flush writes what is left, a last line without its newline.
-func (w *LineWriter) Flush() error {
-	if len(w.buf) == 0 {
-		return nil
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	_, err := w.out.Write(w.buf)
-	w.buf = w.buf[:0]
-	return err
 }

@@ -201,11 +201,11 @@ type arrivalKey struct {
 }
 
 func keyOf(pd *pending) arrivalKey {
-	head, err := headerOf(pd)
+	f, err := identity.FromBody(pd.it.Body, wholeHeader)
 	if err != nil {
 		return arrivalKey{}
 	}
-	return arrivalKey{identity.Compute(head, wholeHeader), pd.it.Body.Size()}
+	return arrivalKey{f.Ident, pd.it.Body.Size()}
 }
 
 // arrivals lists, for each folder of the unknown APPENDs, the messages
@@ -264,15 +264,4 @@ func (p *pusher) arrivals(c *imapclient.Client, unknown []*pending) (map[string]
 		}
 	}
 	return arrived, nil
-}
-
-func headerOf(pd *pending) ([]byte, error) {
-	if mem := pd.it.Body.Bytes(); mem != nil {
-		return identity.HeaderBlock(mem), nil
-	}
-	buf, err := io.ReadAll(io.LimitReader(pd.it.Body.Reader(), 8<<20))
-	if err != nil {
-		return nil, err
-	}
-	return identity.HeaderBlock(buf), nil
 }

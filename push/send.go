@@ -243,10 +243,7 @@ func (p *pusher) failFolder(folder string, err error) {
 // countError counts an error that decides the exit code; every error
 // printed is counted here, once.
 func (p *pusher) countError(err error) {
-	p.sum.Errors++
-	if p.sum.FirstError == nil {
-		p.sum.FirstError = err
-	}
+	p.sum.Add(err)
 	if p.o.OnError != nil {
 		p.o.OnError(err)
 	}

@@ -90,6 +90,9 @@ func TestScripts(t *testing.T) {
 			"plantdup":    cmdPlantDup,
 			"slowproxy":   cmdSlowProxy,
 			"plantcrcrlf": cmdPlantCRCRLF,
+			"interrupt":   cmdInterrupt,
+			"stallproxy":  cmdStallProxy,
+			"nostarttls":  cmdNoStartTLS,
 		},
 	})
 }
@@ -151,6 +154,7 @@ func setup(env *testscript.Env) error {
 		env.Values[dovecot2Key] = d2
 		env.Setenv("PLAIN2", d2.PlainAddr())
 	}
+	env.Setenv("DOVECOTDIR", d.Dir())
 	env.Setenv("PLAIN", d.PlainAddr())
 	env.Setenv("PLAINPORT", strconv.Itoa(d.PlainPort()))
 	env.Setenv("TLSADDR", d.TLSAddr())

@@ -23,7 +23,7 @@ func accountFlags() []cli.Flag {
 		&cli.StringFlag{Name: "authuser", Category: "Account", Usage: "authenticate as admin `USER` on behalf of the account's user (AUTHENTICATE PLAIN)"},
 		&cli.StringFlag{Name: "auth-mech", Category: "Account", Usage: "force `MECH`: login, plain, xoauth2 or oauthbearer (default: login, or plain with --authuser)"},
 		&cli.StringFlag{Name: "oauth-token", Category: "Account", Usage: "OAuth2 access token in `FILE` (XOAUTH2 by default), re-read at every connection"},
-		&cli.DurationFlag{Name: "timeout", Category: "Account", Value: session.DefaultTimeout, Usage: "connect and login timeout"},
+		&cli.DurationFlag{Name: "timeout", Category: "Account", Value: session.DefaultTimeout, Usage: "connect and login timeout, and the longest a command waits with no byte from the server (then the connection is re-dialled)"},
 	}
 }
 
@@ -39,6 +39,10 @@ func (s *streams) account(c *cli.Context, url string, envNames ...string) (*sess
 	a.AuthMech = c.String("auth-mech")
 	a.OAuthTokenFile = c.String("oauth-token")
 	a.Timeout = c.Duration("timeout")
+	// One limit for a single-account command: a server that takes longer
+	// than this to answer a command is as gone as one that does not answer
+	// a connect.
+	a.ResponseTimeout = a.Timeout
 	if len(envNames) == 0 {
 		envNames = []string{"IMAPX_PASSWORD"}
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/imapx/imapx/internal/exitcode"
-	"github.com/imapx/imapx/internal/record"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -64,10 +63,6 @@ func (s *streams) report(err error) int {
 		return silent.code
 	}
 	code := exitcode.Of(err)
-	var inputErr *record.InputError
-	if errors.As(err, &inputErr) && code == exitcode.Internal {
-		code = exitcode.NoInput
-	}
 	if code == exitcode.Interrupted {
 		fmt.Fprintln(s.stderr, "imapx: error: interrupted")
 		return code
@@ -103,6 +98,11 @@ Accounts are URLs: imaps://user@host[:port] (TLS), imap://user@host[:port] (STAR
 imap://user@host[:port]?tls=none (no encryption). Percent-encode '@' in user names (%40).
 Passwords: --passfile FILE, IMAPX_PASSWORD, a prompt on a terminal, or --password.
 
+Every JSON-lines stream ends with {"type":"end",…}, written only by a stage that wrote all
+it was asked to: a stage whose input ends without it exits 66 ("input ended before its end
+record"), so a pipeline cut short never looks done. A jq filter between stages must keep it
+(jq -c 'select(.type=="end" or …)'); --no-end accepts input written by hand.
+
 ` + exitCodesHelp,
 		Reader:                    s.stdin,
 		Writer:                    s.stdout,
@@ -126,6 +126,9 @@ Passwords: --passfile FILE, IMAPX_PASSWORD, a prompt on a terminal, or --passwor
 	}
 	app.OnUsageError = s.usageError
 	for _, cmd := range app.Commands {
+		if tmpdirCommands[cmd.Name] {
+			withTmpdir(cmd)
+		}
 		cmd.OnUsageError = s.usageError
 		cmd.CustomHelpTemplate = cli.CommandHelpTemplate + "\n" + exitCodesHelp + "\n"
 	}

@@ -78,6 +78,7 @@ EXAMPLES:
 			&cli.BoolFlag{Name: "exit-code", Usage: "exit 1 when the sides differ (an audit for scripts)"},
 			&cli.StringFlag{Name: "format", Value: "jsonl", Usage: "output `FORMAT`: jsonl (a plan) or table (for people)"},
 			&cli.StringFlag{Name: "report", Usage: "write the summary as JSON to `FILE`"},
+			noEndFlag(),
 		}, diffFlags()...),
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, 2, 2, "SRC.jsonl and DST.jsonl")
@@ -95,6 +96,7 @@ EXAMPLES:
 			if err != nil {
 				return err
 			}
+			o.NoEnd = s.noEnd(c)
 			src, closeSrc, err := s.openInput(args[0])
 			if err != nil {
 				return err

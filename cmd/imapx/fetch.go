@@ -56,8 +56,9 @@ included, never \Recent), internaldate, size, message_id, ident. With --full the
 message too (base64 "raw"); with --format mbox an mbox backup. Folders named after the
 account are fetched (like --folder); with none, every selectable folder.
 
-Messages are read with pipelined UID FETCH commands and streamed, never collected: memory
-stays bounded whatever the size of a folder or a message. A dropped connection is
+Messages are read with one UID FETCH at a time per connection (folders in parallel over
+--connections) and streamed, never collected: memory stays bounded whatever the size of a
+folder or a message. A dropped connection is
 re-dialed and the fetch resumes where it stopped.
 
 EXAMPLES:
@@ -74,6 +75,7 @@ EXAMPLES:
 			fetchConnectionsFlag(),
 			useheaderFlag(),
 			jqFlag(),
+			noEndFlag(),
 			&cli.StringFlag{Name: "search", Category: "Messages", Usage: "only messages matching IMAP search `KEYS` (e.g. 'UNSEEN SINCE 1-Jan-2024')"},
 			&cli.IntFlag{Name: "maxage", Category: "Messages", Usage: "only messages younger than `DAYS` (internal date)"},
 			&cli.IntFlag{Name: "minage", Category: "Messages", Usage: "only messages older than `DAYS` (internal date)"},
@@ -96,7 +98,7 @@ EXAMPLES:
 					return err
 				}
 				defer closeIn()
-				o.Plan, o.PlanName = in, inputName(path)
+				o.Plan, o.PlanName, o.NoEnd = in, inputName(path), s.noEnd(c)
 			}
 			a, err := s.account(c, args[0])
 			if err != nil {
@@ -201,8 +203,7 @@ func (s *streams) runFetch(ctx context.Context, a *session.Account, o fetch.Opti
 	}
 	fmt.Fprintf(s.stderr, "imapx: fetched %d messages (%s) from %d folders in %s, %d errors\n",
 		sum.Messages, table.Bytes(sum.Bytes), sum.Folders, time.Since(start).Round(time.Millisecond), sum.Errors)
-	if sum.Errors > 0 {
-		err := fmt.Errorf("%d messages or folders failed; first: %w", sum.Errors, sum.FirstError)
+	if err := sum.Err("messages or folders"); err != nil {
 		if file != nil {
 			// Never replace a good backup with an incomplete one: keep
 			// what was fetched beside it.
@@ -210,9 +211,9 @@ func (s *streams) runFetch(ctx context.Context, a *session.Account, o fetch.Opti
 			if cerr := file.CommitTo(partial); cerr != nil {
 				return cerr
 			}
-			return exitcode.WithHint(exitcode.Of(sum.FirstError), err, output+" was left as it was; what could be fetched is in "+partial)
+			return exitcode.WithHint(exitcode.Of(err), err, output+" was left as it was; what could be fetched is in "+partial)
 		}
-		return exitcode.New(exitcode.Of(sum.FirstError), err)
+		return err
 	}
 	if file != nil {
 		return file.Commit()
@@ -228,6 +229,12 @@ func (s *streams) openInput(path string) (io.Reader, func(), error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, exitcode.New(exitcode.NoInput, err)
+	}
+	// A directory opens, then fails at the first read as an internal
+	// error: say what it is, as bad input (66).
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, nil, exitcode.Newf(exitcode.NoInput, "%s: is a directory, not a file of JSON lines or mbox", path)
 	}
 	return f, func() { f.Close() }, nil
 }

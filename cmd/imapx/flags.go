@@ -6,7 +6,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/imapx/imapx/flags"
-	"github.com/imapx/imapx/internal/exitcode"
 )
 
 func (s *streams) flagsCommand() *cli.Command {
@@ -21,18 +20,23 @@ delete_folder ops. copy and create_folder ops are push's and are skipped. A mess
 whose folder's UIDVALIDITY changed since the plan is not touched.
 
 With --delete1 it reads push's result records instead and deletes the SOURCE messages
-whose copy the destination confirmed with a UID (imapsync's --delete1; add --expunge1 to
-expunge them, otherwise they are only marked \Deleted).
+whose copy the destination confirmed with a UID, and expunges exactly them (imapsync's
+--delete1, which implies --expunge1); with --noexpunge1 they are only marked \Deleted.
+
+Input is JSON lines ending with the end record every stage writes; one without it fails
+(exit 66) after its changes were carried out, unless --no-end.
 
 EXAMPLES:
    imapx diff src.jsonl dst.jsonl | imapx flags imaps://a@new
    imapx flags --dry-run imaps://a@new plan.jsonl
    imapx fetch --plan plan.jsonl --full imaps://a@old | imapx push imaps://a@new > results.jsonl
-   imapx flags --delete1 --expunge1 imaps://a@old results.jsonl`,
+   imapx flags --delete1 imaps://a@old results.jsonl`,
 		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"dry"}, Usage: "report what would be done, change nothing"},
 			&cli.BoolFlag{Name: "delete1", Usage: "read push results and delete the source messages they confirm"},
-			&cli.BoolFlag{Name: "expunge1", Usage: "with --delete1, expunge the deleted source messages"},
+			&cli.BoolFlag{Name: "expunge1", Usage: "with --delete1, expunge the deleted source messages (the default, as imapsync's --delete1 implies --expunge1)"},
+			&cli.BoolFlag{Name: "noexpunge1", Usage: "with --delete1, only mark the source messages \\Deleted, do not expunge them"},
+			noEndFlag(),
 		}, accountFlags()...),
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, 1, 2, "ACCOUNT")
@@ -52,17 +56,14 @@ EXAMPLES:
 			if err != nil {
 				return err
 			}
-			o := flags.Options{DryRun: c.Bool("dry-run"), Delete1: c.Bool("delete1"), Expunge: c.Bool("expunge1"), Log: s.stderr}
+			o := flags.Options{DryRun: c.Bool("dry-run"), Delete1: c.Bool("delete1"), Expunge: !c.Bool("noexpunge1"), Log: s.stderr, NoEnd: s.noEnd(c)}
 			sum, err := flags.Run(c.Context, dialer(a, 0), o, in, inputName(inPath), s.stdout)
 			fmt.Fprintf(s.stderr, "imapx: flags: %d flag changes, %d messages deleted, %d folders deleted, %d errors\n",
 				sum.FlagsChanged, sum.Deleted, sum.FoldersDeleted, sum.Errors)
 			if err != nil {
 				return err
 			}
-			if sum.Errors > 0 {
-				return exitcode.New(exitcode.Of(sum.FirstError), fmt.Errorf("%d changes failed; first: %w", sum.Errors, sum.FirstError))
-			}
-			return nil
+			return sum.Err("changes")
 		},
 	}
 }

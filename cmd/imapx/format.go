@@ -27,6 +27,7 @@ EXAMPLES:
    imapx fetch --full imaps://a@host INBOX | imapx format --to mbox -o inbox.mbox
    imapx fetch imaps://a@host | imapx format --to summary`,
 		Flags: []cli.Flag{
+			noEndFlag(),
 			&cli.StringFlag{Name: "to", Value: "table", Usage: "output `FORMAT`: jsonl, mbox, table or summary"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` (atomically)"},
 			&cli.StringFlag{Name: "folder", Usage: "folder for messages of an mbox that names none (default INBOX)"},
@@ -66,7 +67,7 @@ EXAMPLES:
 				defer f.Abort()
 				out, file = f, f
 			}
-			err = format.Run(format.Options{To: to, Ident: ident, Folder: c.String("folder")}, in, inputName(path), out)
+			err = format.Run(format.Options{To: to, Ident: ident, Folder: c.String("folder"), NoEnd: s.noEnd(c)}, in, inputName(path), out)
 			if err != nil {
 				return err
 			}

@@ -22,7 +22,7 @@ whole header block (a:…) instead of being left out. Same code as 'fetch', so
 EXAMPLES:
    imapx fetch imaps://a@host | imapx ident --useheader Message-Id > by-msgid.jsonl
    imapx ident backup.mbox | jq -r .ident | sort | uniq -d    # duplicates in a backup`,
-		Flags: []cli.Flag{useheaderFlag()},
+		Flags: []cli.Flag{useheaderFlag(), noEndFlag()},
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, 0, 1, "FILE")
 			if err != nil {
@@ -41,7 +41,7 @@ EXAMPLES:
 				return err
 			}
 			defer closeIn()
-			_, err = ident.Run(ident.Options{Ident: o}, in, inputName(path), s.stdout)
+			_, err = ident.Run(ident.Options{Ident: o, NoEnd: s.noEnd(c)}, in, inputName(path), s.stdout)
 			return err
 		},
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/urfave/cli/v2"
 
-	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/session"
 	"github.com/imapx/imapx/internal/stream"
 	"github.com/imapx/imapx/internal/table"
@@ -34,6 +33,10 @@ error. A message the server refuses (over APPENDLIMIT or quota, NUL bytes withou
 refused keywords) is reported and counted; the others go on. A dropped connection is
 re-dialed, and APPENDs that already arrived are not sent twice.
 
+JSON-lines input must end with the end record of the stage that wrote it: if it does
+not (that stage failed, or the pipe was cut), what was read is appended and reported,
+then push exits 66. --no-end accepts input written by hand.
+
 EXAMPLES:
    imapx fetch --full imaps://a@old INBOX | imapx push imaps://a@new
    imapx push --folder Restored imaps://a@new backup.mbox
@@ -44,6 +47,7 @@ EXAMPLES:
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"dry"}, Usage: "report what would be done, change nothing"},
 			&cli.IntFlag{Name: "window", Value: 128, Usage: "APPENDs in flight on each connection"},
 			pushConnectionsFlag(),
+			noEndFlag(),
 		}, append(append(throttleFlags(), progressFlag()), accountFlags()...)...),
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, 1, 2, "ACCOUNT")
@@ -79,7 +83,9 @@ EXAMPLES:
 			o := push.Options{Folder: c.String("folder"), F1F2: m, DryRun: c.Bool("dry-run"), Window: c.Int("window"), Log: d, Throttle: t, Progress: d}
 			start := time.Now()
 			d.Start("copy", 0, 0)
-			sum, err := push.RunParallel(c.Context, dialer(a, 0), c.Int("connections"), o, stream.NewReader(in, inputName(inPath)), s.stdout)
+			rd := stream.NewReader(in, inputName(inPath))
+			rd.AcceptNoEnd(s.noEnd(c))
+			sum, err := push.RunParallel(c.Context, dialer(a, 0), c.Int("connections"), o, rd, s.stdout)
 			d.Close() // the summary goes under the finished bar
 			verb := "appended"
 			if o.DryRun {
@@ -90,10 +96,7 @@ EXAMPLES:
 			if err != nil {
 				return err
 			}
-			if sum.Errors > 0 {
-				return exitcode.New(exitcode.Of(sum.FirstError), fmt.Errorf("%d errors; first: %w", sum.Errors, sum.FirstError))
-			}
-			return nil
+			return sum.Err("messages or folders")
 		},
 	}
 }

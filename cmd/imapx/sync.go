@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -32,6 +33,8 @@ func hostFlags(n string) []cli.Flag {
 		&cli.StringFlag{Name: "oauthaccesstoken" + n, Category: cat, Usage: "OAuth2 access token `FILE` (re-read at every connection)"},
 		&cli.BoolFlag{Name: "insecure" + n, Category: cat, Usage: "do not verify the TLS certificate"},
 		&cli.StringFlag{Name: "ca-file" + n, Category: cat, Usage: "trust the CA certificates in `FILE`"},
+		&cli.Float64Flag{Name: "timeout" + n, Category: cat, Value: session.DefaultTimeout.Seconds(),
+			Usage: "close a connection on which a command waits `SECONDS` with no byte moving (then re-dial and resume); 0: wait forever"},
 	}
 }
 
@@ -78,6 +81,11 @@ func (s *streams) hostAccount(c *cli.Context, n, url string) (*session.Account, 
 	a.AuthMech = c.String("authmech" + n)
 	a.OAuthTokenFile = c.String("oauthaccesstoken" + n)
 	a.Timeout = c.Duration("timeout")
+	secs := c.Float64("timeout" + n)
+	if secs < 0 {
+		return nil, usagef(c, "--timeout%s %v: give seconds, 0 for no limit", n, secs)
+	}
+	a.ResponseTimeout = time.Duration(secs * float64(time.Second))
 	err = session.ResolvePassword(a, session.PasswordSources{
 		PassFile: c.String("passfile" + n),
 		Env:      []string{"IMAPX_PASSWORD" + n, "IMAPSYNC_PASSWORD" + n},
@@ -95,12 +103,14 @@ func (s *streams) syncCommand() *cli.Command {
 		&cli.BoolFlag{Name: "justlogin", Usage: "log in to both accounts and stop"},
 		&cli.BoolFlag{Name: "justfolders", Usage: "create (and with --delete2folders delete) folders only"},
 		&cli.BoolFlag{Name: "justfoldersizes", Usage: "print both accounts' folder sizes and stop"},
-		&cli.BoolFlag{Name: "delete1", Usage: "delete source messages once their copy is confirmed"},
-		&cli.BoolFlag{Name: "expunge1", Usage: "expunge the source messages deleted by --delete1"},
+		&cli.BoolFlag{Name: "delete1", Usage: "delete (mark \\Deleted and expunge) source messages once their copy is confirmed"},
+		&cli.BoolFlag{Name: "expunge1", Usage: "expunge the source folders' messages flagged \\Deleted before reading them (--delete1 alone expunges the messages it deletes)"},
+		&cli.BoolFlag{Name: "noexpunge1", Usage: "with --delete1, leave the source messages marked \\Deleted, not expunged"},
 		&cli.BoolFlag{Name: "syncinternaldates", Value: true, Usage: "keep internal dates (always on; accepted for imapsync command lines)"},
 		&cli.BoolFlag{Name: "syncduplicates", Usage: "copy duplicates as often as the source has them (the default; see --skip-duplicates)"},
 		&cli.IntFlag{Name: "errorsmax", Usage: "stop after `N` errors (exit 112)"},
 		&cli.StringFlag{Name: "report", Usage: "write the run summary as JSON to `FILE`"},
+		&cli.StringFlag{Name: "verify", Value: "header", Usage: "what the verify compares of the messages written: `MODE` header (sizes and a digest of the header section), full (also the whole text), sizes"},
 		&cli.BoolFlag{Name: "insecure", Usage: "do not verify TLS certificates (both hosts)"},
 		&cli.StringFlag{Name: "ca-file", Usage: "trust the CA certificates in `FILE` (both hosts)"},
 		&cli.DurationFlag{Name: "timeout", Value: session.DefaultTimeout, Usage: "connect and login timeout"},
@@ -120,7 +130,9 @@ func (s *streams) syncCommand() *cli.Command {
 		ArgsUsage: "[SRC DST]",
 		Description: `Runs fetch (both inventories) → diff → fetch --plan --full → push → flags in one process,
 then re-reads the destination folders it changed and prints imapsync's verdict: "The sync
-looks good, all N identified messages in host1 are on host2." only when that re-read proves it.
+looks good, all N identified messages in host1 are on host2." only when that re-read proves it:
+sizes and a digest of the header section of every message written (--verify full: the whole
+text too); a copy host2 altered is reported as altered, an error unless only its line ends changed.
 Folders whose STATUS is as when last found in sync are not read (--statedir; --nostate).
 One run at a time per account pair: a second one exits 8 naming the PID of the first
 (--pidfile, --pidfilelocking).
@@ -201,11 +213,14 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 		DryRun:      c.Bool("dry"),
 		JustFolders: c.Bool("justfolders"),
 		Delete1:     c.Bool("delete1"),
-		Expunge1:    c.Bool("expunge1"),
-		ErrorsMax:   c.Int("errorsmax"),
-		Log:         disp,
-		Throttle:    t,
-		Progress:    disp,
+		Expunge1:    c.Bool("delete1") && !c.Bool("noexpunge1"),
+		// --expunge1 given: also expunge what was already \Deleted at the
+		// source, before reading it, as imapsync does.
+		ExpungeSource: c.Bool("expunge1") && !c.Bool("noexpunge1"),
+		ErrorsMax:     c.Int("errorsmax"),
+		Log:           disp,
+		Throttle:      t,
+		Progress:      disp,
 	}
 	o.StateDir, o.StateKey = stateOptions(c, a1, a2)
 	if !o.DryRun {
@@ -220,12 +235,28 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 		}
 	}
 	o.Connections = c.Int("connections")
+	switch c.String("verify") {
+	case "header":
+		o.Verify = pipeline.VerifyHeader
+	case "full":
+		o.Verify = pipeline.VerifyFull
+	case "sizes":
+		o.Verify = pipeline.VerifySizes
+	default:
+		return usagef(c, "--verify takes header, full or sizes, not %q", c.String("verify"))
+	}
 	rep, err := pipeline.Sync(ctx, pipeline.Dialer(dialer(a1, 1)), pipeline.Dialer(dialer(a2, 2)), o)
 	rep.Source, rep.Destination = a1.String(), a2.String()
 	if path := c.String("report"); path != "" {
 		if werr := writeJSON(path, rep); werr != nil && err == nil {
 			err = werr
 		}
+	}
+	if ctx.Err() != nil {
+		// Interrupted (SIGINT/SIGTERM): whatever error the cancellation
+		// caused on the way (a closed connection…) is not the story.
+		fmt.Fprintf(s.stderr, "imapx: interrupted: copied %d messages; run the same command again to continue\n", rep.Copied)
+		return &silentError{code: exitcode.Interrupted}
 	}
 	if err != nil {
 		return err

@@ -66,6 +66,16 @@ type Error struct {
 func (e *Error) Error() string { return e.Err.Error() }
 func (e *Error) Unwrap() error { return e.Err }
 
+// ExitCode is the code the error carries.
+func (e *Error) ExitCode() int { return e.Code }
+
+// Coder is an error that carries its own exit code: *Error, and error
+// types of other packages that always mean one code (record.InputError).
+type Coder interface {
+	error
+	ExitCode() int
+}
+
 // New wraps err with an exit code. A nil err stays nil.
 func New(code int, err error) error {
 	if err == nil {
@@ -87,15 +97,15 @@ func WithHint(code int, err error, hint string) error {
 	return &Error{Code: code, Err: err, Hint: hint}
 }
 
-// Of returns the exit code for err. The outermost *Error decides, so a caller
-// can re-label an error (a connection error becomes host2's).
+// Of returns the exit code for err. The outermost Coder decides, so a
+// caller can re-label an error (a connection error becomes host2's).
 func Of(err error) int {
 	if err == nil {
 		return OK
 	}
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
+	var c Coder
+	if errors.As(err, &c) {
+		return c.ExitCode()
 	}
 	if errors.Is(err, context.Canceled) {
 		return Interrupted

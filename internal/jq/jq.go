@@ -54,15 +54,23 @@ func (f *Filter) Apply(record []byte) ([][]byte, error) {
 			if _, halt := err.(*gojq.HaltError); halt {
 				break
 			}
-			return nil, fmt.Errorf("--jq %q: %v", f.expr, err)
+			return nil, f.runtimeError(err)
 		}
 		b, err := gojq.Marshal(r)
 		if err != nil {
-			return nil, fmt.Errorf("--jq %q: %v", f.expr, err)
+			return nil, f.runtimeError(err)
 		}
 		out = append(out, b)
 	}
 	return out, nil
+}
+
+// runtimeError is an expression failing on a record (error(), a type
+// error): the expression is the user's, so a usage error (64), like one
+// that does not compile, never an internal one.
+func (f *Filter) runtimeError(err error) error {
+	return exitcode.WithHint(exitcode.Usage, fmt.Errorf("--jq %q: %v", f.expr, err),
+		"the expression failed on a record; try it on the stage's output with jq -c, or guard it (select, //, try)")
 }
 
 // Same reports whether an output is the unchanged input, so that a pure

@@ -3,10 +3,13 @@ package mbox
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+
+	"github.com/imapx/imapx/internal/scratch"
 )
 
 // openForeign reads a message imapx did not write. Its size is only known
@@ -130,7 +133,7 @@ type spool struct {
 
 func (s *spool) Write(p []byte) (int, error) {
 	if s.f == nil && s.n+int64(len(p)) > s.limit {
-		f, err := os.CreateTemp("", "imapx-mbox-*")
+		f, err := scratch.CreateTemp("mbox-*")
 		if err != nil {
 			return 0, err
 		}
@@ -173,7 +176,8 @@ func (s *spool) reset() error {
 		return nil
 	}
 	err := s.f.Close()
-	if rerr := os.Remove(s.f.Name()); err == nil {
+	// The file is unlinked when created (see scratch.CreateTemp).
+	if rerr := os.Remove(s.f.Name()); err == nil && !errors.Is(rerr, os.ErrNotExist) {
 		err = rerr
 	}
 	s.f, s.fw = nil, nil

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	gombox "github.com/emersion/go-mbox"
+
+	"github.com/imapx/imapx/internal/scratch"
 )
 
 // Writer writes messages to an mbox stream in the format described in the
@@ -110,7 +112,7 @@ func (w *Writer) prepare(size int64, body io.Reader) (io.Reader, *scan, func(), 
 		sc.Write(buf)
 		return bytes.NewReader(buf), sc, nop, nil
 	}
-	f, err := os.CreateTemp("", "imapx-mbox-*")
+	f, err := scratch.CreateTemp("mbox-*")
 	if err != nil {
 		return nil, nil, nop, fmt.Errorf("mbox: spooling a %d-byte message: %w", size, err)
 	}

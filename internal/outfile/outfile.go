@@ -8,6 +8,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/imapx/imapx/internal/scratch"
 )
 
 // File is an output being written.
@@ -18,8 +22,15 @@ type File struct {
 }
 
 // Create starts writing path. Nothing at path changes until Commit.
+//
+// The temporary file must be beside path (a rename does not cross file
+// systems), so it cannot be unlinked at once: its name carries the PID
+// (.FILE.tmp-PID-*), and Create first removes those of dead processes, so
+// a killed run's leftover goes at the next run.
 func Create(path string) (*File, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	dir, base := filepath.Dir(path), "."+filepath.Base(path)+".tmp-"
+	sweep(dir, base)
+	tmp, err := os.CreateTemp(dir, base+strconv.Itoa(os.Getpid())+"-*")
 	if err != nil {
 		return nil, err
 	}
@@ -57,3 +68,28 @@ func (f *File) Abort() {
 }
 
 var _ io.Writer = (*File)(nil)
+
+// sweep removes the temporary files of base (".FILE.tmp-") in dir left by
+// processes that are gone.
+func sweep(dir, base string) {
+	matches, _ := filepath.Glob(filepath.Join(dir, globEscape(base)+"[0-9]*-*"))
+	for _, m := range matches {
+		rest := strings.TrimPrefix(filepath.Base(m), base)
+		digits, _, _ := strings.Cut(rest, "-")
+		if pid, err := strconv.Atoi(digits); err == nil && pid > 0 && !scratch.Alive(pid) {
+			os.Remove(m)
+		}
+	}
+}
+
+// globEscape quotes the glob metacharacters of a file name.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -3,6 +3,7 @@ package outfile
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 )
 
@@ -34,5 +35,31 @@ func TestCommitReplaces(t *testing.T) {
 	f.Abort()
 	if b, _ := os.ReadFile(path); string(b) != "new" {
 		t.Fatalf("target = %q after Commit", b)
+	}
+}
+
+func TestCreateSweepsDeadRunsLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "backup[1].mbox")
+	// A dead process's leftover (PID far above any pid_max), a live one's
+	// (ours), and another file's: only the first goes.
+	dead := filepath.Join(dir, ".backup[1].mbox.tmp-999999999-123")
+	live := filepath.Join(dir, ".backup[1].mbox.tmp-"+strconv.Itoa(os.Getpid())+"-456")
+	other := filepath.Join(dir, ".other.tmp-999999999-789")
+	for _, p := range []string{dead, live, other} {
+		os.WriteFile(p, []byte("x"), 0o600)
+	}
+	f, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Abort()
+	if _, err := os.Stat(dead); !os.IsNotExist(err) {
+		t.Errorf("dead run's leftover kept: %v", err)
+	}
+	for _, p := range []string{live, other} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s removed: %v", p, err)
+		}
 	}
 }

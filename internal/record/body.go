@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"os"
+
+	"github.com/imapx/imapx/internal/scratch"
 )
 
 // MemoryLimit is how many bytes of a message body are held in memory before
@@ -54,7 +56,7 @@ func SpoolSized(r io.Reader, size int64) (*Body, error) {
 	s := newSpool()
 	switch {
 	case size > MemoryLimit:
-		f, err := os.CreateTemp("", "imapx-body-*")
+		f, err := scratch.CreateTemp("body-*")
 		if err != nil {
 			return nil, err
 		}
@@ -78,7 +80,7 @@ func newSpool() *spool { return &spool{body: &Body{}} }
 func (s *spool) Write(p []byte) (int, error) {
 	b := s.body
 	if b.file == nil && int64(len(b.mem))+int64(len(p)) > MemoryLimit {
-		f, err := os.CreateTemp("", "imapx-body-*")
+		f, err := scratch.CreateTemp("body-*")
 		if err != nil {
 			return 0, err
 		}

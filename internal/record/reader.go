@@ -11,14 +11,31 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+
+	"github.com/imapx/imapx/internal/exitcode"
 )
 
-// InputError is bad input: it names the file and line, and maps to exit 66.
+// InputError is bad input: it names the file and line, and carries exit
+// code 66.
 type InputError struct {
 	Name string
 	Line int
 	Msg  string
+	// missingEnd marks an input that ended before its end record.
+	missingEnd bool
 }
+
+// MissingEnd reports whether err is about an input that ended before its
+// end record: every record before was read, so a stage may still carry
+// out what it read (each record is whole) before failing.
+func MissingEnd(err error) bool {
+	var ie *InputError
+	return errors.As(err, &ie) && ie.missingEnd
+}
+
+// ExitCode is exitcode.NoInput (an *exitcode.Error wrapping it may say
+// otherwise: the outermost code decides).
+func (e *InputError) ExitCode() int { return exitcode.NoInput }
 
 func (e *InputError) Error() string {
 	if e.Line == 0 {
@@ -106,6 +123,13 @@ type Reader struct {
 	name string
 	br   *bufio.Reader
 	n    int
+	// ended is set by an end record and cleared by any record after it
+	// (streams concatenated with cat each end with their own).
+	ended bool
+	// NoEnd, when set, accepts an input without an end record (written
+	// by hand or by another tool) with a warning written there; when nil,
+	// such an input fails at its end.
+	NoEnd io.Writer
 }
 
 // NewReader reads records from r; name is used in error messages.
@@ -117,7 +141,11 @@ func NewReader(r io.Reader, name string) *Reader {
 // error: the loop every reader of inventories, plans and results needs.
 // The records' bodies are closed after f returns.
 func Each(r io.Reader, name string, f func(*Line) error) error {
-	rd := NewReader(r, name)
+	return NewReader(r, name).Each(f)
+}
+
+// Each is the function Each on a Reader made by NewReader.
+func (rd *Reader) Each(f func(*Line) error) error {
 	for {
 		l, err := rd.Next()
 		if err == io.EOF {
@@ -135,8 +163,28 @@ func Each(r io.Reader, name string, f func(*Line) error) error {
 }
 
 // Next returns the next record, or io.EOF. Blank lines are skipped. The
+// end record is checked for and consumed here: an input without one fails
+// at its end (see NoEnd), after every record it holds was returned. The
 // caller closes Line.Raw when it is done with it.
 func (r *Reader) Next() (*Line, error) {
+	for {
+		l, err := r.next()
+		if err == io.EOF && !r.ended {
+			r.ended = true // say it once
+			return nil, noEnd(r.name, r.NoEnd)
+		}
+		if err != nil {
+			return nil, err
+		}
+		r.ended = l.Type == TypeEnd
+		if !r.ended {
+			return l, nil
+		}
+		l.Raw.Close()
+	}
+}
+
+func (r *Reader) next() (*Line, error) {
 	for {
 		r.n++
 		c, err := r.skipSpace()
@@ -239,7 +287,9 @@ func (r *Reader) skipSpace() (byte, error) {
 
 func (r *Reader) unexpectedEOF(err error) error {
 	if err == io.EOF {
-		return r.errorf("line ends inside a JSON value (truncated input?)")
+		// A last line cut short: the writer died (or was killed) mid-record.
+		return &InputError{Name: r.name, Line: r.n, missingEnd: true,
+			Msg: "input ended inside a record, before its end record (did the stage before this one fail?)"}
 	}
 	return err
 }
@@ -444,6 +494,9 @@ func (r *Reader) base64Text(w io.Writer) error {
 	for {
 		chunk, err := r.br.ReadSlice('"')
 		if err != nil && err != bufio.ErrBufferFull {
+			if bytes.IndexByte(chunk, '\n') >= 0 {
+				return r.errorf("line ends inside a JSON value (truncated input?)")
+			}
 			return r.unexpectedEOF(err)
 		}
 		end := err == nil

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/imapx/imapx/internal/exitcode"
 )
 
 func TestRoundTripWithRawAndExtra(t *testing.T) {
@@ -23,7 +25,12 @@ func TestRoundTripWithRawAndExtra(t *testing.T) {
 	if err := w.Write(&Folder{Type: TypeFolder, Name: "a&b"}); err != nil {
 		t.Fatal(err)
 	}
-	w.Flush()
+	if err := w.End("test"); err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"type":"end","stage":"test","records":2,"folders":1,"messages":1}`; !strings.HasSuffix(buf.String(), want+"\n") {
+		t.Fatalf("stream ends %q, want %s", buf.String()[max(0, buf.Len()-80):], want)
+	}
 
 	r := NewReader(&buf, "in.jsonl")
 	l, err := r.Next()
@@ -103,7 +110,7 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"not json", "hello\n", "in.jsonl:1: not a JSON object"},
 		{"truncated", `{"type":"message","folder":"INB` + "\n", "in.jsonl:1: line ends inside a JSON string"},
-		{"truncated at EOF", `{"type":"message","folder":"INBOX"`, "in.jsonl:1: line ends inside a JSON value"},
+		{"truncated at EOF", `{"type":"message","folder":"INBOX"`, "in.jsonl:1: input ended inside a record, before its end record"},
 		{"no type", `{"folder":"x"}` + "\n", `in.jsonl:1: record has no "type" field`},
 		{"bad base64", `{"type":"message","raw":"!!!"}` + "\n", `in.jsonl:1: field "raw": invalid base64`},
 		{"second line", `{"type":"folder"}` + "\n\n" + `{"type":` + "\n", "in.jsonl:3:"},
@@ -163,7 +170,8 @@ func TestReaderWholeLines(t *testing.T) {
 		`  {"name":"B", "type" : "folder"}  ` + "\r\n" +
 		"\n" +
 		`{"type":"message","folder":"C","subject":"` + long + `"}` + "\n" +
-		`{"type":"folder","name":"D"}`
+		`{"type":"folder","name":"D"}` + "\n" +
+		`{"type":"end","records":4}`
 	var got []string
 	err := Each(strings.NewReader(in), "in", func(l *Line) error {
 		var v struct {
@@ -190,5 +198,52 @@ func TestReaderWholeLines(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), bad.want) || !strings.Contains(err.Error(), "in:1") {
 			t.Errorf("%q: error %v, want one at in:1 saying %q", bad.in, err, bad.want)
 		}
+	}
+}
+
+func TestEndRecord(t *testing.T) {
+	const f, end = `{"type":"folder","name":"A"}` + "\n", `{"type":"end","records":1}` + "\n"
+	read := func(in string, noEnd io.Writer) (int, error) {
+		r := NewReader(strings.NewReader(in), "in")
+		r.NoEnd = noEnd
+		n := 0
+		err := r.Each(func(*Line) error { n++; return nil })
+		return n, err
+	}
+	for _, c := range []struct {
+		in   string
+		n    int
+		fail bool
+	}{
+		{f + end, 1, false},
+		{f + end + "\n\n", 1, false},
+		{f + end + f + end, 2, false}, // two streams joined with cat
+		{f, 1, true},                  // cut after a record
+		{"", 0, true},                 // the stage before wrote nothing
+		{f + end + f, 2, true},        // the second stream was cut
+	} {
+		n, err := read(c.in, nil)
+		if n != c.n || (err != nil) != c.fail {
+			t.Errorf("%q: %d records, error %v; want %d records, failing %v", c.in, n, err, c.n, c.fail)
+		}
+		if c.fail && (!MissingEnd(err) || err.Error() != "in: input ended before its end record (did the stage before this one fail?)") {
+			t.Errorf("%q: error %v, want the missing end record", c.in, err)
+		}
+		var warn bytes.Buffer
+		if n, err := read(c.in, &warn); err != nil || n != c.n || (warn.Len() > 0) != c.fail {
+			t.Errorf("%q with NoEnd: %d records, error %v, warning %q", c.in, n, err, warn.String())
+		}
+	}
+}
+
+// An InputError carries exit 66 wherever it travels, unless an error
+// wrapping it re-labels it.
+func TestInputErrorCode(t *testing.T) {
+	ie := &InputError{Name: "in", Line: 3, Msg: "bad"}
+	if got := exitcode.Of(fmt.Errorf("reading plan: %w", ie)); got != exitcode.NoInput {
+		t.Errorf("wrapped InputError: exit %d, want 66", got)
+	}
+	if got := exitcode.Of(exitcode.New(exitcode.Fetch, ie)); got != exitcode.Fetch {
+		t.Errorf("re-labelled InputError: exit %d, want 115", got)
 	}
 }

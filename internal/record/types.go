@@ -2,6 +2,7 @@ package record
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -74,6 +75,18 @@ type Ref struct {
 	Folder      string `json:"folder"`
 	UID         uint32 `json:"uid,omitempty"`
 	UIDValidity uint32 `json:"uidvalidity,omitempty"`
+}
+
+// String is the message as tables show it: "folder #uid", the folder
+// alone for a folder, "" for none.
+func (r *Ref) String() string {
+	switch {
+	case r == nil:
+		return ""
+	case r.UID == 0:
+		return r.Folder
+	}
+	return fmt.Sprintf("%s #%d", r.Folder, r.UID)
 }
 
 // Op is one line of a plan made by diff.

@@ -22,6 +22,7 @@ func (r *Result) extras() *Extra  { return &r.Extra }
 // Writer writes records as JSON lines. It is not safe for concurrent use.
 type Writer struct {
 	w *bufio.Writer
+	n counts // for the end record
 }
 
 // NewWriter returns a Writer on w; call Flush when done.
@@ -36,8 +37,20 @@ func (w *Writer) Write(v extraHolder) error {
 		return err
 	}
 	b = append(b, '\n')
-	_, err = w.w.Write(b)
-	return err
+	if _, err = w.w.Write(b); err != nil {
+		return err
+	}
+	switch r := v.(type) {
+	case *Folder:
+		w.n.add(TypeFolder, false)
+	case *Message:
+		w.n.add(TypeMessage, false)
+	case *Op:
+		w.n.add(TypeOp, false)
+	case *Result:
+		w.n.add(TypeResult, !r.OK)
+	}
+	return nil
 }
 
 // WriteRaw writes one record with a "raw" field holding the base64 of the
@@ -56,7 +69,13 @@ func (w *Writer) WriteLine(b []byte) error {
 	if _, err := w.w.Write(b); err != nil {
 		return err
 	}
-	return w.w.WriteByte('\n')
+	if err := w.w.WriteByte('\n'); err != nil {
+		return err
+	}
+	if typ, failed := typeOf(b); typ != TypeEnd {
+		w.n.add(typ, failed)
+	}
+	return nil
 }
 
 // WriteObjectRaw writes the JSON object b with a streamed "raw" field added.
@@ -65,6 +84,7 @@ func (w *Writer) WriteObjectRaw(b []byte, raw io.Reader, size int64) error {
 	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
 		return fmt.Errorf("not a JSON object: %.40s", b)
 	}
+	typ, _ := typeOf(b)
 	b = append([]byte(nil), b[:len(b)-1]...) // drop '}' to append "raw" last
 	if len(b) > 1 {
 		b = append(b, ',')
@@ -84,8 +104,11 @@ func (w *Writer) WriteObjectRaw(b []byte, raw io.Reader, size int64) error {
 	if err := enc.Close(); err != nil {
 		return err
 	}
-	_, err = w.w.WriteString("\"}\n")
-	return err
+	if _, err = w.w.WriteString("\"}\n"); err != nil {
+		return err
+	}
+	w.n.add(typ, false)
+	return nil
 }
 
 // Flush writes buffered records to the underlying writer.
@@ -124,4 +147,13 @@ func Marshal(v extraHolder) ([]byte, error) {
 	}
 	buf.WriteByte('}')
 	return buf.Bytes(), nil
+}
+
+// WriteMessage writes a message record, with its body as "raw" when body
+// is not nil.
+func (w *Writer) WriteMessage(m *Message, body *Body) error {
+	if body != nil {
+		return w.WriteRaw(m, body.Reader(), body.Size())
+	}
+	return w.Write(m)
 }

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/imapx/imapx/internal/exitcode"
@@ -55,10 +56,19 @@ type Account struct {
 
 	Insecure bool   // skip certificate verification
 	CAFile   string // extra CA certificates (PEM)
-	Timeout  time.Duration
+	// Timeout bounds connecting and logging in (DefaultTimeout if zero).
+	Timeout time.Duration
+	// ResponseTimeout closes a connection on which a command waits this
+	// long without a byte moving either way (imapsync's --timeout1/2);
+	// stages then re-dial and resume. Zero: no limit.
+	ResponseTimeout time.Duration
 
 	// Label names the account in messages ("host1", "host2" or "").
 	Label string
+
+	// probing guards Security while an Opportunistic account learns
+	// whether STARTTLS is offered: parallel workers dial at once.
+	probing sync.Mutex
 }
 
 // Addr is host:port.
@@ -102,6 +112,11 @@ func ParseURL(s string) (*Account, error) {
 	}
 	if a.User == "" {
 		return nil, exitcode.Newf(exitcode.Usage, "account %q: no user name (imaps://USER@host)", s)
+	}
+	if (u.Path != "" && u.Path != "/") || u.Fragment != "" {
+		return nil, exitcode.WithHint(exitcode.Usage,
+			fmt.Errorf("account %q: a folder or path in the URL is not supported", redactURL(s)),
+			"write the account as imaps://user@host[:port] and name folders with the command's folder arguments or --folder")
 	}
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)

@@ -33,25 +33,36 @@ type DialOptions struct {
 	Unilateral *imapclient.UnilateralDataHandler
 }
 
+// resolveSecurity settles an Opportunistic account once, for every
+// connection after it (the first probe decides, the others wait for it).
+func (a *Account) resolveSecurity(ctx context.Context) error {
+	a.probing.Lock()
+	defer a.probing.Unlock()
+	if a.Security != Opportunistic {
+		return nil
+	}
+	sec, err := a.probeStartTLS(ctx)
+	if err != nil {
+		return err
+	}
+	a.Security = sec
+	return nil
+}
+
 // Dial connects, secures and logs in. Errors carry exit codes: 10
 // connection, 12 TLS, 16 authentication (see exitcode.ForHost for 101/161…).
 func (a *Account) Dial(ctx context.Context, opts *DialOptions) (*Conn, error) {
 	if opts == nil {
 		opts = &DialOptions{}
 	}
-	if a.Security == Opportunistic {
-		sec, err := a.probeStartTLS(ctx)
-		if err != nil {
-			return nil, err
-		}
-		a.Security = sec
+	if err := a.resolveSecurity(ctx); err != nil {
+		return nil, err
 	}
-	timeout := a.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
+	timeout := a.timeout()
+	parent, start := ctx, time.Now()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	fail := func(err error) error { return a.dialError(parent, ctx, start, err) }
 
 	tlsConfig, err := a.tlsConfig()
 	if err != nil {
@@ -60,7 +71,7 @@ func (a *Account) Dial(ctx context.Context, opts *DialOptions) (*Conn, error) {
 	dialer := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
 	raw, err := dialer.DialContext(ctx, "tcp", a.Addr())
 	if err != nil {
-		return nil, a.connError(err)
+		return nil, fail(err)
 	}
 	// Abandon a connection that hangs past the deadline: closing it unblocks
 	// whatever go-imap is waiting for.
@@ -70,6 +81,7 @@ func (a *Account) Dial(ctx context.Context, opts *DialOptions) (*Conn, error) {
 	clientOpts := &imapclient.Options{
 		TLSConfig:             tlsConfig,
 		UnilateralDataHandler: opts.Unilateral,
+		ResponseTimeout:       a.ResponseTimeout,
 	}
 
 	var c *imapclient.Client
@@ -78,6 +90,9 @@ func (a *Account) Dial(ctx context.Context, opts *DialOptions) (*Conn, error) {
 		tc := tls.Client(raw, tlsConfig)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			raw.Close()
+			if ctx.Err() != nil {
+				return nil, fail(err)
+			}
 			return nil, a.tlsError(err)
 		}
 		c = imapclient.New(tc, clientOpts)
@@ -85,6 +100,9 @@ func (a *Account) Dial(ctx context.Context, opts *DialOptions) (*Conn, error) {
 		c, err = imapclient.NewStartTLS(raw, clientOpts)
 		if err != nil {
 			raw.Close()
+			if ctx.Err() != nil {
+				return nil, fail(err)
+			}
 			return nil, a.tlsError(err)
 		}
 	default:
@@ -92,39 +110,85 @@ func (a *Account) Dial(ctx context.Context, opts *DialOptions) (*Conn, error) {
 	}
 	if err := c.WaitGreeting(); err != nil {
 		c.Close()
-		return nil, a.connError(err)
+		return nil, fail(err)
 	}
 	if err := a.login(c); err != nil {
 		c.Close()
 		if ctx.Err() != nil {
-			return nil, a.connError(ctx.Err())
+			return nil, fail(err)
 		}
 		return nil, err
 	}
 	return &Conn{Client: c, Account: a}, nil
 }
 
+func (a *Account) timeout() time.Duration {
+	if a.Timeout <= 0 {
+		return DefaultTimeout
+	}
+	return a.Timeout
+}
+
+// dialError names why connecting failed: an interruption of the run
+// (parent cancelled: no connection problem at all), the connect and login
+// timeout running out, or the connection's own error.
+func (a *Account) dialError(parent, ctx context.Context, start time.Time, err error) error {
+	if parent.Err() != nil {
+		if cause := context.Cause(parent); errors.Is(cause, context.Canceled) {
+			return cause
+		}
+		return parent.Err()
+	}
+	// The limit that fired: the connect timeout, or the response timeout
+	// on the greeting or the login (go-imap reports that one as text).
+	limit := a.timeout()
+	if a.ResponseTimeout > 0 && a.ResponseTimeout < limit {
+		limit = a.ResponseTimeout
+	}
+	var netErr net.Error
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout() || time.Since(start) >= limit {
+		return exitcode.WithHint(exitcode.Connection,
+			fmt.Errorf("timed out connecting to %s after %s", a.name(), limit),
+			"check the host and port, and that no firewall drops the connection; --timeout (--timeout1/2 once connected) sets the limit")
+	}
+	return a.connError(err)
+}
+
 // probeStartTLS asks the server's greeting capabilities whether it offers
 // STARTTLS; the answer is kept in the account for later connections.
+//
+// A server that offers no STARTTLS is refused: sending the password in
+// clear must be asked for (--notls1/2, ?tls=none), or an attacker on the
+// path only has to strip STARTTLS from the capabilities to read it.
 func (a *Account) probeStartTLS(ctx context.Context) (Security, error) {
-	timeout := a.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	dialer := &net.Dialer{Timeout: timeout}
+	parent, start := ctx, time.Now()
+	ctx, cancel := context.WithTimeout(ctx, a.timeout())
+	defer cancel()
+	dialer := &net.Dialer{Timeout: a.timeout()}
 	raw, err := dialer.DialContext(ctx, "tcp", a.Addr())
 	if err != nil {
-		return Plain, a.connError(err)
+		return Plain, a.dialError(parent, ctx, start, err)
 	}
-	c := imapclient.New(raw, nil)
+	stop := context.AfterFunc(ctx, func() { raw.Close() })
+	defer stop()
+	c := imapclient.New(raw, &imapclient.Options{ResponseTimeout: a.ResponseTimeout})
 	defer c.Close()
 	if err := c.WaitGreeting(); err != nil {
-		return Plain, a.connError(err)
+		return Plain, a.dialError(parent, ctx, start, err)
 	}
-	if c.Caps().Has(imap.CapStartTLS) {
+	caps := c.Caps()
+	if caps == nil {
+		return Plain, a.dialError(parent, ctx, start, errors.New("no capabilities from the server"))
+	}
+	if caps.Has(imap.CapStartTLS) {
 		return StartTLS, nil
 	}
-	return Plain, nil
+	who := a.Label
+	if who == "" {
+		who = a.Addr()
+	}
+	hint := "use TLS (--ssl" + strings.TrimPrefix(a.Label, "host") + "), or add --notls" + strings.TrimPrefix(a.Label, "host") + " to send the password in clear"
+	return Plain, exitcode.WithHint(exitcode.TLS, fmt.Errorf("%s offers no STARTTLS", who), hint)
 }
 
 func (a *Account) tlsConfig() (*tls.Config, error) {

@@ -53,8 +53,9 @@ type Pair struct {
 	DstStatus Status `json:"dst_status"`
 }
 
-// Altered is a source message whose copy the destination stored with its
-// line ends normalised: its sizes differ, its text does not.
+// Altered is a source message whose copy the destination stored altered:
+// with its line ends normalised (sizes differ, the text does not), or
+// changed otherwise, as What says.
 type Altered struct {
 	SrcFolder      string `json:"src_folder"`
 	SrcUID         uint32 `json:"src_uid"`
@@ -64,7 +65,22 @@ type Altered struct {
 	Ident          string `json:"ident"`
 	SrcSize        int64  `json:"src_size"`
 	DstSize        int64  `json:"dst_size"`
+	// What the destination changed: "line ends normalised" (also when
+	// empty, as entries written before it existed), "8-bit header bytes
+	// replaced", "header changed", "body changed", or several of them.
+	What string `json:"what,omitempty"`
 }
+
+// Change is what the destination changed.
+func (a Altered) Change() string {
+	if a.What == "" {
+		return "line ends normalised"
+	}
+	return a.What
+}
+
+// Lost says whether the change lost information: all but line ends.
+func (a Altered) Lost() bool { return a.Change() != "line ends normalised" }
 
 // State is one account pair's file.
 type State struct {
@@ -75,8 +91,9 @@ type State struct {
 	Fingerprint string          `json:"fingerprint"`
 	Pairs       map[string]Pair `json:"pairs"`
 	// Altered are the messages the destination stored altered (line ends
-	// normalised), so that every run classifies them the same way
-	// without fetching them again.
+	// normalised, or changed at the same size as their digests showed),
+	// so that every run classifies them the same way without fetching
+	// them again.
 	Altered []Altered `json:"altered,omitempty"`
 	// Sum guards against a file edited or cut short by hand or by a crash.
 	Sum string `json:"sum"`

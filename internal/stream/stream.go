@@ -48,6 +48,8 @@ type Reader struct {
 	jsonl *record.Reader
 	mbox  *mbox.Reader
 	n     int
+	// neither is set when the input is neither an mbox nor JSON lines.
+	neither bool
 	// IsMbox reports the detected format.
 	IsMbox bool
 }
@@ -63,12 +65,34 @@ func NewReader(r io.Reader, name string) *Reader {
 		s.mbox = mbox.NewReader(br)
 	} else {
 		s.jsonl = record.NewReader(br, name)
+		s.neither = !jsonStart(br)
 	}
 	return s
 }
 
+// jsonStart reports whether the first byte that is not blank space opens
+// a JSON object (or there is none: an empty input).
+func jsonStart(br *bufio.Reader) bool {
+	head, _ := br.Peek(4096)
+	head = bytes.TrimLeft(head, " \t\r\n")
+	return len(head) == 0 || head[0] == '{'
+}
+
+// AcceptNoEnd accepts JSON lines without an end record, with a warning
+// written to warn (--no-end); see record.Reader.NoEnd.
+func (s *Reader) AcceptNoEnd(warn io.Writer) {
+	if s.jsonl != nil {
+		s.jsonl.NoEnd = warn
+	}
+}
+
 // Next returns the next item or io.EOF. The caller closes the item.
 func (s *Reader) Next() (*Item, error) {
+	if s.neither {
+		// An mbox starts with a From_ line: without one, a mail file
+		// would otherwise be reported as bad JSON.
+		return nil, &record.InputError{Name: s.name, Line: 1, Msg: "not an mbox (no From_ line) nor JSON lines"}
+	}
 	if s.mbox != nil {
 		return s.nextMbox()
 	}
@@ -120,4 +144,12 @@ func (s *Reader) nextMbox() (*Item, error) {
 	m := &record.Message{Type: record.TypeMessage, Folder: meta.Folder, Flags: flags,
 		InternalDate: meta.InternalDate, Size: body.Size()}
 	return &Item{Type: record.TypeMessage, Msg: m, Body: body, Pos: pos}, nil
+}
+
+// WriteMbox writes a message record and its body to an mbox: the record's
+// folder, flags and internal date go into the mbox's own headers, as
+// nextMbox reads them back.
+func WriteMbox(w *mbox.Writer, m *record.Message, body *record.Body) error {
+	return w.WriteMessage(mbox.Meta{Folder: m.Folder, Flags: m.Flags,
+		InternalDate: m.InternalDate, Size: body.Size()}, body.Reader())
 }

@@ -78,6 +78,15 @@ type Options struct {
 	// Dialer to use when establishing connections with the Dial* functions.
 	// If nil, a default dialer with a 30 second timeout is used.
 	Dialer *net.Dialer
+	// ResponseTimeout, when positive, bounds the wait for the server: while
+	// a command is pending (or the greeting is awaited), a read that gets
+	// no byte for this long fails and closes the connection, and so does a
+	// write that cannot hand over a byte for this long. A connection with no
+	// command pending never times out. It replaces the fixed response,
+	// literal and command timeouts, which are measured from the start of a
+	// response or literal however much data flows. A command that stays
+	// pending on purpose (IDLE) must be renewed within it.
+	ResponseTimeout time.Duration
 }
 
 func (options *Options) wrapReadWriter(rw io.ReadWriter) io.ReadWriter {
@@ -164,6 +173,10 @@ type Client struct {
 	pendingCmds  []command
 	contReqs     []continuationRequest
 	closed       bool
+
+	// closing is closed by Close: the decoder goroutine stops waiting for a
+	// consumer (a FETCH message or literal nobody reads any more).
+	closing chan struct{}
 }
 
 // bufferSize is the size of the connection's read and write buffers. Mail
@@ -181,21 +194,22 @@ func New(conn net.Conn, options *Options) *Client {
 		options = &Options{}
 	}
 
-	rw := options.wrapReadWriter(conn)
-	br := bufio.NewReaderSize(rw, bufferSize)
-	bw := bufio.NewWriterSize(rw, bufferSize)
-
 	client := &Client{
-		conn:       conn,
 		options:    *options,
-		br:         br,
-		bw:         bw,
-		dec:        imapwire.NewDecoder(br, imapwire.ConnSideClient),
 		greetingCh: make(chan struct{}),
 		decCh:      make(chan struct{}),
+		closing:    make(chan struct{}),
 		state:      imap.ConnStateNone,
 		enabled:    make(imap.CapSet),
 	}
+	if options.ResponseTimeout > 0 {
+		conn = &timeoutConn{Conn: conn, client: client}
+	}
+	rw := options.wrapReadWriter(conn)
+	client.conn = conn
+	client.br = bufio.NewReaderSize(rw, bufferSize)
+	client.bw = bufio.NewWriterSize(rw, bufferSize)
+	client.dec = imapwire.NewDecoder(client.br, imapwire.ConnSideClient)
 	go client.read()
 	return client
 }
@@ -281,6 +295,9 @@ func DialStartTLS(address string, options *Options) (*Client, error) {
 }
 
 func (c *Client) setReadTimeout(dur time.Duration) {
+	if c.options.ResponseTimeout > 0 {
+		return // timeoutConn sets a deadline before every read
+	}
 	if dur > 0 {
 		c.conn.SetReadDeadline(time.Now().Add(dur))
 	} else {
@@ -289,6 +306,9 @@ func (c *Client) setReadTimeout(dur time.Duration) {
 }
 
 func (c *Client) setWriteTimeout(dur time.Duration) {
+	if c.options.ResponseTimeout > 0 {
+		return // timeoutConn sets a deadline before every write
+	}
 	if dur > 0 {
 		c.conn.SetWriteDeadline(time.Now().Add(dur))
 	} else {
@@ -404,6 +424,9 @@ func (c *Client) Close() error {
 	c.mutex.Lock()
 	alreadyClosed := c.closed
 	c.closed = true
+	if !alreadyClosed {
+		close(c.closing)
+	}
 	c.mutex.Unlock()
 
 	// Ignore net.ErrClosed here, because we also call conn.Close in c.read
@@ -442,6 +465,11 @@ func (c *Client) beginCommand(name string, cmd command) *commandEncoder {
 	}
 
 	c.pendingCmds = append(c.pendingCmds, cmd)
+	if c.options.ResponseTimeout > 0 {
+		// The decoder may be blocked in a read without a deadline (nothing
+		// was pending): from now on an answer is awaited.
+		c.conn.SetReadDeadline(time.Now().Add(c.options.ResponseTimeout))
+	}
 	quotedUTF8 := c.caps.Has(imap.CapIMAP4rev2) || c.enabled.Has(imap.CapUTF8Accept)
 	literalMinus := c.caps.Has(imap.CapLiteralMinus)
 	literalPlus := c.caps.Has(imap.CapLiteralPlus)
@@ -559,7 +587,7 @@ func (c *Client) completeCommand(cmd command, err error) {
 		}
 	case *ListCommand:
 		if cmd.pendingData != nil {
-			cmd.mailboxes <- cmd.pendingData
+			sendUnlessClosing(c, cmd.mailboxes, cmd.pendingData)
 		}
 		close(cmd.mailboxes)
 	case *FetchCommand:

@@ -3,6 +3,7 @@ package imapclient
 import (
 	"fmt"
 	"io"
+	"net"
 	netmail "net/mail"
 	"strings"
 	"time"
@@ -631,7 +632,7 @@ func (c *Client) handleFetch(seqNum uint32) error {
 		})
 		if cmd != nil {
 			cmd := cmd.(*FetchCommand)
-			cmd.msgs <- msg
+			sendUnlessClosing(c, cmd.msgs, msg)
 		} else if handler := c.options.unilateralDataHandler().Fetch; handler != nil {
 			go handler(msg)
 		} else {
@@ -815,9 +816,19 @@ func (c *Client) handleFetch(seqNum uint32) error {
 		if done != nil {
 			c.setReadTimeout(literalReadTimeout)
 		}
-		items <- item
+		// Once the client is closed, nobody may ever read this item or its
+		// literal: give up rather than block Close forever.
+		select {
+		case items <- item:
+		case <-c.closing:
+			return net.ErrClosed
+		}
 		if done != nil {
-			<-done
+			select {
+			case <-done:
+			case <-c.closing:
+				return net.ErrClosed
+			}
 			c.setReadTimeout(respReadTimeout)
 		}
 		return nil

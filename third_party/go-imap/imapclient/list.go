@@ -109,11 +109,11 @@ func (c *Client) handleList() error {
 	case *ListCommand:
 		if cmd.returnStatus {
 			if cmd.pendingData != nil {
-				cmd.mailboxes <- cmd.pendingData
+				sendUnlessClosing(c, cmd.mailboxes, cmd.pendingData)
 			}
 			cmd.pendingData = data
 		} else {
-			cmd.mailboxes <- data
+			sendUnlessClosing(c, cmd.mailboxes, data)
 		}
 	case *SelectCommand:
 		cmd.data.List = data

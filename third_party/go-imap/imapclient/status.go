@@ -73,7 +73,7 @@ func (c *Client) handleStatus() error {
 		cmd.data = *data
 	case *ListCommand:
 		cmd.pendingData.Status = data
-		cmd.mailboxes <- cmd.pendingData
+		sendUnlessClosing(c, cmd.mailboxes, cmd.pendingData)
 		cmd.pendingData = nil
 	}
 

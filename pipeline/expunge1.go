@@ -1,0 +1,58 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/imapx/imapx/internal/exitcode"
+	"github.com/imapx/imapx/internal/folders"
+	"github.com/imapx/imapx/internal/selection"
+)
+
+// expungeSource is imapsync's --expunge1: the messages already flagged
+// \Deleted in the selected source folders are expunged before the folders
+// are read, so they are neither copied nor counted. (--delete1 on its own
+// expunges exactly the messages it deleted, see delete1.)
+func (s *syncer) expungeSource(ctx context.Context) error {
+	sel, err := selection.New(s.o.Selection)
+	if err != nil {
+		return err
+	}
+	c, err := s.src(ctx)
+	if err != nil {
+		return exitcode.ForHost(err, 1)
+	}
+	defer c.Close()
+	fs, err := folders.List(ctx, c, folders.Options{Selector: sel})
+	if err != nil {
+		return exitcode.ForHost(err, 1)
+	}
+	n := 0
+	for _, f := range fs {
+		if hasAttr(f.Attrs, `\Noselect`) || hasAttr(f.Attrs, `\NonExistent`) || (f.Messages != nil && *f.Messages == 0) {
+			continue
+		}
+		if _, err := c.Select(f.Name, nil).Wait(); err != nil {
+			s.countError(exitcode.New(exitcode.Select, fmt.Errorf("--expunge1: SELECT %q: %w", f.Name, err)))
+			continue
+		}
+		gone, err := c.Expunge().Collect()
+		if err != nil {
+			s.countError(exitcode.ForHost(fmt.Errorf("--expunge1: EXPUNGE %q: %w", f.Name, err), 1))
+			continue
+		}
+		n += len(gone)
+	}
+	fmt.Fprintf(s.log, "imapx: expunge1: expunged %d messages flagged \\Deleted on host1\n", n)
+	return nil
+}
+
+func hasAttr(attrs []string, a string) bool {
+	for _, x := range attrs {
+		if strings.EqualFold(x, a) {
+			return true
+		}
+	}
+	return false
+}

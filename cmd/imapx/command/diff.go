@@ -46,7 +46,7 @@ func diffOptions(c *cli.Context) (diff.Options, error) {
 	}
 	return diff.Options{
 		F1F2:              m,
-		ResyncFlags:       c.Bool("resyncflags") && !c.Bool("noresyncflags"),
+		NoResyncFlags:     !c.Bool("resyncflags") || c.Bool("noresyncflags"),
 		Delete2:           c.Bool("delete2"),
 		Delete2Folders:    c.Bool("delete2folders"),
 		Delete2Duplicates: c.Bool("delete2duplicates"),

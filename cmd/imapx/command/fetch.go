@@ -151,7 +151,7 @@ func criteria(c *cli.Context, now time.Time) (*imap.SearchCriteria, error) {
 		if all == nil {
 			all = &imap.SearchCriteria{}
 		}
-		all.And(cr)
+		searchkeys.And(all, cr)
 	}
 	if keys := c.String("search"); keys != "" {
 		cr, err := searchkeys.Parse(keys)

@@ -4,30 +4,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/imapx/imapx/internal/folders"
-	"github.com/imapx/imapx/internal/selection"
 	"github.com/imapx/imapx/list"
 )
-
-// selectionFlags are imapsync's folder selection options.
-func selectionFlags() []cli.Flag {
-	return []cli.Flag{
-		&cli.StringSliceFlag{Name: "folder", Category: "Folders", Usage: "only this `FOLDER` (repeatable; UTF-8 name with the server's delimiter)"},
-		&cli.StringSliceFlag{Name: "folderrec", Category: "Folders", Usage: "this `FOLDER` and all folders below it (repeatable)"},
-		&cli.StringSliceFlag{Name: "include", Category: "Folders", Usage: "only folders whose name matches `REGEX` (repeatable: any)"},
-		&cli.StringSliceFlag{Name: "exclude", Category: "Folders", Usage: "skip folders whose name matches `REGEX` (repeatable)"},
-		&cli.BoolFlag{Name: "subscribed", Category: "Folders", Usage: "only subscribed folders"},
-	}
-}
-
-func selectionOptions(c *cli.Context) selection.Options {
-	return selection.Options{
-		Folders:    c.StringSlice("folder"),
-		FolderRec:  c.StringSlice("folderrec"),
-		Include:    c.StringSlice("include"),
-		Exclude:    c.StringSlice("exclude"),
-		Subscribed: c.Bool("subscribed"),
-	}
-}
 
 func (s *streams) listCommand() *cli.Command {
 	return &cli.Command{
@@ -43,24 +21,20 @@ EXAMPLES:
    IMAPX_PASSWORD=secret imapx list imaps://alice@mail.example.org
    imapx list --passfile pw --sizes --format table imap://bob%40example.org@127.0.0.1:143
    imapx list --passfile pw imaps://alice@mail.example.org | jq -r 'select(.messages > 1000) | .name'`,
-		Flags: append(append([]cli.Flag{
+		Flags: joinFlags([]cli.Flag{
 			&cli.BoolFlag{Name: "sizes", Usage: "add each folder's total size in bytes (sum of RFC822.SIZE)"},
 			&cli.StringFlag{Name: "format", Value: "jsonl", Usage: "output `FORMAT`: jsonl or table"},
-		}, selectionFlags()...), accountFlags()...),
+		}, selectionFlags{}.flags(), accountFlags{}.flags()),
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, 1, 1, "ACCOUNT")
 			if err != nil {
 				return err
 			}
-			format := c.String("format")
-			if format != "jsonl" && format != "table" {
-				return usagef(c, "--format %q: want jsonl or table", format)
-			}
-			sel, err := selection.New(selectionOptions(c))
+			o, err := listOptions(c)
 			if err != nil {
 				return err
 			}
-			a, err := s.account(c, args[0])
+			a, err := accountFlags{}.account(s, c, args[0])
 			if err != nil {
 				return err
 			}
@@ -69,10 +43,22 @@ EXAMPLES:
 				return err
 			}
 			defer logout(conn)
-			return list.Run(c.Context, conn.Client, list.Options{
-				Folders: folders.Options{Selector: sel, Sizes: c.Bool("sizes")},
-				Table:   format == "table",
-			}, s.stdout)
+			return list.Run(c.Context, conn.Client, o, s.stdout)
 		},
 	}
+}
+
+func listOptions(c *cli.Context) (list.Options, error) {
+	format := c.String("format")
+	if format != "jsonl" && format != "table" {
+		return list.Options{}, usagef(c, "--format %q: want jsonl or table", format)
+	}
+	sel, err := selectionFlags{}.selector(c)
+	if err != nil {
+		return list.Options{}, err
+	}
+	return list.Options{
+		Folders: folders.Options{Selector: sel, Sizes: c.Bool("sizes")},
+		Table:   format == "table",
+	}, nil
 }

@@ -9,7 +9,10 @@ import (
 	"github.com/imapx/imapx/internal/session"
 )
 
-func stateFlags() []cli.Flag {
+// stateFlags keep, per account pair, which folders were last in sync.
+type stateFlags struct{}
+
+func (stateFlags) flags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "statedir", Usage: "keep, per account pair, which folders were last in sync in `DIR`, so that a re-run " +
 			"reads only folders whose STATUS changed (default: the user cache dir's imapx/state); state is only ever an optimisation"},
@@ -17,19 +20,28 @@ func stateFlags() []cli.Flag {
 	}
 }
 
-// stateOptions returns the state directory (empty: none) and the key that
+// options returns the state directory (empty: none) and the key that
 // names this account pair in it.
-func stateOptions(c *cli.Context, a1, a2 *session.Account) (dir, key string) {
+func (stateFlags) options(c *cli.Context, a1, a2 *session.Account) (dir, key string) {
 	if c.Bool("nostate") {
 		return "", ""
 	}
-	dir = c.String("statedir")
-	if dir == "" {
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			return "", "" // no home: run without state
-		}
-		dir = filepath.Join(cache, "imapx", "state")
+	dir, ok := stateDir(c)
+	if !ok {
+		return "", "" // no home: run without state
 	}
 	return dir, a1.String() + " -> " + a2.String()
+}
+
+// stateDir is --statedir, else the user cache dir's imapx/state; false
+// when there is no cache dir (no home).
+func stateDir(c *cli.Context) (string, bool) {
+	if dir := c.String("statedir"); dir != "" {
+		return dir, true
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", false
+	}
+	return filepath.Join(cache, "imapx", "state"), true
 }

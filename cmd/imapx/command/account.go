@@ -96,6 +96,9 @@ func (g accountFlags) account(s *streams, c *cli.Context, url string) (*session.
 		a.ResponseTimeout = time.Duration(secs * float64(time.Second))
 		env = []string{"IMAPX_PASSWORD" + n, "IMAPSYNC_PASSWORD" + n}
 	}
+	if c.Bool("justconnect") || c.Bool("version") {
+		return a, nil // no login: no password needed
+	}
 	err = session.ResolvePassword(a, session.PasswordSources{
 		PassFile: c.String("passfile" + n),
 		Env:      env,

@@ -37,7 +37,7 @@ func (s *streams) syncCommand() *cli.Command {
 	}
 	flags = joinFlags(flags, identityFlags{}.flags(), throttleFlags{}.flags(), progressFlag{}.flags(), diffFlags{}.flags(),
 		stateFlags{}.flags(), lockFlags{}.flags(), []cli.Flag{connectionsFlag()}, selectionFlags{}.flags(),
-		host1.flags(), host2.flags())
+		host1.flags(), host2.flags(), imapsyncFlags())
 	return &cli.Command{
 		Name:      "sync",
 		Usage:     "sync SRC to DST in one process (imapsync-compatible options)",
@@ -62,6 +62,7 @@ EXAMPLES:
    imapx sync --maxbytespersecond 200000 --exitwhenover 450000000 --progress json imaps://a@old imaps://a@new`,
 		Flags: flags,
 		Action: func(c *cli.Context) error {
+			noteMoot(c, s.stderr)
 			args, err := positional(c, 0, 2, "SRC and DST")
 			if err != nil {
 				return err
@@ -79,6 +80,9 @@ EXAMPLES:
 			}
 			a2, err := host2.account(s, c, dst)
 			if err != nil {
+				return err
+			}
+			if done, err := s.imapsyncMode(c, a1, a2); done {
 				return err
 			}
 			return s.runSync(c, a1, a2)

@@ -86,7 +86,7 @@ func (a *Account) dialOnce(ctx context.Context, opts *DialOptions) (*Conn, error
 	if err != nil {
 		return nil, err
 	}
-	dialer := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+	dialer := &net.Dialer{Timeout: timeout, KeepAlive: a.keepAlive()}
 	raw, err := dialer.DialContext(ctx, "tcp", a.Addr())
 	if err != nil {
 		return nil, fail(err)
@@ -100,6 +100,7 @@ func (a *Account) dialOnce(ctx context.Context, opts *DialOptions) (*Conn, error
 		TLSConfig:             tlsConfig,
 		UnilateralDataHandler: opts.Unilateral,
 		ResponseTimeout:       a.ResponseTimeout,
+		DebugWriter:           a.debugWriter(),
 	}
 
 	var c *imapclient.Client
@@ -211,6 +212,7 @@ func (a *Account) probeStartTLS(ctx context.Context) (Security, error) {
 
 func (a *Account) tlsConfig() (*tls.Config, error) {
 	cfg := &tls.Config{ServerName: a.Host, InsecureSkipVerify: a.Insecure, MinVersion: tls.VersionTLS12}
+	a.tlsVersions(cfg)
 	if a.CAFile != "" {
 		pem, err := os.ReadFile(a.CAFile)
 		if err != nil {
@@ -273,7 +275,7 @@ func (a *Account) login(c *imapclient.Client) error {
 	mech := strings.ToLower(a.AuthMech)
 	if mech == "" {
 		switch {
-		case a.OAuthTokenFile != "":
+		case a.OAuthTokenFile != "" || a.OAuthToken != "" || a.OAuthDirect != "":
 			mech = "xoauth2"
 		case a.AuthUser != "":
 			mech = "plain"
@@ -286,21 +288,23 @@ func (a *Account) login(c *imapclient.Client) error {
 	var err error
 	switch mech {
 	case "login":
-		err = c.Login(a.User, a.Password).Wait()
+		err = c.Login(a.loginUser(), a.Password).Wait()
 	case "plain":
 		if a.AuthUser != "" {
-			err = c.Authenticate(sasl.NewPlainClient(a.User, a.AuthUser, a.Password))
+			err = c.Authenticate(a.saslClient(sasl.NewPlainClient(a.User, a.AuthUser, a.Password)))
 		} else {
-			err = c.Authenticate(sasl.NewPlainClient("", a.User, a.Password))
+			err = c.Authenticate(a.saslClient(sasl.NewPlainClient("", a.loginUser(), a.Password)))
 		}
+	case "cram-md5":
+		err = c.Authenticate(a.saslClient(newCRAMMD5Client(a.loginUser(), a.Password)))
 	case "xoauth2", "oauthbearer":
-		token, rerr := a.readToken()
+		client, rerr := a.oauthClient(mech)
 		if rerr != nil {
 			return rerr
 		}
-		err = c.Authenticate(newOAuthClient(mech, a.User, token, a.Host, a.Port))
+		err = c.Authenticate(a.saslClient(client))
 	default:
-		return exitcode.Newf(exitcode.Usage, "unknown authentication mechanism %q (login, plain, xoauth2, oauthbearer)", a.AuthMech)
+		return exitcode.Newf(exitcode.Usage, "unknown authentication mechanism %q (login, plain, cram-md5, xoauth2, oauthbearer)", a.AuthMech)
 	}
 	if err == nil {
 		return nil
@@ -322,6 +326,9 @@ func (a *Account) login(c *imapclient.Client) error {
 }
 
 func (a *Account) readToken() (string, error) {
+	if a.OAuthToken != "" {
+		return a.OAuthToken, nil
+	}
 	b, err := os.ReadFile(a.OAuthTokenFile)
 	if err != nil {
 		return "", exitcode.New(exitcode.NoInput, fmt.Errorf("--oauth-token: %w", err))
@@ -338,7 +345,12 @@ func (a *Account) secrets() []string {
 	if a.Password != "" {
 		s = append(s, a.Password)
 	}
-	if a.OAuthTokenFile != "" {
+	if a.OAuthDirect != "" {
+		if d, err := a.readDirect(); err == nil {
+			s = append(s, d)
+		}
+	}
+	if a.OAuthTokenFile != "" || a.OAuthToken != "" {
 		if tok, err := a.readToken(); err == nil {
 			s = append(s, tok)
 		}

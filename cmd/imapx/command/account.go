@@ -95,6 +95,9 @@ func (g accountFlags) account(s *streams, c *cli.Context, url string) (*session.
 		}
 		a.ResponseTimeout = time.Duration(secs * float64(time.Second))
 		env = []string{"IMAPX_PASSWORD" + n, "IMAPSYNC_PASSWORD" + n}
+		if err := g.imapsyncAuth(s, c, a); err != nil {
+			return nil, err
+		}
 	}
 	if c.Bool("justconnect") || c.Bool("version") {
 		return a, nil // no login: no password needed
@@ -123,12 +126,16 @@ func (g accountFlags) server(c *cli.Context, url string) (*session.Account, erro
 		}
 		return session.ParseURL(url)
 	}
-	if c.String("host"+n) == "" || c.String("user"+n) == "" {
+	host := c.String("host" + n)
+	if host == "" {
+		host = g.presetHost(c)
+	}
+	if host == "" || c.String("user"+n) == "" {
 		return nil, usagef(c, "missing host%s: give SRC and DST URLs, or --host%s and --user%s", n, n, n)
 	}
-	a := &session.Account{Host: c.String("host" + n), User: c.String("user" + n), Port: c.Int("port" + n)}
+	a := &session.Account{Host: host, User: c.String("user" + n), Port: c.Int("port" + n)}
 	switch {
-	case c.Bool("ssl" + n):
+	case c.Bool("ssl"+n) || g.presetHost(c) != "" && !c.Bool("tls"+n) && !c.Bool("notls"+n):
 		a.Security = session.ImplicitTLS
 	case c.Bool("tls" + n):
 		a.Security = session.StartTLS

@@ -216,14 +216,14 @@ func (a *Account) tlsConfig() (*tls.Config, error) {
 	if a.CAFile != "" {
 		pem, err := os.ReadFile(a.CAFile)
 		if err != nil {
-			return nil, exitcode.New(exitcode.NoInput, fmt.Errorf("--ca-file: %w", err))
+			return nil, exitcode.New(exitcode.NoInput, fmt.Errorf("%s: %w", a.flag("ca-file"), err))
 		}
 		pool, err := x509.SystemCertPool()
 		if err != nil {
 			pool = x509.NewCertPool()
 		}
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, exitcode.Newf(exitcode.NoInput, "--ca-file %s: no PEM certificate in it", a.CAFile)
+			return nil, exitcode.Newf(exitcode.NoInput, "%s %s: no PEM certificate in it", a.flag("ca-file"), a.CAFile)
 		}
 		cfg.RootCAs = pool
 	}
@@ -268,7 +268,7 @@ func (a *Account) tlsError(err error) error {
 	}
 	return exitcode.WithHint(exitcode.TLS,
 		fmt.Errorf("TLS with %s failed: %s", a.name(), what),
-		"use --ca-file FILE to trust the server's CA, or --insecure to skip verification (tests only)")
+		"use "+a.flag("ca-file")+" FILE to trust the server's CA, or "+a.flag("insecure")+" to skip verification (tests only)")
 }
 
 func (a *Account) login(c *imapclient.Client) error {
@@ -331,11 +331,11 @@ func (a *Account) readToken() (string, error) {
 	}
 	b, err := os.ReadFile(a.OAuthTokenFile)
 	if err != nil {
-		return "", exitcode.New(exitcode.NoInput, fmt.Errorf("--oauth-token: %w", err))
+		return "", exitcode.New(exitcode.NoInput, fmt.Errorf("%s: %w", a.flag("oauth-token"), err))
 	}
 	tok := strings.TrimSpace(string(b))
 	if tok == "" {
-		return "", exitcode.Newf(exitcode.NoInput, "--oauth-token %s: file is empty", a.OAuthTokenFile)
+		return "", exitcode.Newf(exitcode.NoInput, "%s %s: file is empty", a.flag("oauth-token"), a.OAuthTokenFile)
 	}
 	return tok, nil
 }

@@ -80,3 +80,17 @@ func (a *Account) tlsVersions(cfg *tls.Config) {
 		cfg.MaxVersion = a.MaxTLS
 	}
 }
+
+// flag is the option the user gave for name: sync's accounts have
+// imapsync's numbered ones (--passfile1, --oauthaccesstoken2), so that an
+// error's hint names the option actually used.
+func (a *Account) flag(name string) string {
+	n := strings.TrimPrefix(a.Label, "host")
+	if n == "" {
+		return "--" + name
+	}
+	if name == "oauth-token" {
+		name = "oauthaccesstoken"
+	}
+	return "--" + name + n
+}

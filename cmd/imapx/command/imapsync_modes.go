@@ -10,14 +10,10 @@ import (
 	"github.com/imapx/imapx/internal/session"
 )
 
-// imapsyncMode runs sync's modes that stop before any sync: --version and
-// --justconnect. done is false when the run goes on.
+// imapsyncMode runs sync's modes that stop before any login
+// (--justconnect). done is false when the run goes on.
 func (s *streams) imapsyncMode(c *cli.Context, a1, a2 *session.Account) (done bool, err error) {
-	switch {
-	case c.Bool("version"):
-		fmt.Fprintln(s.stdout, version)
-		return true, nil
-	case c.Bool("justconnect"):
+	if c.Bool("justconnect") {
 		return true, s.justConnect(c, a1, a2)
 	}
 	return false, nil

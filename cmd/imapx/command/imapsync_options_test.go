@@ -30,7 +30,7 @@ var pendingElsewhere = strings.Fields(`automap regextrans2 subfolder1 subfolder2
 // every --name in its OPTIONS section.
 func referenceOptions(t *testing.T) []string {
 	t.Helper()
-	b, err := os.ReadFile("testdata/imapsync-2.229-README.txt")
+	b, err := os.ReadFile("testdata/reference/imapsync-2.229-README.txt")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,6 +63,10 @@ EXAMPLES:
 		Flags: flags,
 		Action: func(c *cli.Context) error {
 			noteMoot(c, s.stderr)
+			if c.Bool("version") {
+				fmt.Fprintln(s.stdout, version)
+				return nil
+			}
 			args, err := positional(c, 0, 2, "SRC and DST")
 			if err != nil {
 				return err

@@ -28,6 +28,9 @@ type Options struct {
 	Diff      diff.Options
 	// DryRun plans and reports, changing nothing (imapsync's --dry).
 	DryRun bool
+	// DryList receives, with DryRun, one line per change the run would
+	// make (imapsync's --dry listing); nil lists nothing.
+	DryList io.Writer
 	// JustFolders creates (and with Delete2Folders deletes) folders only.
 	JustFolders bool
 	// Delete1 deletes source messages once their copy is confirmed, and

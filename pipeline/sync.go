@@ -170,6 +170,9 @@ func (s *syncer) run(ctx context.Context) error {
 	}
 	settle(st, inv, dirty)
 	if s.o.DryRun {
+		if err := s.dryList(ctx, plan); err != nil {
+			return err
+		}
 		fmt.Fprintln(s.log, "imapx: dry run: nothing was changed")
 		return nil
 	}

@@ -193,10 +193,15 @@ var cliCases = []cliCase{
 	{name: "sync moot option notes", args: "sync --usecache --noreleasecheck --regexmess s/a/b/ --justconnect imap://user1@$MEM?tls=none imap://user2@$MEM?tls=none",
 		out: []string{`^Host1 banner: \* OK`, `^Host2 capability: .*IMAP4rev1`},
 		err: []string{`^imapx: note: --usecache: imapx keeps its own state in --statedir$`, `^imapx: note: --noreleasecheck: `, `^imapx: note: --regexmess: not done by imapx`}},
+	{name: "sync justfoldersizes", args: "sync --justfoldersizes --folder INBOX --folderrec Archive --passfile1 $DIR/pw1 --passfile2 $DIR/pw2 imap://user1@$MEM?tls=none imap://user2@$MEM?tls=none",
+		out: []string{`^Host1 folder "INBOX" +Size: +25423 Messages: +20 Biggest: +20252$`, `^Host1 folder "Archive/2024" +Size: +1355 Messages: +5 `,
+			`^Host2 folder "Archive/2023" +does not exist$`, `^ +Host1 +Host2 +Host2-Host1$`, `^Nb messages: +30 +0 +-30$`,
+			`^Total size: +28108 +0 +-28108$`, `^Biggest message: +20252 +0$`}},
 	{name: "sync version", args: "sync --version", out: []string{`^0\.`}},
 	{name: "top-level unknown option", args: "--verison", code: 64, err: []string{`did you mean --version\? run 'imapx --help'`}},
 	{name: "sync dry run", args: "sync --dry --passfile1 $DIR/pw1 --passfile2 $DIR/pw2 imap://user1@$MEM?tls=none imap://user2@$MEM?tls=none",
-		err: []string{`\+ 38 only in source`}},
+		err: []string{`\+ 38 only in source`, `nothing was changed`},
+		out: []string{`^dry: create folder "Archive/2023"$`, `^dry: copy "INBOX" UID 1 \(\d+ bytes\) \[.*\] to "INBOX": Subject: \S+`}},
 }
 
 var (

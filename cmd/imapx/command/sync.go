@@ -8,9 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/imapx/imapx/internal/exitcode"
-	"github.com/imapx/imapx/internal/folders"
 	"github.com/imapx/imapx/internal/session"
-	"github.com/imapx/imapx/list"
 	"github.com/imapx/imapx/pipeline"
 )
 
@@ -105,7 +103,10 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 		return err
 	}
 	defer disp.Close()
-	if c.Bool("justlogin") || c.Bool("justfoldersizes") {
+	if c.Bool("justfoldersizes") {
+		return s.justFolderSizes(c, a1, a2)
+	}
+	if c.Bool("justlogin") {
 		if err := loginCheck(ctx, a1, 1); err != nil {
 			return err
 		}
@@ -113,9 +114,6 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 			return err
 		}
 		fmt.Fprintf(s.stderr, "imapx: host1 %s and host2 %s: logged in\n", a1, a2)
-		if c.Bool("justfoldersizes") {
-			return s.folderSizes(ctx, a1, a2)
-		}
 		return nil
 	}
 	// A full sync logs in to both at once before reading anything, so a
@@ -133,6 +131,7 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 		Ident:       ident,
 		Diff:        d,
 		DryRun:      c.Bool("dry"),
+		DryList:     s.stdout,
 		JustFolders: c.Bool("justfolders"),
 		Delete1:     c.Bool("delete1"),
 		Expunge1:    c.Bool("delete1") && !c.Bool("noexpunge1"),
@@ -195,24 +194,5 @@ func loginCheck(ctx context.Context, a *session.Account, host int) error {
 		return err
 	}
 	logout(conn)
-	return nil
-}
-
-// folderSizes prints both accounts' folders with sizes (imapsync's
-// --justfoldersizes).
-func (s *streams) folderSizes(ctx context.Context, a1, a2 *session.Account) error {
-	for i, a := range []*session.Account{a1, a2} {
-		conn, err := dial(ctx, a, i+1)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(s.stdout, "host%d %s\n", i+1, a)
-		err = list.Run(ctx, conn.Client, list.Options{Folders: folders.Options{Sizes: true}, Table: true}, s.stdout)
-		logout(conn)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(s.stdout)
-	}
 	return nil
 }

@@ -144,4 +144,3 @@ func printFolderSizes(w io.Writer, rows [][2]folderSize) {
 	fmt.Fprintf(w, "%-17s %14d %14d\n", "Biggest message:", tot[0].biggest, tot[1].biggest)
 	fmt.Fprintln(w, "(sizes in bytes)")
 }
-

@@ -99,7 +99,7 @@ func (g accountFlags) account(s *streams, c *cli.Context, url string) (*session.
 			return nil, err
 		}
 	}
-	if c.Bool("justconnect") || c.Bool("version") {
+	if c.Bool("justconnect") || c.Bool("version") || c.Bool("abort") {
 		return a, nil // no login: no password needed
 	}
 	err = session.ResolvePassword(a, session.PasswordSources{

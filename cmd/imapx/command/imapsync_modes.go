@@ -11,8 +11,11 @@ import (
 )
 
 // imapsyncMode runs sync's modes that stop before any login
-// (--justconnect). done is false when the run goes on.
+// (--abort, --justconnect). done is false when the run goes on.
 func (s *streams) imapsyncMode(c *cli.Context, a1, a2 *session.Account) (done bool, err error) {
+	if c.Bool("abort") {
+		return true, s.abort(c, a1, a2)
+	}
 	if c.Bool("justconnect") {
 		return true, s.justConnect(c, a1, a2)
 	}

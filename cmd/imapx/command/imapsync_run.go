@@ -84,7 +84,8 @@ func init() {
 		imapsyncOption{name: "errorsmax", status: implemented, says: "no limit unless given (see the differences)"},
 		imapsyncOption{name: "pidfile", status: implemented, says: "lock file holding the PID (default: one per account pair)"},
 		imapsyncOption{name: "pidfilelocking", status: implemented, says: "the default: a second run exits 8 naming the first's PID"},
-		notDone1("abort", "not done by imapx: stop the running sync yourself (the second run's error names its PID)"),
+		imapsyncOption{name: "abort", status: implemented, says: "stops the sync running for the account pair (SIGTERM to the PID in its lock or --pidfile), waits for it to end, and exits",
+			flag: &cli.BoolFlag{Name: "abort", Usage: "stop the sync running for this account pair (its lock's PID) and exit"}},
 		imapsyncOption{name: "tmpdir", status: implemented, says: "temporary files, unlinked at once"},
 		// debugging and housekeeping
 		moot1("debug", "imapx has no general debug mode: --debugimap shows the IMAP dialogue, --progress json the progress, --report FILE the counts"),

@@ -1,13 +1,16 @@
 package command
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
+	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/session"
 )
 
@@ -124,7 +127,13 @@ func (g accountFlags) server(c *cli.Context, url string) (*session.Account, erro
 		if c.String("host"+n) != "" {
 			return nil, usagef(c, "give host%s as an URL argument or with --host%s, not both", n, n)
 		}
-		return session.ParseURL(url)
+		a, err := session.ParseURL(url)
+		var e *exitcode.Error
+		if errors.As(err, &e) && e.Hint != "" {
+			// The hint names the single-account options: name sync's.
+			e.Hint = strings.NewReplacer("--passfile", "--passfile"+n, "IMAPX_PASSWORD", "IMAPX_PASSWORD"+n).Replace(e.Hint)
+		}
+		return a, err
 	}
 	host := c.String("host" + n)
 	if host == "" {

@@ -197,6 +197,8 @@ var cliCases = []cliCase{
 		out: []string{`^Host1 folder "INBOX" +Size: +25423 Messages: +20 Biggest: +20252$`, `^Host1 folder "Archive/2024" +Size: +1355 Messages: +5 `,
 			`^Host2 folder "Archive/2023" +does not exist$`, `^ +Host1 +Host2 +Host2-Host1$`, `^Nb messages: +30 +0 +-30$`,
 			`^Total size: +28108 +0 +-28108$`, `^Biggest message: +20252 +0$`}},
+	{name: "sync password in URL names passfile2", args: "sync --passfile1 $DIR/pw1 imap://user1@$MEM?tls=none imap://user2:pw@$MEM?tls=none", code: 64,
+		err: []string{`a password in the URL is not accepted`, `hint: use --passfile2, the IMAPX_PASSWORD2 environment variable`}},
 	{name: "sync version", args: "sync --version", out: []string{`^0\.`}},
 	{name: "top-level unknown option", args: "--verison", code: 64, err: []string{`did you mean --version\? run 'imapx --help'`}},
 	{name: "sync dry run", args: "sync --dry --passfile1 $DIR/pw1 --passfile2 $DIR/pw2 imap://user1@$MEM?tls=none imap://user2@$MEM?tls=none",

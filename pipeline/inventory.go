@@ -14,6 +14,7 @@ import (
 	"github.com/imapx/imapx/internal/folders"
 	"github.com/imapx/imapx/internal/record"
 	"github.com/imapx/imapx/internal/selection"
+	"github.com/imapx/imapx/internal/session"
 	"github.com/imapx/imapx/internal/state"
 )
 
@@ -116,7 +117,7 @@ func (s *syncer) inventories(ctx context.Context, only map[string]bool, st *stat
 		if srcFrom != nil {
 			return nil
 		}
-		r := &reuser{c: srcConn, dial: fetch.Dialer(s.src)}
+		r := &reuser{c: srcConn, dial: s.src}
 		defer r.close()
 		sum, err := fetch.Run(gctx, r.Dial, fetch.Options{
 			Listed: nonNil(srcList), Skip: srcSkip, Ident: s.o.Ident, Connections: s.o.Connections, Log: s.log, OnError: s.countError, Progress: s.o.Progress,
@@ -125,7 +126,7 @@ func (s *syncer) inventories(ctx context.Context, only map[string]bool, st *stat
 		return exitcode.ForHost(err, 1)
 	})
 	g.Go(func() error {
-		r := &reuser{c: dstConn, dial: fetch.Dialer(s.dst)}
+		r := &reuser{c: dstConn, dial: s.dst}
 		defer r.close()
 		o := fetch.Options{
 			Listed: nonNil(dstListed), Skip: dstSkip, Ident: s.o.Ident, Connections: s.o.Connections, Log: s.log, OnError: s.countError, Progress: s.o.Progress,
@@ -211,7 +212,7 @@ func (s *syncer) choose(inv *inventory, srcList, dstList []record.Folder, only m
 type reuser struct {
 	mu   sync.Mutex
 	c    *imapclient.Client
-	dial fetch.Dialer
+	dial session.Dialer
 }
 
 func (r *reuser) Dial(ctx context.Context) (*imapclient.Client, error) {

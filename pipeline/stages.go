@@ -115,7 +115,7 @@ func (s *syncer) copyPart(ctx context.Context, part *tempFile, budget int64, out
 	b.sent = s.sent
 	g.Go(func() error {
 		defer b.close()
-		_, err := fetch.RunTo(fctx, fetch.Dialer(s.src), fetch.Options{
+		_, err := fetch.RunTo(fctx, s.src, fetch.Options{
 			Full: true, Ident: s.o.Ident, Plan: pr, PlanName: "plan", NoEnd: io.Discard, Log: s.log, OnError: s.countError,
 		}, b)
 		if err != nil && gctx.Err() == nil && fctx.Err() != nil {
@@ -132,7 +132,7 @@ func (s *syncer) copyPart(ctx context.Context, part *tempFile, budget int64, out
 			o.OnSending = func(m *record.Message, folder string, size int64) { j.Sending(m, folder, m.Ident, size) }
 			o.OnSettled = func(m *record.Message) { j.Settled(m) }
 		}
-		sum, err = push.RunFrom(gctx, push.Dialer(s.dst), o, b, out)
+		sum, err = push.RunFrom(gctx, s.dst, o, b, out)
 		stopFetch()
 		b.drain()
 		return exitcode.ForHost(err, 2)
@@ -150,7 +150,7 @@ func (s *syncer) applyFlags(ctx context.Context, plan *tempFile) error {
 	if err != nil {
 		return err
 	}
-	sum, err := flags.Run(ctx, flags.Dialer(s.dst), flags.Options{Log: s.log, NoEnd: io.Discard}, pr, "plan", io.Discard)
+	sum, err := flags.Run(ctx, s.dst, flags.Options{Log: s.log, NoEnd: io.Discard}, pr, "plan", io.Discard)
 	s.rep.FlagsChanged, s.rep.Deleted2, s.rep.FoldersDeleted = sum.FlagsChanged, sum.Deleted, sum.FoldersDeleted
 	s.progressed(sum.FlagsChanged + sum.Deleted)
 	s.countTally(sum.Tally)
@@ -163,7 +163,7 @@ func (s *syncer) delete1(ctx context.Context, results *tempFile) error {
 	if err != nil {
 		return err
 	}
-	sum, err := flags.Run(ctx, flags.Dialer(s.src), flags.Options{Delete1: true, Expunge: s.o.Expunge1, Log: s.log, NoEnd: io.Discard}, rr, "results", io.Discard)
+	sum, err := flags.Run(ctx, s.src, flags.Options{Delete1: true, Expunge: s.o.Expunge1, Log: s.log, NoEnd: io.Discard}, rr, "results", io.Discard)
 	s.rep.Deleted1 = sum.Deleted
 	s.countTally(sum.Tally)
 	return exitcode.ForHost(err, 1)

@@ -15,6 +15,7 @@ import (
 	"github.com/imapx/imapx/internal/journal"
 	"github.com/imapx/imapx/internal/record"
 	"github.com/imapx/imapx/internal/scratch"
+	"github.com/imapx/imapx/internal/session"
 )
 
 // errorsMaxReached stops the run (exit 112).
@@ -23,7 +24,7 @@ var errorsMaxReached = errors.New("--errorsmax reached")
 // syncer carries one run.
 type syncer struct {
 	o        *Options
-	src, dst Dialer
+	src, dst session.Dialer
 	rep      *Report
 	log      io.Writer
 
@@ -46,7 +47,7 @@ type syncer struct {
 
 // Sync runs a one-way sync from src to dst and returns its report; the
 // report's ExitCode is the imapsync-table code for the run.
-func Sync(ctx context.Context, src, dst Dialer, o Options) (*Report, error) {
+func Sync(ctx context.Context, src, dst session.Dialer, o Options) (*Report, error) {
 	if o.Log == nil {
 		o.Log = io.Discard
 	}

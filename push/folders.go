@@ -10,6 +10,7 @@ import (
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/folders"
 	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/session"
 )
 
 // folderOf is the destination folder of a message: --folder, else the
@@ -159,7 +160,7 @@ func (p *pusher) create(ctx context.Context, name string, opts *imap.CreateOptio
 		err = p.closeBatch()
 		if err == nil {
 			err = c.Create(name, opts).Wait()
-			if err == nil || !isConnError(err) {
+			if err == nil || !session.IsConnError(err) {
 				return err, nil
 			}
 		}
@@ -187,7 +188,7 @@ func (p *pusher) listFolders(ctx context.Context) error {
 		if err == nil {
 			list, err = c.List("", "*", nil).Collect()
 		}
-		if isConnError(err) {
+		if session.IsConnError(err) {
 			if err := p.recover(ctx, err); err != nil {
 				return err
 			}
@@ -214,7 +215,7 @@ func (p *pusher) listed(ctx context.Context, name string) (bool, error) {
 	}
 	list, err := c.List("", name, nil).Collect()
 	if err != nil {
-		if isConnError(err) {
+		if session.IsConnError(err) {
 			return false, err
 		}
 		return false, nil

@@ -19,6 +19,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/imapx/imapx/internal/exitcode"
+	"github.com/imapx/imapx/internal/mutate"
 	"github.com/imapx/imapx/internal/record"
 	"github.com/imapx/imapx/internal/session"
 )
@@ -68,7 +69,7 @@ func Run(ctx context.Context, dial session.Dialer, o Options, in io.Reader, inNa
 	}
 	// An input cut short (its end record missing) still holds whole
 	// records: they are carried out, then the run fails with exit 66.
-	a := &applier{o: &o, dial: dial, w: record.NewWriter(out), sum: &sum}
+	a := &applier{o: &o, dial: dial, gate: mutate.Gate{Dry: o.DryRun}, w: record.NewWriter(out), sum: &sum}
 	defer a.w.Flush()
 	defer a.closeConn()
 	if len(order) == 0 && len(folderDeletes) == 0 {
@@ -220,6 +221,8 @@ func readChanges(in io.Reader, name string, delete1 bool, noEnd io.Writer) (map[
 type applier struct {
 	o    *Options
 	dial session.Dialer
+	// gate sends every change: none under --dry-run.
+	gate mutate.Gate
 	c    *imapclient.Client
 	stop func() bool
 	w    *record.Writer
@@ -229,7 +232,7 @@ type applier struct {
 // folder applies one folder's changes. Its results are written only once
 // it went through: after a lost connection nothing is written, and the folder is applied again on a new connection.
 func (a *applier) folder(name string, changes []change) error {
-	sel, err := a.c.Select(name, &imap.SelectOptions{ReadOnly: a.o.DryRun}).Wait()
+	sel, err := a.gate.Select(a.c, name).Wait()
 	if err != nil {
 		return exitcode.New(exitcode.Select, fmt.Errorf("SELECT %q: %w", name, err))
 	}
@@ -247,7 +250,7 @@ func (a *applier) folder(name string, changes []change) error {
 			r()
 		}
 	}
-	if a.o.DryRun {
+	if a.gate.DryRun() {
 		for _, ch := range ok {
 			results = append(results, func() { a.done(ch, true) })
 		}
@@ -295,7 +298,9 @@ func (a *applier) folder(name string, changes []change) error {
 	}
 	cmds := make([]*imapclient.FetchCommand, len(keys))
 	for i, k := range keys {
-		cmds[i] = a.c.Store(groups[k].uids, &groups[k].store, nil)
+		if cmds[i], err = a.gate.Store(a.c, groups[k].uids, &groups[k].store); err != nil {
+			return err
+		}
 	}
 	failed := map[uint32]error{}
 	var connErr error
@@ -344,14 +349,18 @@ func (a *applier) folder(name string, changes []change) error {
 // expunge marks uids \Deleted and removes exactly them.
 func (a *applier) expunge(uids imap.UIDSet) error {
 	mark := &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}
-	if err := a.c.Store(uids, mark, nil).Close(); err != nil {
+	if err := a.store(uids, mark); err != nil {
 		return err
 	}
 	if a.o.Delete1 && !a.o.Expunge {
 		return nil // imapsync's --delete1 without --expunge1 only marks
 	}
 	if a.c.Caps().Has(imap.CapUIDPlus) || a.c.Caps().Has(imap.CapIMAP4rev2) {
-		return a.c.UIDExpunge(uids).Close()
+		cmd, err := a.gate.UIDExpunge(a.c, uids)
+		if err != nil {
+			return err
+		}
+		return cmd.Close()
 	}
 	// No UID EXPUNGE: unmark the other \Deleted messages, EXPUNGE, and
 	// mark them again, so that nobody else's deletions are made final.
@@ -367,23 +376,35 @@ func (a *applier) expunge(uids imap.UIDSet) error {
 	}
 	unmark := &imap.StoreFlags{Op: imap.StoreFlagsDel, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}
 	if len(others) > 0 {
-		if err := a.c.Store(others, unmark, nil).Close(); err != nil {
+		if err := a.store(others, unmark); err != nil {
 			return err
 		}
 	}
-	err = a.c.Expunge().Close()
+	cmd, err := a.gate.Expunge(a.c)
+	if err == nil {
+		err = cmd.Close()
+	}
 	if len(others) > 0 {
-		if rerr := a.c.Store(others, mark, nil).Close(); rerr != nil && err == nil {
+		if rerr := a.store(others, mark); rerr != nil && err == nil {
 			err = rerr
 		}
 	}
 	return err
 }
 
+// store sends one STORE and waits for its answer.
+func (a *applier) store(uids imap.UIDSet, flags *imap.StoreFlags) error {
+	cmd, err := a.gate.Store(a.c, uids, flags)
+	if err != nil {
+		return err
+	}
+	return cmd.Close()
+}
+
 func (a *applier) deleteFolder(name string) error {
-	res := &record.Result{Type: record.TypeResult, Op: record.OpDeleteFolder, OK: true, Dst: &record.Ref{Folder: name}, DryRun: a.o.DryRun}
-	if !a.o.DryRun {
-		if err := a.c.Delete(name).Wait(); session.IsConnError(err) {
+	res := &record.Result{Type: record.TypeResult, Op: record.OpDeleteFolder, OK: true, Dst: &record.Ref{Folder: name}, DryRun: a.gate.DryRun()}
+	if !a.gate.DryRun() {
+		if err := a.gate.Delete(a.c, name); session.IsConnError(err) {
 			return err
 		} else if err != nil {
 			a.count(exitcode.New(exitcode.WithErrors, fmt.Errorf("DELETE %q: %w", name, err)))

@@ -90,7 +90,7 @@ func (p *pusher) ensureFolder(ctx context.Context, name string, spec folderSpec)
 		p.createFailed(res, exitcode.Newf(exitcode.Create, "create folder %q: %s", name, bad))
 		return nil
 	}
-	if p.o.DryRun {
+	if p.gate.DryRun() {
 		p.folders[name] = true
 		res.DryRun = true
 		p.write(res)
@@ -129,7 +129,7 @@ func (p *pusher) ensureFolder(ctx context.Context, name string, spec folderSpec)
 	}
 	p.folders[name] = true
 	if spec.subscribe {
-		if err := p.c.Subscribe(name).Wait(); err != nil {
+		if err := p.gate.Subscribe(p.c, name); err != nil {
 			fmt.Fprintf(p.o.Log, "imapx: warning: SUBSCRIBE %q: %v\n", name, err)
 		}
 	}
@@ -159,7 +159,7 @@ func (p *pusher) create(ctx context.Context, name string, opts *imap.CreateOptio
 		// behind them on the same connection, once an open MULTIAPPEND ends.
 		err = p.closeBatch()
 		if err == nil {
-			err = c.Create(name, opts).Wait()
+			err = p.gate.Create(c, name, opts)
 			if err == nil || !session.IsConnError(err) {
 				return err, nil
 			}

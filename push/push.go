@@ -14,6 +14,7 @@ import (
 
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/folders"
+	"github.com/imapx/imapx/internal/mutate"
 	"github.com/imapx/imapx/internal/record"
 	"github.com/imapx/imapx/internal/session"
 	"github.com/imapx/imapx/internal/stream"
@@ -57,6 +58,8 @@ type conn struct {
 type pusher struct {
 	o    *Options
 	dial session.Dialer
+	// gate sends every write: none under --dry-run.
+	gate mutate.Gate
 	conn
 	out *record.Writer
 	sum *Summary
@@ -106,7 +109,7 @@ func Run(ctx context.Context, dial session.Dialer, o Options, in io.Reader, inNa
 func RunFrom(ctx context.Context, dial session.Dialer, o Options, src Source, out io.Writer) (Summary, error) {
 	o.defaults()
 	var sum Summary
-	p := &pusher{o: &o, dial: dial, out: record.NewWriter(out), sum: &sum,
+	p := &pusher{o: &o, dial: dial, gate: mutate.Gate{Dry: o.DryRun}, out: record.NewWriter(out), sum: &sum,
 		folderErr: map[string]error{}, confirmed: map[string]map[imap.UID]bool{}}
 	p.watch = watch(ctx)
 	defer p.watch.stop()
@@ -219,7 +222,7 @@ func (p *pusher) message(ctx context.Context, it *stream.Item) error {
 		it.Close()
 		return nil
 	}
-	if p.o.DryRun {
+	if p.gate.DryRun() {
 		p.sum.Appended++
 		p.sum.Bytes += it.Body.Size()
 		p.write(&record.Result{Type: record.TypeResult, Op: "append", OK: true, DryRun: true,
@@ -287,14 +290,14 @@ func hasNUL(b *record.Body) bool {
 	}
 }
 
-// appendFlags drops \Recent, which a client cannot set.
+// appendFlags are the flags an APPEND sets: those records carry
+// (\Recent, which no client can set, dropped).
 func appendFlags(in []string) []imap.Flag {
 	out := make([]imap.Flag, 0, len(in))
 	for _, f := range in {
-		if strings.EqualFold(f, `\Recent`) || f == "" {
-			continue
+		if record.Carried(f) {
+			out = append(out, imap.Flag(f))
 		}
-		out = append(out, imap.Flag(f))
 	}
 	return out
 }

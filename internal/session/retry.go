@@ -11,6 +11,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/imapx/imapx/internal/exitcode"
+	"github.com/imapx/imapx/internal/mutate"
 )
 
 // Dialer opens a new logged-in connection to one account: every stage
@@ -21,10 +22,10 @@ type Dialer func(ctx context.Context) (*imapclient.Client, error)
 // re-dial, rather than an answer. A server's NO or BAD (*imap.Error) is
 // an answer on a working connection; a cancelled run is no connection
 // problem; authentication, TLS, usage and input errors would meet the
-// same failure again.
+// same failure again; nor is a write a dry run held back.
 func IsConnError(err error) bool {
 	var imapErr *imap.Error
-	if err == nil || errors.As(err, &imapErr) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if err == nil || errors.As(err, &imapErr) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, mutate.ErrDryRun) {
 		return false
 	}
 	switch exitcode.Of(err) {

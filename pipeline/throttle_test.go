@@ -35,17 +35,7 @@ func memPair(t *testing.T, n int) (src, dst session.Dialer) {
 
 // memLogin dials srv and logs user in (password "pw").
 func memLogin(srv *imaptest.MemServer, user string) session.Dialer {
-	return func(ctx context.Context) (*imapclient.Client, error) {
-		c, err := imapclient.DialInsecure(srv.Addr(), nil)
-		if err != nil {
-			return nil, err
-		}
-		if err := c.Login(user, "pw").Wait(); err != nil {
-			c.Close()
-			return nil, err
-		}
-		return c, nil
-	}
+	return func(ctx context.Context) (*imapclient.Client, error) { return srv.Login(user, "pw") }
 }
 
 func TestSyncExitWhenOver(t *testing.T) {

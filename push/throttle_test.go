@@ -49,15 +49,7 @@ func startDst(t *testing.T) (session.Dialer, func() uint32) {
 	}
 	t.Cleanup(func() { srv.Close() })
 	dial := func(ctx context.Context) (*imapclient.Client, error) {
-		c, err := imapclient.DialInsecure(srv.Addr(), nil)
-		if err != nil {
-			return nil, err
-		}
-		if err := c.Login("bob", "pw").Wait(); err != nil {
-			c.Close()
-			return nil, err
-		}
-		return c, nil
+		return srv.Login("bob", "pw")
 	}
 	count := func() uint32 {
 		c, err := dial(context.Background())

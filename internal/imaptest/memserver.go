@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 )
@@ -111,6 +112,19 @@ func StartMem(users []MemUser) (*MemServer, error) {
 
 // Addr is the server's 127.0.0.1:port.
 func (s *MemServer) Addr() string { return s.ln.Addr().String() }
+
+// Login connects to the server and logs user in.
+func (s *MemServer) Login(user, password string) (*imapclient.Client, error) {
+	c, err := imapclient.DialInsecure(s.Addr(), nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Login(user, password).Wait(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
 
 // Close stops the server.
 func (s *MemServer) Close() error { return s.srv.Close() }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/imapx/imapx/internal/imaptest"
 )
@@ -20,14 +19,11 @@ func TestDryRunChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	c, err := imapclient.DialInsecure(srv.Addr(), nil)
+	c, err := srv.Login("u", "pw")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if err := c.Login("u", "pw").Wait(); err != nil {
-		t.Fatal(err)
-	}
 	state := func() (folders int, messages uint32, flagged int) {
 		list, err := c.List("", "*", nil).Collect()
 		if err != nil {

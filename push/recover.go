@@ -40,7 +40,7 @@ func (p *pusher) recover(ctx context.Context, cause error) error {
 		}
 		c, err := p.client(ctx)
 		if err != nil {
-			if code := exitcode.Of(err); transient(err) || code == exitcode.Internal {
+			if session.IsConnError(err) {
 				cause = err
 				continue
 			}

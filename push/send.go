@@ -65,7 +65,7 @@ func (p *pusher) firstDial(ctx context.Context) (*imapclient.Client, error) {
 			return c, nil
 		}
 		wait := session.Backoff(attempt)
-		if p.connected || !transient(err) || time.Since(start)+wait > dialPatience {
+		if p.connected || !session.IsConnError(err) || time.Since(start)+wait > dialPatience {
 			return nil, err
 		}
 		fmt.Fprintf(p.o.Log, "imapx: warning: destination unreachable (%v); trying again in %v\n", err, wait)
@@ -73,16 +73,6 @@ func (p *pusher) firstDial(ctx context.Context) (*imapclient.Client, error) {
 			return nil, err
 		}
 	}
-}
-
-// transient tells a connection failure (worth retrying) from a refusal
-// (authentication, TLS, usage) that the same attempt would meet again.
-func transient(err error) bool {
-	switch exitcode.Of(err) {
-	case exitcode.Connection, exitcode.Connection1, exitcode.Connection2:
-		return true
-	}
-	return false
 }
 
 // closeConn drops the connection and everything that held on it.

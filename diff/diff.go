@@ -14,8 +14,9 @@ type Options struct {
 	// F1F2 maps source folder names to destination names, overriding the
 	// automatic mapping (imapsync's --f1f2).
 	F1F2 map[string]string
-	// ResyncFlags compares the flags of messages on both sides.
-	ResyncFlags bool
+	// NoResyncFlags leaves the flags of messages on both sides alone (by
+	// default they are compared, as imapsync does).
+	NoResyncFlags bool
 	// Delete2 deletes destination messages that are not in the source.
 	Delete2 bool
 	// Delete2Folders deletes destination folders that no source folder maps to.
@@ -170,7 +171,7 @@ func (p *planner) folder(sf, df *folder) error {
 		n := min(len(want), len(d))
 		for i := 0; i < n; i++ {
 			p.sum.Same++
-			if !p.o.ResyncFlags {
+			if p.o.NoResyncFlags {
 				continue
 			}
 			add, remove := flagDiff(want[i].flags, d[i].flags)

@@ -67,7 +67,7 @@ func TestMultisetAndFlags(t *testing.T) {
 		msgLine("INBOX", 12, "h:b", `["\\Seen"]`),
 		msgLine("INBOX", 13, "h:gone", `[]`),
 	}, "\n")
-	sum, ops := run(t, src, dst, Options{ResyncFlags: true})
+	sum, ops := run(t, src, dst, Options{})
 	if c := opsOf(ops, "copy"); len(c) != 1 || c[0]["src"].(map[string]any)["uid"] != 3.0 {
 		t.Fatalf("want one copy of the second duplicate (uid 3), got %v", c)
 	}
@@ -88,11 +88,11 @@ func TestMultisetAndFlags(t *testing.T) {
 		t.Fatalf("summary %+v", sum)
 	}
 
-	_, ops = run(t, src, dst, Options{ResyncFlags: true, Delete2: true})
+	_, ops = run(t, src, dst, Options{Delete2: true})
 	if d := opsOf(ops, "delete"); len(d) != 1 || d[0]["dst"].(map[string]any)["uid"] != 13.0 {
 		t.Fatalf("--delete2: want delete of uid 13, got %v", d)
 	}
-	_, ops = run(t, src, dst, Options{})
+	_, ops = run(t, src, dst, Options{NoResyncFlags: true})
 	if len(opsOf(ops, "flags")) != 0 {
 		t.Fatal("--noresyncflags must not plan flags")
 	}
@@ -104,7 +104,7 @@ func TestMultisetAndFlags(t *testing.T) {
 
 func TestIdenticalIsEmptyPlan(t *testing.T) {
 	inv := `{"type":"folder","name":"INBOX","delim":"/","attrs":[]}` + "\n" + msgLine("INBOX", 1, "h:a", `["\\Seen"]`)
-	sum, ops := run(t, inv, inv, Options{ResyncFlags: true})
+	sum, ops := run(t, inv, inv, Options{})
 	if len(ops) != 0 || sum.Differs() {
 		t.Fatalf("identical inventories: ops %v, summary %+v", ops, sum)
 	}

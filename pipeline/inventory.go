@@ -188,7 +188,7 @@ func (s *syncer) newInventory(srcList, dstList []record.Folder, only map[string]
 // only when every source folder mapping to it is: a pair read on one side
 // and not the other would look like missing (or extra) mail.
 func (s *syncer) choose(inv *inventory, srcList, dstList []record.Folder, only map[string]bool, st *state.State) (srcSkip, dstSkip, dstShown map[string]bool) {
-	needModSeq := s.o.Diff.ResyncFlags
+	needModSeq := !s.o.Diff.NoResyncFlags
 	wanted := map[string]bool{} // destination folders some read source maps to
 	groupSkip := map[string]bool{}
 	for _, f := range srcList {

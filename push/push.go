@@ -85,6 +85,8 @@ type pusher struct {
 	// stop, once set (over quota), sends nothing more: what is in flight
 	// is settled and the push ends with it.
 	stop error
+	// quotaMore counts APPENDs in flight refused after stop: one line.
+	quotaMore int
 	// connected is set at the first connection: before it, a refused dial
 	// is retried for a while (a server restarting), after it recover does.
 	connected bool

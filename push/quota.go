@@ -7,6 +7,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/imapx/imapx/internal/exitcode"
+	"github.com/imapx/imapx/internal/record"
 	"github.com/imapx/imapx/internal/table"
 )
 
@@ -49,8 +50,30 @@ func (p *pusher) overQuota(err error) {
 	fmt.Fprintf(p.o.Log, "imapx: warning: the destination is over quota; sending nothing more\n")
 }
 
+// refusedAfterStop settles an APPEND that was already in flight when the
+// first over-quota answer came: it has its result record, but the
+// refusals of one full account are printed and counted once (stopped).
+func (p *pusher) refusedAfterStop(pd *pending, err error) {
+	if p.o.OnSettled != nil && pd.it.Msg != nil {
+		p.o.OnSettled(pd.it.Msg)
+	}
+	p.quotaMore++
+	r := &record.Result{Type: record.TypeResult, Op: "append", Src: srcRef(pd.it.Msg),
+		Dst: &record.Ref{Folder: pd.folder}, Error: err.Error(), Code: exitcode.Of(err)}
+	if m := pd.it.Msg; m != nil {
+		r.Ident, r.Size = m.Ident, m.Size
+	}
+	p.write(r)
+}
+
 // stopped is the error a push stopped by quota ends with.
 func (p *pusher) stopped() error {
+	if p.quotaMore > 0 {
+		more := exitcode.Newf(exitcode.OverQuota, "%d more messages already sent were refused too: over quota", p.quotaMore)
+		fmt.Fprintf(p.o.Log, "imapx: error: %v\n", more)
+		p.countError(more)
+		p.quotaMore = 0
+	}
 	return exitcode.WithHint(exitcode.OverQuota,
 		fmt.Errorf("the destination is over quota: %d messages (%s) copied, the rest not sent: %w",
 			p.sum.Appended, table.Bytes(p.sum.Bytes), p.stop),

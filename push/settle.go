@@ -61,6 +61,10 @@ func (p *pusher) settleOldest(ctx context.Context) error {
 	}
 	err = classify(err)
 	if exitcode.Of(err) == exitcode.OverQuota {
+		if p.stop != nil {
+			p.refusedAfterStop(pd, err)
+			return nil
+		}
 		p.overQuota(err)
 	} else if p.retryWithoutKeywords(ctx, pd, err) {
 		return nil

@@ -17,56 +17,24 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/imapx/imapx/cmd/imapx/command"
 	"github.com/imapx/imapx/internal/imaptest"
 	"github.com/imapx/imapx/test/harness"
 )
 
-var binDir string
-
-// noteSources opens the module's Go files (and go.mod) so that go test's
-// cache knows what the binary built below is made of: the build runs in a
-// subprocess the cache cannot see into, and a cached pass of old code
-// would be a lie.
-func noteSources() {
-	filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() && strings.HasPrefix(d.Name(), ".") && path != ".." {
-			if d != nil && d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !d.IsDir() && (strings.HasSuffix(path, ".go") || d.Name() == "go.mod" || d.Name() == "go.sum") {
-			if f, err := os.Open(path); err == nil {
-				f.Close()
-			}
-		}
-		return nil
-	})
-}
-
+// TestMain registers imapx's Run as the `imapx` command of the scripts
+// (and of the tests that exec it): the test binary is imapx, so there is
+// no separate build, and go test's cache sees every source it depends on.
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "imapx-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binDir = dir
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "imapx"), "../cmd/imapx")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building imapx:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	testscript.Main(m, map[string]func(){
+		"imapx": func() { os.Exit(command.Run()) },
+	})
 }
 
 // Users every script's Dovecot has.
 var users = map[string]string{"user1": "secret-one-9f2c", "user2": "secret-two-7a1d", "user3": "secret-three-4b8e"}
 
 func TestScripts(t *testing.T) {
-	noteSources() // here, not in TestMain: go test logs opens only once tests run
 	if _, err := harness.Binary(); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("%v: CI must run the end-to-end tests", err)
@@ -100,7 +68,6 @@ func TestScripts(t *testing.T) {
 const dovecotKey, dovecot2Key = "dovecot", "dovecot2"
 
 func setup(env *testscript.Env) error {
-	env.Setenv("PATH", binDir+string(os.PathListSeparator)+env.Getenv("PATH"))
 	examples, err := filepath.Abs("../examples")
 	if err != nil {
 		return err

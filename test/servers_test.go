@@ -60,7 +60,7 @@ type run struct {
 // the user cache dir) and the passwords in the environment.
 func imapx(t *testing.T, home string, env []string, args ...string) run {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(binDir, "imapx"), args...)
+	cmd := exec.Command("imapx", args...)
 	cmd.Env = append(append(os.Environ(), "HOME="+home, "XDG_CACHE_HOME="+filepath.Join(home, ".cache")), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

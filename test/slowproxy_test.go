@@ -168,7 +168,7 @@ func TestKillLoop(t *testing.T) {
 	defer p.Close()
 	stateDir := filepath.Join(dir, "state")
 	run := func(ctx context.Context) *exec.Cmd {
-		cmd := exec.CommandContext(ctx, filepath.Join(binDir, "imapx"), "sync", "--statedir", stateDir,
+		cmd := exec.CommandContext(ctx, "imapx", "sync", "--statedir", stateDir,
 			"imap://user1@"+d.PlainAddr()+"?tls=none", "imap://user2@"+p.Addr()+"?tls=none")
 		cmd.Env = append(os.Environ(), "IMAPX_PASSWORD1="+users["user1"], "IMAPX_PASSWORD2="+users["user2"], "HOME="+dir)
 		return cmd

@@ -44,6 +44,16 @@ type MemServer struct {
 
 // StartMem starts a server with users and their mail.
 func StartMem(users []MemUser) (*MemServer, error) {
+	return StartMemCaps(users, nil)
+}
+
+// StartMemCaps is StartMem with the capabilities to advertise instead of
+// IMAP4rev1 and IMAP4rev2 (which implies UIDPLUS, ESEARCH…): a server with
+// only IMAP4rev1 is a pre-UIDPLUS server for the paths Dovecot never takes.
+func StartMemCaps(users []MemUser, caps imap.CapSet) (*MemServer, error) {
+	if caps == nil {
+		caps = imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}}
+	}
 	mem := imapmemserver.New()
 	for _, u := range users {
 		user := imapmemserver.NewUser(u.Name, u.Password)
@@ -96,9 +106,7 @@ func StartMem(users []MemUser) (*MemServer, error) {
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			return mem.NewSession(), nil, nil
 		},
-		Caps: imap.CapSet{
-			imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {},
-		},
+		Caps:         caps,
 		InsecureAuth: true,
 		Logger:       log.New(io.Discard, "", 0),
 	})

@@ -16,6 +16,7 @@
 package scratch
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -135,5 +136,21 @@ func Alive(pid int) bool {
 		return false
 	}
 	err = p.Signal(syscall.Signal(0))
-	return err == nil || errors.Is(err, syscall.EPERM)
+	if err != nil && !errors.Is(err, syscall.EPERM) {
+		return false
+	}
+	return !zombie(pid)
+}
+
+// zombie reports whether pid has exited and only waits for its parent to
+// reap it (state Z in /proc): its files are no one's any more. Where
+// /proc cannot tell, it is not a zombie.
+func zombie(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// "pid (comm) S …": the state follows the last ')' (comm may hold one).
+	i := bytes.LastIndexByte(b, ')')
+	return i >= 0 && i+2 < len(b) && b[i+2] == 'Z'
 }

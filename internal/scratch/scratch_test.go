@@ -2,9 +2,11 @@ package scratch
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 )
 
 func TestRunDirectory(t *testing.T) {
@@ -55,5 +57,26 @@ func TestRunDirectory(t *testing.T) {
 	}
 	if Dir() != os.TempDir() {
 		t.Errorf("Dir after stop = %s", Dir())
+	}
+}
+
+// A run killed and not yet reaped by its parent is a zombie: dead, its
+// directory free to sweep (a shell or test harness may reap it late).
+func TestZombieIsNotAlive(t *testing.T) {
+	cmd := exec.Command("sleep", "60")
+	if err := cmd.Start(); err != nil {
+		t.Skip(err)
+	}
+	defer cmd.Wait()
+	if !Alive(cmd.Process.Pid) {
+		t.Fatal("a running process is not alive")
+	}
+	cmd.Process.Kill()
+	deadline := time.Now().Add(5 * time.Second)
+	for Alive(cmd.Process.Pid) {
+		if time.Now().After(deadline) {
+			t.Fatal("a killed, unreaped process still counts as alive")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -25,12 +25,23 @@ func Parse(s string) (*imap.SearchCriteria, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.And(k)
+		And(c, k)
 	}
 	if len(toks) == 0 {
 		return nil, fmt.Errorf("search: no search keys")
 	}
 	return c, nil
+}
+
+// And adds other's keys to c. It is go-imap's SearchCriteria.And, which
+// drops MODSEQ, plus MODSEQ: both hold when the larger one does.
+func And(c, other *imap.SearchCriteria) {
+	modSeq := c.ModSeq
+	if other.ModSeq != nil && (modSeq == nil || other.ModSeq.ModSeq > modSeq.ModSeq) {
+		modSeq = other.ModSeq
+	}
+	c.And(other)
+	c.ModSeq = modSeq
 }
 
 type token struct {
@@ -180,7 +191,7 @@ func (p *parser) key() (*imap.SearchCriteria, error) {
 			if err != nil {
 				return nil, err
 			}
-			c.And(k)
+			And(c, k)
 		}
 	case ")":
 		return nil, fmt.Errorf("search: unexpected ')' at position %d", t.pos)

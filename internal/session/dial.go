@@ -51,7 +51,25 @@ func (a *Account) resolveSecurity(ctx context.Context) error {
 
 // Dial connects, secures and logs in. Errors carry exit codes: 10
 // connection, 12 TLS, 16 authentication (see exitcode.ForHost for 101/161…).
+// A server that refuses the login for now (too many connections of the
+// user, e.g. a killed run's still draining) is tried again for a while.
 func (a *Account) Dial(ctx context.Context, opts *DialOptions) (*Conn, error) {
+	start := time.Now()
+	for wait := 250 * time.Millisecond; ; wait = min(2*wait, 4*time.Second) {
+		c, err := a.dialOnce(ctx, opts)
+		var busy *busyError
+		if err == nil || !errors.As(err, &busy) || time.Since(start)+wait > busyPatience {
+			return c, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, a.dialError(ctx, ctx, start, ctx.Err())
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (a *Account) dialOnce(ctx context.Context, opts *DialOptions) (*Conn, error) {
 	if opts == nil {
 		opts = &DialOptions{}
 	}
@@ -288,6 +306,11 @@ func (a *Account) login(c *imapclient.Client) error {
 		return nil
 	}
 	var imapErr *imap.Error
+	if errors.As(err, &imapErr) && refusedForNow(imapErr) {
+		return &busyError{exitcode.WithHint(exitcode.Connection,
+			fmt.Errorf("%s refuses the login for now: %s", a.name(), mask(imapErr.Text, a.secrets())),
+			"the server limits connections per user: wait for other clients (or a killed run's connections) to go, or lower --connections")}
+	}
 	if errors.As(err, &imapErr) {
 		// Never echo the server's text blindly: some servers repeat the
 		// credentials they were given.

@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"bytes"
@@ -98,7 +98,7 @@ func (s *streams) demoAudit(ctx context.Context, src, dst *session.Account) (boo
 		}
 	}
 	var plan bytes.Buffer
-	sum, err := diff.Run(&inv[0], &inv[1], "src.jsonl", "dst.jsonl", diff.Options{ResyncFlags: true}, &plan)
+	sum, err := diff.Run(&inv[0], &inv[1], "src.jsonl", "dst.jsonl", diff.Options{}, &plan)
 	if err != nil {
 		return false, err
 	}
@@ -107,7 +107,7 @@ func (s *streams) demoAudit(ctx context.Context, src, dst *session.Account) (boo
 
 func (s *streams) demoSync(ctx context.Context, src, dst *session.Account) error {
 	rep, err := pipeline.Sync(ctx, dialer(src, 1), dialer(dst, 2),
-		pipeline.Options{Diff: diff.Options{ResyncFlags: true}, Log: s.stdout})
+		pipeline.Options{Log: s.stdout})
 	if err != nil {
 		return err
 	}

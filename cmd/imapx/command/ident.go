@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"github.com/urfave/cli/v2"
@@ -22,17 +22,14 @@ whole header block (a:…) instead of being left out. Same code as 'fetch', so
 EXAMPLES:
    imapx fetch imaps://a@host | imapx ident --useheader Message-Id > by-msgid.jsonl
    imapx ident backup.mbox | jq -r .ident | sort | uniq -d    # duplicates in a backup`,
-		Flags: []cli.Flag{useheaderFlag(), noEndFlag()},
+		Flags: joinFlags(identityFlags{}.flags(), noEndFlag{}.flags()),
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, 0, 1, "FILE")
 			if err != nil {
 				return err
 			}
-			path := "-"
-			if len(args) == 1 {
-				path = args[0]
-			}
-			o, err := identityOptions(c)
+			path := inputArg(args, 0)
+			o, err := identityFlags{}.options(c)
 			if err != nil {
 				return err
 			}
@@ -41,7 +38,7 @@ EXAMPLES:
 				return err
 			}
 			defer closeIn()
-			_, err = ident.Run(ident.Options{Ident: o, NoEnd: s.noEnd(c)}, in, inputName(path), s.stdout)
+			_, err = ident.Run(ident.Options{Ident: o, NoEnd: noEndFlag{}.warnings(s, c)}, in, inputName(path), s.stdout)
 			return err
 		},
 	}

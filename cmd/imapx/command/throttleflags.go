@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"github.com/urfave/cli/v2"
@@ -7,7 +7,9 @@ import (
 )
 
 // throttleFlags are imapsync's options pacing the copy (push and sync).
-func throttleFlags() []cli.Flag {
+type throttleFlags struct{}
+
+func (throttleFlags) flags() []cli.Flag {
 	const cat = "Throttling"
 	return []cli.Flag{
 		&cli.Float64Flag{Name: "maxmessagespersecond", Category: cat, Usage: "copy at most `N` messages per second on average (0.5: one every 2 s)"},
@@ -19,7 +21,7 @@ func throttleFlags() []cli.Flag {
 }
 
 // throttle builds the push throttle the flags ask for; nil when none.
-func throttle(c *cli.Context) (*push.Throttle, error) {
+func (throttleFlags) throttle(c *cli.Context) (*push.Throttle, error) {
 	l := push.Limits{
 		MessagesPerSecond: c.Float64("maxmessagespersecond"),
 		BytesPerSecond:    c.Int64("maxbytespersecond"),

@@ -1,10 +1,9 @@
-package main
+package command
 
 import (
 	"context"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -15,87 +14,8 @@ import (
 	"github.com/imapx/imapx/pipeline"
 )
 
-// hostFlags are imapsync's per-host account options (n is "1" or "2").
-func hostFlags(n string) []cli.Flag {
-	cat := "Host" + n
-	return []cli.Flag{
-		&cli.StringFlag{Name: "host" + n, Category: cat, Usage: "IMAP server `HOST`"},
-		&cli.IntFlag{Name: "port" + n, Category: cat, Usage: "`PORT` (default 143, or 993 with --ssl" + n + ")"},
-		&cli.StringFlag{Name: "user" + n, Category: cat, Usage: "login `USER`"},
-		&cli.StringFlag{Name: "password" + n, Category: cat, Usage: "`PASSWORD` (visible in ps: prefer --passfile" + n + " or IMAPX_PASSWORD" + n + ")"},
-		&cli.StringFlag{Name: "passfile" + n, Category: cat, Usage: "read the password from the first line of `FILE`"},
-		&cli.BoolFlag{Name: "ssl" + n, Category: cat, Usage: "implicit TLS (imaps)"},
-		&cli.BoolFlag{Name: "tls" + n, Category: cat, Usage: "STARTTLS, required"},
-		&cli.BoolFlag{Name: "nossl" + n, Category: cat, Usage: "no implicit TLS"},
-		&cli.BoolFlag{Name: "notls" + n, Category: cat, Usage: "no STARTTLS: plain text (with --nossl" + n + ")"},
-		&cli.StringFlag{Name: "authuser" + n, Category: cat, Usage: "admin `USER` authenticating on the user's behalf"},
-		&cli.StringFlag{Name: "authmech" + n, Category: cat, Usage: "`MECH`: LOGIN, PLAIN, XOAUTH2, OAUTHBEARER"},
-		&cli.StringFlag{Name: "oauthaccesstoken" + n, Category: cat, Usage: "OAuth2 access token `FILE` (re-read at every connection)"},
-		&cli.BoolFlag{Name: "insecure" + n, Category: cat, Usage: "do not verify the TLS certificate"},
-		&cli.StringFlag{Name: "ca-file" + n, Category: cat, Usage: "trust the CA certificates in `FILE`"},
-		&cli.Float64Flag{Name: "timeout" + n, Category: cat, Value: session.DefaultTimeout.Seconds(),
-			Usage: "close a connection on which a command waits `SECONDS` with no byte moving (then re-dial and resume); 0: wait forever"},
-	}
-}
-
-// hostAccount builds account n from a URL argument or imapsync's options.
-func (s *streams) hostAccount(c *cli.Context, n, url string) (*session.Account, error) {
-	var a *session.Account
-	var err error
-	if url != "" {
-		if c.String("host"+n) != "" {
-			return nil, usagef(c, "give host%s as an URL argument or with --host%s, not both", n, n)
-		}
-		if a, err = session.ParseURL(url); err != nil {
-			return nil, err
-		}
-	} else {
-		if c.String("host"+n) == "" || c.String("user"+n) == "" {
-			return nil, usagef(c, "missing host%s: give SRC and DST URLs, or --host%s and --user%s", n, n, n)
-		}
-		a = &session.Account{Host: c.String("host" + n), User: c.String("user" + n), Port: c.Int("port" + n)}
-		switch {
-		case c.Bool("ssl" + n):
-			a.Security = session.ImplicitTLS
-		case c.Bool("tls" + n):
-			a.Security = session.StartTLS
-		case c.Bool("notls" + n):
-			a.Security = session.Plain
-		default:
-			a.Security = session.Opportunistic
-		}
-		if a.Port == 0 {
-			a.Port = 143
-			if a.Security == session.ImplicitTLS {
-				a.Port = 993
-			}
-		}
-	}
-	a.Label = "host" + n
-	a.Insecure = c.Bool("insecure") || c.Bool("insecure"+n)
-	a.CAFile = c.String("ca-file" + n)
-	if a.CAFile == "" {
-		a.CAFile = c.String("ca-file")
-	}
-	a.AuthUser = c.String("authuser" + n)
-	a.AuthMech = c.String("authmech" + n)
-	a.OAuthTokenFile = c.String("oauthaccesstoken" + n)
-	a.Timeout = c.Duration("timeout")
-	secs := c.Float64("timeout" + n)
-	if secs < 0 {
-		return nil, usagef(c, "--timeout%s %v: give seconds, 0 for no limit", n, secs)
-	}
-	a.ResponseTimeout = time.Duration(secs * float64(time.Second))
-	err = session.ResolvePassword(a, session.PasswordSources{
-		PassFile: c.String("passfile" + n),
-		Env:      []string{"IMAPX_PASSWORD" + n, "IMAPSYNC_PASSWORD" + n},
-		Getenv:   s.getenv,
-		Prompt:   s.prompt(),
-		Flag:     c.String("password" + n),
-		Warn:     s.stderr,
-	})
-	return a, err
-}
+// sync's two accounts: imapsync's --host1… and --host2… options.
+var host1, host2 = accountFlags{"1"}, accountFlags{"2"}
 
 func (s *streams) syncCommand() *cli.Command {
 	flags := []cli.Flag{
@@ -114,16 +34,10 @@ func (s *streams) syncCommand() *cli.Command {
 		&cli.BoolFlag{Name: "insecure", Usage: "do not verify TLS certificates (both hosts)"},
 		&cli.StringFlag{Name: "ca-file", Usage: "trust the CA certificates in `FILE` (both hosts)"},
 		&cli.DurationFlag{Name: "timeout", Value: session.DefaultTimeout, Usage: "connect and login timeout"},
-		useheaderFlag(),
 	}
-	flags = append(flags, append(throttleFlags(), progressFlag())...)
-	flags = append(flags, diffFlags()...)
-	flags = append(flags, stateFlags()...)
-	flags = append(flags, lockFlags()...)
-	flags = append(flags, connectionsFlag())
-	flags = append(flags, selectionFlags()...)
-	flags = append(flags, hostFlags("1")...)
-	flags = append(flags, hostFlags("2")...)
+	flags = joinFlags(flags, identityFlags{}.flags(), throttleFlags{}.flags(), progressFlag{}.flags(), diffFlags{}.flags(),
+		stateFlags{}.flags(), lockFlags{}.flags(), []cli.Flag{connectionsFlag()}, selectionFlags{}.flags(),
+		host1.flags(), host2.flags())
 	return &cli.Command{
 		Name:      "sync",
 		Usage:     "sync SRC to DST in one process (imapsync-compatible options)",
@@ -159,11 +73,11 @@ EXAMPLES:
 			if len(args) == 2 {
 				src, dst = args[0], args[1]
 			}
-			a1, err := s.hostAccount(c, "1", src)
+			a1, err := host1.account(s, c, src)
 			if err != nil {
 				return err
 			}
-			a2, err := s.hostAccount(c, "2", dst)
+			a2, err := host2.account(s, c, dst)
 			if err != nil {
 				return err
 			}
@@ -174,11 +88,11 @@ EXAMPLES:
 
 func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 	ctx := c.Context
-	t, err := throttle(c)
+	t, err := throttleFlags{}.throttle(c)
 	if err != nil {
 		return err
 	}
-	disp, err := s.display(c)
+	disp, err := progressFlag{}.display(s, c)
 	if err != nil {
 		return err
 	}
@@ -198,16 +112,16 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 	}
 	// A full sync logs in to both at once before reading anything, so a
 	// wrong password still fails fast, without a round of extra logins.
-	ident, err := identityOptions(c)
+	ident, err := identityFlags{}.options(c)
 	if err != nil {
 		return err
 	}
-	d, err := diffOptions(c)
+	d, err := diffFlags{}.options(c)
 	if err != nil {
 		return err
 	}
 	o := pipeline.Options{
-		Selection:   selectionOptions(c),
+		Selection:   selectionFlags{}.options(c),
 		Ident:       ident,
 		Diff:        d,
 		DryRun:      c.Bool("dry"),
@@ -222,10 +136,10 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 		Throttle:      t,
 		Progress:      disp,
 	}
-	o.StateDir, o.StateKey = stateOptions(c, a1, a2)
+	o.StateDir, o.StateKey = stateFlags{}.options(c, a1, a2)
 	if !o.DryRun {
 		// One run per account pair: two at once would both copy everything.
-		lock, err := takeLock(c, a1, a2)
+		lock, err := lockFlags{}.take(c, a1, a2)
 		if err != nil {
 			return err
 		}
@@ -245,7 +159,7 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 	default:
 		return usagef(c, "--verify takes header, full or sizes, not %q", c.String("verify"))
 	}
-	rep, err := pipeline.Sync(ctx, dialer(a1, 1), dialer(a2, 2), o)
+	rep, err := pipeline.Sync(ctx, dialer(a1, host1.host()), dialer(a2, host2.host()), o)
 	rep.Source, rep.Destination = a1.String(), a2.String()
 	if path := c.String("report"); path != "" {
 		if werr := writeJSON(path, rep); werr != nil && err == nil {

@@ -1,14 +1,11 @@
-package main
+package command
 
 import (
-	"context"
 	"fmt"
 	"time"
 
-	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/urfave/cli/v2"
 
-	"github.com/imapx/imapx/internal/session"
 	"github.com/imapx/imapx/internal/stream"
 	"github.com/imapx/imapx/internal/table"
 	"github.com/imapx/imapx/push"
@@ -41,50 +38,42 @@ EXAMPLES:
    imapx fetch --full imaps://a@old INBOX | imapx push imaps://a@new
    imapx push --folder Restored imaps://a@new backup.mbox
    imapx fetch --plan plan.jsonl --full imaps://a@old | imapx push imaps://a@new > results.jsonl`,
-		Flags: append([]cli.Flag{
+		Flags: joinFlags([]cli.Flag{
 			&cli.StringFlag{Name: "folder", Usage: "append every message to `FOLDER` (e.g. restoring an mbox)"},
 			&cli.StringSliceFlag{Name: "f1f2", Usage: "map a record's folder to a destination folder, `SRC=DST` (repeatable, full names)"},
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"dry"}, Usage: "report what would be done, change nothing"},
 			&cli.IntFlag{Name: "window", Value: 128, Usage: "APPENDs in flight on each connection"},
 			pushConnectionsFlag(),
-			noEndFlag(),
-		}, append(append(throttleFlags(), progressFlag()), accountFlags()...)...),
+		}, noEndFlag{}.flags(), throttleFlags{}.flags(), progressFlag{}.flags(), accountFlags{}.flags()),
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, 1, 2, "ACCOUNT")
 			if err != nil {
 				return err
 			}
-			inPath := "-"
-			if len(args) == 2 {
-				inPath = args[1]
-			}
-			t, err := throttle(c)
+			inPath := inputArg(args, 1)
+			o, err := pushOptions(c)
 			if err != nil {
 				return err
 			}
-			d, err := s.display(c)
+			d, err := progressFlag{}.display(s, c)
 			if err != nil {
 				return err
 			}
 			defer d.Close()
+			o.Log, o.Progress = d, d
 			in, closeIn, err := s.openInput(inPath)
 			if err != nil {
 				return err
 			}
 			defer closeIn()
-			a, err := s.account(c, args[0])
+			a, err := accountFlags{}.account(s, c, args[0])
 			if err != nil {
 				return err
 			}
-			m, err := f1f2(c)
-			if err != nil {
-				return err
-			}
-			o := push.Options{Folder: c.String("folder"), F1F2: m, DryRun: c.Bool("dry-run"), Window: c.Int("window"), Log: d, Throttle: t, Progress: d}
 			start := time.Now()
 			d.Start("copy", 0, 0)
 			rd := stream.NewReader(in, inputName(inPath))
-			rd.AcceptNoEnd(s.noEnd(c))
+			rd.AcceptNoEnd(noEndFlag{}.warnings(s, c))
 			sum, err := push.RunParallel(c.Context, dialer(a, 0), c.Int("connections"), o, rd, s.stdout)
 			d.Close() // the summary goes under the finished bar
 			verb := "appended"
@@ -101,13 +90,14 @@ EXAMPLES:
 	}
 }
 
-// dialer adapts an account to the stages' dial functions.
-func dialer(a *session.Account, host int) func(context.Context) (*imapclient.Client, error) {
-	return func(ctx context.Context) (*imapclient.Client, error) {
-		conn, err := dial(ctx, a, host)
-		if err != nil {
-			return nil, err
-		}
-		return conn.Client, nil
+func pushOptions(c *cli.Context) (push.Options, error) {
+	t, err := throttleFlags{}.throttle(c)
+	if err != nil {
+		return push.Options{}, err
 	}
+	m, err := f1f2(c)
+	if err != nil {
+		return push.Options{}, err
+	}
+	return push.Options{Folder: c.String("folder"), F1F2: m, DryRun: c.Bool("dry-run"), Window: c.Int("window"), Throttle: t}, nil
 }

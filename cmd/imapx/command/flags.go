@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"fmt"
@@ -31,32 +31,28 @@ EXAMPLES:
    imapx flags --dry-run imaps://a@new plan.jsonl
    imapx fetch --plan plan.jsonl --full imaps://a@old | imapx push imaps://a@new > results.jsonl
    imapx flags --delete1 imaps://a@old results.jsonl`,
-		Flags: append([]cli.Flag{
+		Flags: joinFlags([]cli.Flag{
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"dry"}, Usage: "report what would be done, change nothing"},
 			&cli.BoolFlag{Name: "delete1", Usage: "read push results and delete the source messages they confirm"},
 			&cli.BoolFlag{Name: "expunge1", Usage: "with --delete1, expunge the deleted source messages (the default, as imapsync's --delete1 implies --expunge1)"},
 			&cli.BoolFlag{Name: "noexpunge1", Usage: "with --delete1, only mark the source messages \\Deleted, do not expunge them"},
-			noEndFlag(),
-		}, accountFlags()...),
+		}, noEndFlag{}.flags(), accountFlags{}.flags()),
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, 1, 2, "ACCOUNT")
 			if err != nil {
 				return err
 			}
-			inPath := "-"
-			if len(args) == 2 {
-				inPath = args[1]
-			}
+			inPath := inputArg(args, 1)
+			o := flags.Options{DryRun: c.Bool("dry-run"), Delete1: c.Bool("delete1"), Expunge: !c.Bool("noexpunge1"), Log: s.stderr, NoEnd: noEndFlag{}.warnings(s, c)}
 			in, closeIn, err := s.openInput(inPath)
 			if err != nil {
 				return err
 			}
 			defer closeIn()
-			a, err := s.account(c, args[0])
+			a, err := accountFlags{}.account(s, c, args[0])
 			if err != nil {
 				return err
 			}
-			o := flags.Options{DryRun: c.Bool("dry-run"), Delete1: c.Bool("delete1"), Expunge: !c.Bool("noexpunge1"), Log: s.stderr, NoEnd: s.noEnd(c)}
 			sum, err := flags.Run(c.Context, dialer(a, 0), o, in, inputName(inPath), s.stdout)
 			fmt.Fprintf(s.stderr, "imapx: flags: %d flag changes, %d messages deleted, %d folders deleted, %d errors\n",
 				sum.FlagsChanged, sum.Deleted, sum.FoldersDeleted, sum.Errors)

@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"os"
@@ -13,7 +13,10 @@ import (
 	"github.com/imapx/imapx/internal/state"
 )
 
-func lockFlags() []cli.Flag {
+// lockFlags: one sync at a time per account pair.
+type lockFlags struct{}
+
+func (lockFlags) flags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "pidfile", Usage: "lock `FILE` holding this run's PID (default: one per account pair, beside the state)"},
 		&cli.BoolFlag{Name: "pidfilelocking", Value: true, Usage: "refuse to run while another sync holds the lock (exit 8); " +
@@ -26,14 +29,10 @@ func lockFlags() []cli.Flag {
 // and the journal guard against duplicates, which --nostate must not
 // turn off).
 func runDir(c *cli.Context) string {
-	if dir := c.String("statedir"); dir != "" {
+	if dir, ok := stateDir(c); ok {
 		return dir
 	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		return filepath.Join(os.TempDir(), "imapx-state")
-	}
-	return filepath.Join(cache, "imapx", "state")
+	return filepath.Join(os.TempDir(), "imapx-state")
 }
 
 // pairPath is the file of the account pair in the run dir with suffix ext.
@@ -41,9 +40,9 @@ func pairPath(c *cli.Context, a1, a2 *session.Account, ext string) string {
 	return strings.TrimSuffix(state.Path(runDir(c), a1.String()+" -> "+a2.String()), ".json") + ext
 }
 
-// takeLock takes the account pair's lock (or --pidfile's). With
+// take takes the account pair's lock (or --pidfile's). With
 // --pidfilelocking=false the PID is written and nothing is refused.
-func takeLock(c *cli.Context, a1, a2 *session.Account) (*runlock.Lock, error) {
+func (lockFlags) take(c *cli.Context, a1, a2 *session.Account) (*runlock.Lock, error) {
 	path := c.String("pidfile")
 	if path == "" {
 		path = pairPath(c, a1, a2, ".lock")

@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"context"
@@ -166,4 +166,14 @@ func positional(c *cli.Context, min, max int, what string) ([]string, error) {
 		return nil, usagef(c, "too many arguments: %s", strings.Join(args[max:], " "))
 	}
 	return args, nil
+}
+
+// joinFlags lists a command's own flags then its flag groups', in order
+// (the order of --help).
+func joinFlags(lists ...[]cli.Flag) []cli.Flag {
+	var all []cli.Flag
+	for _, l := range lists {
+		all = append(all, l...)
+	}
+	return all
 }

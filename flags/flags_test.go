@@ -35,20 +35,11 @@ func start(t *testing.T) *imaptest.MemServer {
 // \Flagged, on a connection of its own.
 func inbox(t *testing.T, srv *imaptest.MemServer) (uint32, []imap.UID) {
 	t.Helper()
-	c, err := srv.Login("bob", "pw")
+	n, flagged, err := srv.Look("bob", "pw", "INBOX", imap.FlagFlagged)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	sel, err := c.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait()
-	if err != nil {
-		t.Fatal(err)
-	}
-	found, err := c.UIDSearch(&imap.SearchCriteria{Flag: []imap.Flag{imap.FlagFlagged}}, nil).Wait()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sel.NumMessages, found.AllUIDs()
+	return n, flagged
 }
 
 const plan = `{"type":"op","op":"flags","dst":{"folder":"INBOX","uid":1},"flags_add":["\\Flagged"]}

@@ -134,6 +134,26 @@ func (s *MemServer) Login(user, password string) (*imapclient.Client, error) {
 	return c, nil
 }
 
+// Look reads back, on a connection of its own, how many messages folder
+// holds and the UIDs of those carrying flag: what a test checks a stage
+// did (or, dry, did not do).
+func (s *MemServer) Look(user, password, folder string, flag imap.Flag) (uint32, []imap.UID, error) {
+	c, err := s.Login(user, password)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer c.Close()
+	sel, err := c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+	if err != nil {
+		return 0, nil, err
+	}
+	found, err := c.UIDSearch(&imap.SearchCriteria{Flag: []imap.Flag{flag}}, nil).Wait()
+	if err != nil {
+		return 0, nil, err
+	}
+	return sel.NumMessages, found.AllUIDs(), nil
+}
+
 // Close stops the server.
 func (s *MemServer) Close() error { return s.srv.Close() }
 

@@ -5,10 +5,7 @@
 package pipeline
 
 import (
-	"context"
 	"io"
-
-	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/imapx/imapx/diff"
 	"github.com/imapx/imapx/internal/identity"
@@ -17,9 +14,6 @@ import (
 	"github.com/imapx/imapx/internal/state"
 	"github.com/imapx/imapx/push"
 )
-
-// Dialer opens a new logged-in connection to one side.
-type Dialer func(ctx context.Context) (*imapclient.Client, error)
 
 // Options for a sync.
 type Options struct {

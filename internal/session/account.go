@@ -1,4 +1,6 @@
-// Package session owns how an IMAP account is named, dialed and logged in.
+// Package session owns how an IMAP account is named, dialed and logged in,
+// and the one rule for a connection that drops (retry.go): what a lost
+// connection is, the back-off, and the per-folder retry every stage uses.
 // Stages ask it for a logged-in connection and never parse connection flags
 // themselves.
 package session

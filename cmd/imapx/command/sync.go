@@ -166,7 +166,7 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 	default:
 		return usagef(c, "--verify takes header, full or sizes, not %q", c.String("verify"))
 	}
-	rep, err := pipeline.Sync(ctx, pipeline.Dialer(dialer(a1, host1.host())), pipeline.Dialer(dialer(a2, host2.host())), o)
+	rep, err := pipeline.Sync(ctx, dialer(a1, host1.host()), dialer(a2, host2.host()), o)
 	rep.Source, rep.Destination = a1.String(), a2.String()
 	if path := c.String("report"); path != "" {
 		if werr := writeJSON(path, rep); werr != nil && err == nil {

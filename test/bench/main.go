@@ -46,9 +46,9 @@ func main() {
 	only := flag.String("run", "", "run only the scenario of this name, or else those whose name contains this")
 	bigMB := flag.Int("bigmb", 100, "size of the second big message, in MB")
 	n := flag.Int("messages", 5000, "messages in the inventory corpus")
-	flag.Float64Var(&vsOpts.scale, "scale", 1.0, "vsmbsync: corpus scale (1.0 = 5,097 messages, 91 MB)")
+	flag.Float64Var(&vsOpts.scale, "scale", 1.0, "vsmbsync, servers: corpus scale (1.0 = 5,097 messages, 91 MB)")
 	flag.IntVar(&vsOpts.rounds, "rounds", 3, "vsmbsync: first syncs per tool and link; the table shows medians")
-	flag.DurationVar(&vsOpts.timeout, "timeout", 30*time.Minute, "vsmbsync: kill a sync run after this long")
+	flag.DurationVar(&vsOpts.timeout, "timeout", 30*time.Minute, "vsmbsync, servers: kill a sync run after this long")
 	flag.StringVar(&vsOpts.toxiproxy, "toxiproxy", "", "vsmbsync: toxiproxy server binary (default: build "+toxiproxyPkg+")")
 	prebuilt := flag.String("imapx", "", "use this imapx binary instead of building ./cmd/imapx")
 	flag.BoolVar(&keepWork, "keep", false, "keep the temp dir (servers' logs, runs' logs, configs) and print its path")
@@ -97,6 +97,7 @@ func run(only string, bigMB, n int, prebuilt string) error {
 		{"big", true, func() ([]result, error) { return b.big(bigMB) }},
 		{"sync", true, b.sync},
 		{"vsmbsync", false, b.vsmbsync},
+		{"servers", false, b.servers},
 	}
 	exact := false
 	for _, s := range scenarios {

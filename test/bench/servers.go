@@ -45,6 +45,9 @@ type srvRun struct {
 	verdict string
 	check   comparison
 	diffs   []string // how the destination differs, by class
+	// src, dst are both sides as read after the run, until note is made.
+	src, dst []harness.Message
+	note     string
 }
 
 // srvRow is one direction: the first sync and the no-op re-sync.
@@ -52,6 +55,8 @@ type srvRow struct {
 	name          string
 	first, resync srvRun
 	roundTrip     string // against the corpus as seeded, for the way back
+	// mbsync, mbsyncResync: mbsync the same way into an account of its own.
+	mbsync, mbsyncResync srvRun
 }
 
 // servers syncs the vsmbsync corpus (-scale) from Dovecot to Cyrus
@@ -84,8 +89,15 @@ func (b *bench) servers() ([]result, error) {
 	}
 	src, toCyrus, toCourier := acct(d, "source"), acct(cy, "alice"), acct(co, "alice")
 	backCyrus, backCourier := acct(d, "from-cyrus"), acct(d, "from-courier")
+	// mbsync's destinations, when it is installed.
+	_, noMbsync := exec.LookPath("mbsync")
+	mbsyncTo := map[srvAccount]srvAccount{
+		toCyrus: acct(cy, "mbsync"), toCourier: acct(co, "mbsync"),
+		backCyrus: acct(d, "mbsync-from-cyrus"), backCourier: acct(d, "mbsync-from-courier"),
+	}
 	// Every account exists before anything logs in (see vsmbsync).
-	for _, a := range []srvAccount{src, toCyrus, toCourier, backCyrus, backCourier} {
+	for _, a := range []srvAccount{src, toCyrus, toCourier, backCyrus, backCourier, mbsyncTo[toCyrus], mbsyncTo[toCourier],
+		mbsyncTo[backCyrus], mbsyncTo[backCourier]} {
 		if err := a.srv.AddUser(a.user, a.pass); err != nil {
 			return nil, err
 		}
@@ -124,9 +136,23 @@ func (b *bench) servers() ([]result, error) {
 			if err != nil {
 				return nil, err
 			}
+			run.src, run.dst = nil, nil
 			*r = run
 			if run.exit != 0 || !run.check.equal() {
 				failures = append(failures, fmt.Sprintf("%s: exit %d, %q; %s", label, run.exit, run.verdict, run.check))
+			}
+		}
+		for i, r := range []*srvRun{&row.mbsync, &row.mbsyncResync} {
+			if noMbsync != nil {
+				break
+			}
+			label := name + " mbsync first"
+			if i == 1 {
+				label = name + " mbsync re-sync"
+			}
+			fmt.Fprintf(os.Stderr, "bench: servers: %s…\n", label)
+			if *r, err = b.mbsyncSync(label, dir.from, mbsyncTo[dir.to]); err != nil {
+				return nil, err
 			}
 		}
 		if dir.to.srv == d {
@@ -169,6 +195,32 @@ func (b *bench) servers() ([]result, error) {
 			fmt.Printf("  %s, round trip against the corpus as seeded into Dovecot: %s\n", r.name, strings.Replace(r.roundTrip, "source", "corpus", -1))
 		}
 	}
+	if noMbsync != nil {
+		fmt.Println("mbsync is not installed (apt-get install isync): not run")
+	} else {
+		fmt.Println("mbsync (isync), the same directions, each into an account of its own; its sync state reused by the re-sync:")
+		tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "DIRECTION\tEXIT\tWALL\tCPU\tPEAK RSS\tRE-SYNC WALL\tRE-SYNC EXIT\t")
+		for _, r := range rows {
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%d\t\n", r.name, r.mbsync.exit,
+				r.mbsync.res.wall.Round(time.Millisecond), r.mbsync.res.cpu.Round(time.Millisecond), mb(r.mbsync.res.maxRSSKB),
+				r.mbsyncResync.res.wall.Round(time.Millisecond), r.mbsyncResync.exit)
+		}
+		tw.Flush()
+		for _, r := range rows {
+			for _, run := range []struct {
+				what string
+				r    srvRun
+			}{{"first", r.mbsync}, {"re-sync", r.mbsyncResync}} {
+				fmt.Printf("  mbsync %s %s: %s", r.name, run.what, run.r.note)
+				if run.r.exit != 0 {
+					fmt.Printf("; stderr: %q", run.r.verdict)
+				}
+				fmt.Println()
+			}
+		}
+		fmt.Println("  mbsync is not expected to copy exactly: it adds an X-TUID header to each message it copies and does not copy keywords ($Label1, Work), so its destination is counted, not compared.")
+	}
 	if len(failures) > 0 {
 		return nil, fmt.Errorf("%d failures:\n%s", len(failures), strings.Join(failures, "\n"))
 	}
@@ -178,11 +230,36 @@ func (b *bench) servers() ([]result, error) {
 // serverSync runs one imapx sync from → to, with the state of the pair
 // kept in the bench's temp dir, then reads both sides.
 func (b *bench) serverSync(label string, from, to srvAccount) (srvRun, error) {
-	logBase := filepath.Join(b.work, "servers-"+strings.NewReplacer(" ", "-", "→", "to", "(", "", ")", "").Replace(label))
 	state := filepath.Join(b.work, "servers-state", from.srv.Family()+"-"+to.srv.Family()+"-"+to.user)
 	cmd := exec.Command(b.bin, "sync", "--statedir", state, from.url(), to.url())
 	cmd.Env = append(os.Environ(), "IMAPX_PASSWORD1="+from.pass, "IMAPX_PASSWORD2="+to.pass,
 		"XDG_CACHE_HOME="+filepath.Join(b.work, "cache"))
+	return b.serverRun(label, cmd, from, to, "The sync", "Detected")
+}
+
+// mbsyncSync runs mbsync from → to with the config and sync state of the
+// pair in the bench's temp dir (a re-sync reuses them), then reads both
+// sides.
+func (b *bench) mbsyncSync(label string, from, to srvAccount) (srvRun, error) {
+	mr, err := newMbsyncRun(filepath.Join(b.work, "servers-mbsync", from.srv.Family()+"-"+to.srv.Family()+"-"+to.user),
+		imapAccount{addr: from.srv.PlainAddr(), user: from.user, pass: from.pass},
+		imapAccount{addr: to.srv.PlainAddr(), user: to.user, pass: to.pass})
+	if err != nil {
+		return srvRun{}, err
+	}
+	run, err := b.serverRun(label, exec.Command("mbsync", "-c", mr.rc, "-a"), from, to, "mbsync", "Error", "IMAP error")
+	if err == nil {
+		run.diffs = nil
+		run.note = mbsyncNote(run.check, run.dst, compare(withoutKeywords(run.src, false), withoutKeywords(run.dst, true)))
+	}
+	run.src, run.dst = nil, nil
+	return run, err
+}
+
+// serverRun measures cmd, takes its verdict from the lines of its stderr
+// that start with one of prefixes, and compares both sides.
+func (b *bench) serverRun(label string, cmd *exec.Cmd, from, to srvAccount, prefixes ...string) (srvRun, error) {
+	logBase := filepath.Join(b.work, "servers-"+strings.NewReplacer(" ", "-", "→", "to", "(", "", ")", "").Replace(label))
 	var run srvRun
 	var err error
 	run.res, err = measure(label, cmd, logBase, vsOpts.timeout)
@@ -194,7 +271,7 @@ func (b *bench) serverSync(label string, from, to srvAccount) (srvRun, error) {
 	case err != nil:
 		return run, err
 	}
-	run.verdict = verdict(logBase+".err", "The sync", "Detected")
+	run.verdict = verdict(logBase+".err", prefixes...)
 	a, err := from.read()
 	if err != nil {
 		return run, err
@@ -207,6 +284,7 @@ func (b *bench) serverSync(label string, from, to srvAccount) (srvRun, error) {
 	if !run.check.equal() {
 		run.diffs = differences(a, c)
 	}
+	run.src, run.dst = a, c
 	return run, nil
 }
 

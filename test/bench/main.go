@@ -4,6 +4,7 @@
 //	go run ./test/bench                 # every scenario
 //	go run ./test/bench -run list100    # one
 //	go run ./test/bench -run vsmbsync   # imapx against mbsync, LAN and WAN
+//	go run ./test/bench -run servers    # Dovecot → Cyrus, Courier and back
 //
 // -run names a scenario exactly, or else selects every scenario whose name
 // contains it.
@@ -15,7 +16,11 @@
 // the same 5,097-message, 91 MB, 14-folder corpus, -scale scales it,
 // between two Dovecots, directly and through 5 ms of latency each way:
 // first sync and no-op re-sync each on a fresh destination; imapx's
-// destination verified after each run, mbsync's counted).
+// destination verified after each run, mbsync's counted), servers (the
+// same corpus from Dovecot to Cyrus and to Courier and back into fresh
+// Dovecot accounts, first sync and no-op re-sync, each run checked by an
+// independent read of both servers; mbsync the same ways if installed;
+// needs root and test/harness/install-servers.sh).
 package main
 
 import (

@@ -6,12 +6,20 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/imapx/imapx/internal/imaptest"
 	"github.com/imapx/imapx/test/harness"
 )
+
+// srvOpts are the servers flags.
+var srvOpts struct {
+	keywords int
+	mbsync   bool
+}
 
 // srvAccount is a user on one of the three server families.
 type srvAccount struct {
@@ -68,6 +76,7 @@ type srvRow struct {
 // returned.
 func (b *bench) servers() ([]result, error) {
 	msgs, folders, shape := buildCorpus(vsOpts.scale)
+	extra := addKeywords(msgs, srvOpts.keywords)
 	d, err := harness.Start(filepath.Join(b.work, "dovecot"), harness.Options{MaxConnsPerUserIP: 20})
 	if err != nil {
 		return nil, err
@@ -91,6 +100,9 @@ func (b *bench) servers() ([]result, error) {
 	backCyrus, backCourier := acct(d, "from-cyrus"), acct(d, "from-courier")
 	// mbsync's destinations, when it is installed.
 	_, noMbsync := exec.LookPath("mbsync")
+	if !srvOpts.mbsync {
+		noMbsync = errors.New("-mbsync=false")
+	}
 	mbsyncTo := map[srvAccount]srvAccount{
 		toCyrus: acct(cy, "mbsync"), toCourier: acct(co, "mbsync"),
 		backCyrus: acct(d, "mbsync-from-cyrus"), backCourier: acct(d, "mbsync-from-courier"),
@@ -139,7 +151,7 @@ func (b *bench) servers() ([]result, error) {
 			run.src, run.dst = nil, nil
 			*r = run
 			if run.exit != 0 || !run.check.equal() {
-				failures = append(failures, fmt.Sprintf("%s: exit %d, %q; %s", label, run.exit, run.verdict, run.check))
+				failures = append(failures, fmt.Sprintf("%s: exit %d, %q; %s", label, run.exit, run.verdict, run.check.short()))
 			}
 		}
 		for i, r := range []*srvRun{&row.mbsync, &row.mbsyncResync} {
@@ -161,7 +173,7 @@ func (b *bench) servers() ([]result, error) {
 				return nil, err
 			}
 			c := compare(corpus, got)
-			row.roundTrip = c.String()
+			row.roundTrip = firstLine(c.String())
 			if !c.equal() {
 				row.roundTrip += "\n    " + strings.Join(differences(corpus, got), "\n    ")
 			}
@@ -170,6 +182,9 @@ func (b *bench) servers() ([]result, error) {
 	}
 
 	fmt.Printf("servers corpus: %s\n", shape)
+	if extra > 0 {
+		fmt.Printf("-keywords %d: %d messages of Projects and below carry one of %d more keywords each (kw000…)\n", srvOpts.keywords, extra, srvOpts.keywords)
+	}
 	fmt.Println("Dovecot 2.3 (\"/\", no prefix), Cyrus 3.6 (munge8bit off, \"INBOX.\" and \".\"), Courier-IMAP 5.0 (\"INBOX.\" and \".\"); plain IMAP on 127.0.0.1")
 	fmt.Println("independent check: both sides read with plain go-imap after the run, folders through harness.Canonical, compared as multisets of (folder, bytes, flags with keywords, internal date)")
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
@@ -186,7 +201,7 @@ func (b *bench) servers() ([]result, error) {
 			r    srvRun
 		}{{"first", r.first}, {"re-sync", r.resync}} {
 			fmt.Printf("  %s %s: %q; CPU %s, peak RSS %s; %s\n", r.name, run.what, run.r.verdict,
-				run.r.res.cpu.Round(time.Millisecond), mb(run.r.res.maxRSSKB), run.r.check)
+				run.r.res.cpu.Round(time.Millisecond), mb(run.r.res.maxRSSKB), firstLine(run.r.check.String()))
 			for _, l := range run.r.diffs {
 				fmt.Println("    " + l)
 			}
@@ -196,7 +211,7 @@ func (b *bench) servers() ([]result, error) {
 		}
 	}
 	if noMbsync != nil {
-		fmt.Println("mbsync is not installed (apt-get install isync): not run")
+		fmt.Printf("mbsync not run: %v\n", noMbsync)
 	} else {
 		fmt.Println("mbsync (isync), the same directions, each into an account of its own; its sync state reused by the re-sync:")
 		tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
@@ -294,4 +309,26 @@ func (c comparison) short() string {
 		return fmt.Sprintf("equal (%d)", c.src)
 	}
 	return fmt.Sprintf("DIFFERS: %d/%d without exact copy, %d extra", c.nMissing, c.src, c.nExtra)
+}
+
+// addKeywords gives the messages of Projects and its subfolders one of n
+// keywords each (kw000, kw001, …, in turn), so that a folder holds more
+// distinct keywords than Cyrus takes; it returns how many it changed.
+func addKeywords(msgs []imaptest.SeedMessage, n int) int {
+	if n <= 0 {
+		return 0
+	}
+	changed := 0
+	for i := range msgs {
+		if msgs[i].Folder == "Projects" || strings.HasPrefix(msgs[i].Folder, "Projects/") {
+			msgs[i].Flags = append(slices.Clone(msgs[i].Flags), fmt.Sprintf("kw%03d", changed%n))
+			changed++
+		}
+	}
+	return changed
+}
+
+func firstLine(s string) string {
+	first, _, _ := strings.Cut(s, "\n")
+	return first
 }

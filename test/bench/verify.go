@@ -175,21 +175,25 @@ func differences(src, dst []harness.Message) []string {
 				what = append(what, fmt.Sprintf("folder %q → %q", m.Folder, e.Folder))
 			}
 			if f, g := strings.Join(m.Flags, " "), strings.Join(e.Flags, " "); f != g {
-				what = append(what, "flags "+flagDelta(m.Flags, e.Flags))
+				what = append(what, "flags "+flagKinds(m.Flags, e.Flags))
 			}
 			if m.Date != e.Date {
 				a, _ := time.Parse(time.RFC3339, m.Date)
 				b, _ := time.Parse(time.RFC3339, e.Date)
 				what = append(what, fmt.Sprintf("internal date off by %s", b.Sub(a)))
 			}
-			add(strings.Join(what, ", "), describe(m)+" → "+describe(e))
+			ex := describe(m) + " → " + describe(e)
+			if len(m.Flags) > 0 || len(e.Flags) > 0 {
+				ex += " (" + flagDelta(m.Flags, e.Flags) + ")"
+			}
+			add(strings.Join(what, ", "), ex)
 			continue
 		}
 		if i := take(byPlace[m.Folder+"|"+m.Date], m.Folder); i >= 0 {
 			e := extra[i]
 			class := fmt.Sprintf("bytes altered (%+d bytes)", len(e.Raw)-len(m.Raw))
 			if f, g := strings.Join(m.Flags, " "), strings.Join(e.Flags, " "); f != g {
-				class += ", flags " + flagDelta(m.Flags, e.Flags)
+				class += ", flags " + flagKinds(m.Flags, e.Flags)
 			}
 			add(class, describe(m)+": "+firstDifference(m.Raw, e.Raw))
 			continue
@@ -214,6 +218,34 @@ func differences(src, dst []harness.Message) []string {
 		}
 	}
 	return out
+}
+
+// flagKinds is what kinds of flags were lost and gained: system flags by
+// name, keywords as "keywords" (the exact ones are in the examples).
+func flagKinds(from, to []string) string {
+	var d []string
+	for _, side := range []struct {
+		sign     string
+		in, from []string
+	}{{"-", from, to}, {"+", to, from}} {
+		kw := false
+		for _, f := range side.in {
+			switch {
+			case slices.Contains(side.from, f):
+			case strings.HasPrefix(f, `\`):
+				d = append(d, side.sign+f)
+			default:
+				kw = true
+			}
+		}
+		if kw {
+			d = append(d, side.sign+"keywords")
+		}
+	}
+	if len(d) == 0 {
+		return "in another order"
+	}
+	return strings.Join(d, " ")
 }
 
 // flagDelta is "-lost +gained" between two sorted flag lists.

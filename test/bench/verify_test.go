@@ -31,7 +31,7 @@ func TestDifferences(t *testing.T) {
 	}
 	got := strings.Join(differences(src, dst), "\n")
 	for _, want := range []string{
-		"2× flags -Work",
+		"2× flags -keywords\n  e.g. INBOX uid 0, 19 bytes, flags [\\Seen Work], date 2024-01-02T03:04:05Z, \"Subject: kw1\" → INBOX uid 0, 19 bytes, flags [\\Seen], date 2024-01-02T03:04:05Z, \"Subject: kw1\" (-Work)",
 		"1× internal date off by 1h0m0s",
 		"1× bytes altered (+0 bytes)",
 		`first difference at byte 9: "Subject: ü\r\n\r\nx\r\n" vs "Subject: XX\r\n`,

@@ -249,7 +249,7 @@ func (b *bench) serverSync(label string, from, to srvAccount) (srvRun, error) {
 	cmd := exec.Command(b.bin, "sync", "--statedir", state, from.url(), to.url())
 	cmd.Env = append(os.Environ(), "IMAPX_PASSWORD1="+from.pass, "IMAPX_PASSWORD2="+to.pass,
 		"XDG_CACHE_HOME="+filepath.Join(b.work, "cache"))
-	return b.serverRun(label, cmd, from, to, "The sync", "Detected")
+	return b.serverRun(label, cmd, from, to, imapxVerdict)
 }
 
 // mbsyncSync runs mbsync from → to with the config and sync state of the
@@ -262,7 +262,9 @@ func (b *bench) mbsyncSync(label string, from, to srvAccount) (srvRun, error) {
 	if err != nil {
 		return srvRun{}, err
 	}
-	run, err := b.serverRun(label, exec.Command("mbsync", "-c", mr.rc, "-a"), from, to, "mbsync", "Error", "IMAP error")
+	run, err := b.serverRun(label, exec.Command("mbsync", "-c", mr.rc, "-a"), from, to, func(l string) bool {
+		return strings.HasPrefix(l, "mbsync") || strings.Contains(l, "Error") || strings.Contains(l, "IMAP error")
+	})
 	if err == nil {
 		run.diffs = nil
 		run.note = mbsyncNote(run.check, run.dst, compare(withoutKeywords(run.src, false), withoutKeywords(run.dst, true)))
@@ -272,8 +274,8 @@ func (b *bench) mbsyncSync(label string, from, to srvAccount) (srvRun, error) {
 }
 
 // serverRun measures cmd, takes its verdict from the lines of its stderr
-// that start with one of prefixes, and compares both sides.
-func (b *bench) serverRun(label string, cmd *exec.Cmd, from, to srvAccount, prefixes ...string) (srvRun, error) {
+// that keep picks (else its last line), and compares both sides.
+func (b *bench) serverRun(label string, cmd *exec.Cmd, from, to srvAccount, keep func(string) bool) (srvRun, error) {
 	logBase := filepath.Join(b.work, "servers-"+strings.NewReplacer(" ", "-", "→", "to", "(", "", ")", "").Replace(label))
 	var run srvRun
 	var err error
@@ -286,7 +288,7 @@ func (b *bench) serverRun(label string, cmd *exec.Cmd, from, to srvAccount, pref
 	case err != nil:
 		return run, err
 	}
-	run.verdict = verdict(logBase+".err", prefixes...)
+	run.verdict = verdictWhere(logBase+".err", keep)
 	a, err := from.read()
 	if err != nil {
 		return run, err
@@ -331,4 +333,28 @@ func addKeywords(msgs []imaptest.SeedMessage, n int) int {
 func firstLine(s string) string {
 	first, _, _ := strings.Cut(s, "\n")
 	return first
+}
+
+// imapxVerdict picks sync's closing judgement lines: "The sync …", "N
+// messages have …" and "Detected N errors".
+func imapxVerdict(l string) bool {
+	return strings.HasPrefix(l, "The sync") || strings.HasPrefix(l, "Detected ") ||
+		strings.Contains(l, " messages have ") && !strings.HasPrefix(l, "imapx:")
+}
+
+// verdictWhere is the lines of a log that keep picks, joined, or else its
+// last line.
+func verdictWhere(path string, keep func(string) bool) string {
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	var out []string
+	for _, l := range lines {
+		if keep(l) {
+			out = append(out, strings.TrimSpace(l))
+		}
+	}
+	if len(out) == 0 {
+		return strings.TrimSpace(lines[len(lines)-1])
+	}
+	return strings.Join(out, " / ")
 }

@@ -4,6 +4,7 @@
 //	go run ./test/bench                 # every scenario
 //	go run ./test/bench -run list100    # one
 //	go run ./test/bench -run vsmbsync   # imapx against mbsync, LAN and WAN
+//	go run ./test/bench -run servers    # Dovecot → Cyrus, Courier and back
 //
 // -run names a scenario exactly, or else selects every scenario whose name
 // contains it.
@@ -15,7 +16,11 @@
 // the same 5,097-message, 91 MB, 14-folder corpus, -scale scales it,
 // between two Dovecots, directly and through 5 ms of latency each way:
 // first sync and no-op re-sync each on a fresh destination; imapx's
-// destination verified after each run, mbsync's counted).
+// destination verified after each run, mbsync's counted), servers (the
+// same corpus from Dovecot to Cyrus and to Courier and back into fresh
+// Dovecot accounts, first sync and no-op re-sync, each run checked by an
+// independent read of both servers; mbsync the same ways if installed;
+// needs root and test/harness/install-servers.sh).
 package main
 
 import (
@@ -46,10 +51,12 @@ func main() {
 	only := flag.String("run", "", "run only the scenario of this name, or else those whose name contains this")
 	bigMB := flag.Int("bigmb", 100, "size of the second big message, in MB")
 	n := flag.Int("messages", 5000, "messages in the inventory corpus")
-	flag.Float64Var(&vsOpts.scale, "scale", 1.0, "vsmbsync: corpus scale (1.0 = 5,097 messages, 91 MB)")
+	flag.Float64Var(&vsOpts.scale, "scale", 1.0, "vsmbsync, servers: corpus scale (1.0 = 5,097 messages, 91 MB)")
 	flag.IntVar(&vsOpts.rounds, "rounds", 3, "vsmbsync: first syncs per tool and link; the table shows medians")
-	flag.DurationVar(&vsOpts.timeout, "timeout", 30*time.Minute, "vsmbsync: kill a sync run after this long")
+	flag.DurationVar(&vsOpts.timeout, "timeout", 30*time.Minute, "vsmbsync, servers: kill a sync run after this long")
 	flag.StringVar(&vsOpts.toxiproxy, "toxiproxy", "", "vsmbsync: toxiproxy server binary (default: build "+toxiproxyPkg+")")
+	flag.IntVar(&srvOpts.keywords, "keywords", 0, "servers: give the messages of Projects and below this many more distinct keywords (Cyrus takes 100 a folder)")
+	flag.BoolVar(&srvOpts.mbsync, "mbsync", true, "servers: run mbsync the same ways too (if installed)")
 	prebuilt := flag.String("imapx", "", "use this imapx binary instead of building ./cmd/imapx")
 	flag.BoolVar(&keepWork, "keep", false, "keep the temp dir (servers' logs, runs' logs, configs) and print its path")
 	flag.Parse()
@@ -97,6 +104,7 @@ func run(only string, bigMB, n int, prebuilt string) error {
 		{"big", true, func() ([]result, error) { return b.big(bigMB) }},
 		{"sync", true, b.sync},
 		{"vsmbsync", false, b.vsmbsync},
+		{"servers", false, b.servers},
 	}
 	exact := false
 	for _, s := range scenarios {

@@ -91,7 +91,7 @@ func (s *syncer) inventories(ctx context.Context, only map[string]bool, st *stat
 	}
 
 	inv := &inventory{srcList: srcList, srcFolders: byName(srcList), dstFolders: byName(dstList), read: map[string]bool{},
-		mapping: diff.MapFolders(srcList, dstList, s.o.Diff.F1F2)}
+		mapping: diff.MapFolders(srcList, dstList, s.o.Diff)}
 	srcSkip, dstSkip, dstShown := s.choose(inv, srcList, dstList, only, st)
 	var dstListed []record.Folder
 	for _, f := range dstList {

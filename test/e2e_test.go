@@ -61,6 +61,8 @@ func TestScripts(t *testing.T) {
 			"interrupt":   cmdInterrupt,
 			"stallproxy":  cmdStallProxy,
 			"nostarttls":  cmdNoStartTLS,
+			"mkfolders":   cmdMkFolders,
+			"folders":     cmdFolders,
 		},
 	})
 }

@@ -262,7 +262,7 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 	s.reportAltered(altered)
 	// With the run's own options: what is left to do keeps a pair out of
 	// the state, and fails the verdict.
-	left, sum, err := s.diffInventories(inv, s.o.Diff)
+	left, sum, err := s.diffInventories(inv, first.diffOptions(s.o.Diff))
 	if err != nil {
 		return err
 	}

@@ -258,7 +258,7 @@ func (s *syncer) plan(inv *inventory) (*tempFile, error) {
 		plan.Close()
 		return nil, err
 	}
-	o := s.o.Diff
+	o := inv.diffOptions(s.o.Diff)
 	if s.o.JustFolders {
 		var all bytes.Buffer
 		sum, err := diff.Run(sr, dr, "source inventory", "destination inventory", o, &all)

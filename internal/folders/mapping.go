@@ -182,8 +182,13 @@ func specials(list []record.Folder, prefix string) (declared, guessed map[string
 // automap pairs source folders with destination folders of the same
 // special use, as imapsync: a source folder's declared use first, else the
 // use its name suggests; on the destination a declared use first, else a
-// suggested one. Folders without a match map by name.
+// suggested one. One source folder per use is paired, the one declaring
+// it first, so that a localized twin ("Entwürfe" beside a \Drafts
+// "Drafts") keeps its own name and the mapping stays the same on the next
+// run, once the first run created the destination's folders. Folders
+// without a match map by name.
 func automap(srcList, dstList []record.Folder, srcPrefix, dstPrefix string) map[string]string {
+	srcDeclared, srcGuessed := specials(srcList, srcPrefix)
 	dstDeclared, dstGuessed := specials(dstList, dstPrefix)
 	out := map[string]string{}
 	for _, f := range srcList {
@@ -192,6 +197,9 @@ func automap(srcList, dstList []record.Folder, srcPrefix, dstPrefix string) map[
 			use = guessSpecial(f.Name, srcPrefix)
 		}
 		if use == "" {
+			continue
+		}
+		if owner, ok := srcDeclared[use]; ok && owner != f.Name || !ok && srcGuessed[use] != f.Name {
 			continue
 		}
 		if d, ok := dstDeclared[use]; ok {

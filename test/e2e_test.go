@@ -63,6 +63,7 @@ func TestScripts(t *testing.T) {
 			"nostarttls":  cmdNoStartTLS,
 			"mkfolders":   cmdMkFolders,
 			"folders":     cmdFolders,
+			"subscribed":  cmdSubscribed,
 		},
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/emersion/go-imap/v2"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/imapx/imapx/test/harness"
@@ -20,7 +21,7 @@ func server(ts *testscript.TestScript, args []string) (*harness.Dovecot, []strin
 	return dovecot(ts), args
 }
 
-// mkfolders [-2] USER FOLDER...: create (and subscribe) empty folders,
+// mkfolders [-2] USER FOLDER...: create empty folders, not subscribed,
 // full names as the server spells them.
 func cmdMkFolders(ts *testscript.TestScript, neg bool, args []string) {
 	d, args := server(ts, args)
@@ -34,9 +35,6 @@ func cmdMkFolders(ts *testscript.TestScript, neg bool, args []string) {
 	defer c.Close()
 	for _, f := range args[1:] {
 		err := c.Create(f, nil).Wait()
-		if err == nil {
-			err = c.Subscribe(f).Wait()
-		}
 		if (err != nil) != neg {
 			ts.Fatalf("mkfolders %q: %v", f, err)
 		}
@@ -78,4 +76,32 @@ func cmdFolders(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s's folders:\n%s\nwant:\n%s", args[0], strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	ts.Logf("%s", fmt.Sprint(got))
+}
+
+// subscribed [-2] USER FOLDER...: exactly these folders are subscribed
+// (LIST (SUBSCRIBED), read independently of imapx).
+func cmdSubscribed(ts *testscript.TestScript, neg bool, args []string) {
+	d, args := server(ts, args)
+	if len(args) < 1 {
+		ts.Fatalf("usage: subscribed [-2] USER FOLDER...")
+	}
+	c, err := d.Client(args[0], users[args[0]])
+	if err != nil {
+		ts.Fatalf("subscribed: %v", err)
+	}
+	defer c.Close()
+	list, err := c.List("", "*", &imap.ListOptions{SelectSubscribed: true}).Collect()
+	if err != nil {
+		ts.Fatalf("subscribed: %v", err)
+	}
+	var got []string
+	for _, l := range list {
+		got = append(got, l.Mailbox)
+	}
+	want := append([]string{}, args[1:]...)
+	sort.Strings(got)
+	sort.Strings(want)
+	if (strings.Join(got, "\n") == strings.Join(want, "\n")) == neg {
+		ts.Fatalf("subscribed: %q, want %q", got, want)
+	}
 }

@@ -73,6 +73,7 @@ func (s *syncer) inventories(ctx context.Context, only map[string]bool, st *stat
 				return exitcode.ForHost(err, 1)
 			}
 			srcList, err = folders.List(gctx, srcConn, folders.Options{Selector: sel})
+			srcList = underSubfolder1(srcList, s.o.Diff.Mapping.Subfolder1)
 			return exitcode.ForHost(err, 1)
 		})
 	}
@@ -120,8 +121,12 @@ func (s *syncer) inventories(ctx context.Context, only map[string]bool, st *stat
 		defer r.close()
 		sum, err := fetch.Run(gctx, r.Dial, fetch.Options{
 			Listed: nonNil(srcList), Skip: srcSkip, Ident: s.o.Ident, Connections: s.o.Connections, Log: s.log, OnError: s.countError, Progress: s.o.Progress,
+			Criteria: s.o.Select1.Criteria, Keep: s.o.Select1.Keep,
 		}, inv.src)
 		s.rep.SourceMessages = sum.Messages + inv.skippedMessages
+		if s.o.Select1.Active() {
+			s.rep.NotSelected = notSelected(srcList, srcSkip, sum.Messages)
+		}
 		return exitcode.ForHost(err, 1)
 	})
 	g.Go(func() error {
@@ -129,6 +134,7 @@ func (s *syncer) inventories(ctx context.Context, only map[string]bool, st *stat
 		defer r.close()
 		o := fetch.Options{
 			Listed: nonNil(dstListed), Skip: dstSkip, Ident: s.o.Ident, Connections: s.o.Connections, Log: s.log, OnError: s.countError, Progress: s.o.Progress,
+			Criteria: s.o.Select2.Criteria, Keep: s.o.Select2.Keep,
 		}
 		if known := s.knownDst; known != nil {
 			o.KnownIdent = func(folder string, validity, uid uint32) (string, bool) {

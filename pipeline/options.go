@@ -26,6 +26,8 @@ type Options struct {
 	Selection selection.Options
 	Ident     identity.Options
 	Diff      diff.Options
+	// Select1 and Select2 choose the messages of each side (see Selection).
+	Select1, Select2 Selection
 	// DryRun plans and reports, changing nothing (imapsync's --dry).
 	DryRun bool
 	// JustFolders creates (and with Delete2Folders deletes) folders only.
@@ -83,6 +85,9 @@ type Report struct {
 	Verified       bool          `json:"verified"`
 	Verify         *diff.Summary `json:"verify,omitempty"`
 	SourceMessages int           `json:"source_messages"`
+	// NotSelected counts the source messages the message selection left
+	// out (--search, --maxage…): not copied, not compared.
+	NotSelected int `json:"not_selected"`
 	// ExtraCopies counts destination messages beyond the source's count
 	// of that message in its folder (an error); DuplicatesRemoved those
 	// an interrupted run provably made that this run removed.

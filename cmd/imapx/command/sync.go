@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -36,7 +37,7 @@ func (s *streams) syncCommand() *cli.Command {
 		&cli.DurationFlag{Name: "timeout", Value: session.DefaultTimeout, Usage: "connect and login timeout"},
 	}
 	flags = joinFlags(flags, identityFlags{}.flags(), throttleFlags{}.flags(), progressFlag{}.flags(), diffFlags{}.flags(),
-		stateFlags{}.flags(), lockFlags{}.flags(), []cli.Flag{connectionsFlag()}, selectionFlags{}.flags(),
+		stateFlags{}.flags(), lockFlags{}.flags(), []cli.Flag{connectionsFlag()}, selectionFlags{}.flags(), syncSelectFlags{}.flags(),
 		host1.flags(), host2.flags())
 	return &cli.Command{
 		Name:      "sync",
@@ -120,7 +121,13 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 	if err != nil {
 		return err
 	}
+	sel1, sel2, err := syncSelectFlags{}.selections(c, time.Now())
+	if err != nil {
+		return err
+	}
 	o := pipeline.Options{
+		Select1:     sel1,
+		Select2:     sel2,
 		Selection:   selectionFlags{}.options(c),
 		Ident:       ident,
 		Diff:        d,

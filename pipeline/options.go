@@ -36,6 +36,12 @@ type Options struct {
 	// Expunge1 expunges them (imapsync's --delete1 implies --expunge1;
 	// the CLI clears it for --noexpunge1).
 	Delete1, Expunge1 bool
+	// Delete1EmptyFolders deletes the empty source folders (INBOX and
+	// parents excepted) before the sync and, with Delete1, after it.
+	Delete1EmptyFolders bool
+	// NoExpunge2 leaves the destination messages --delete2 deletes marked
+	// \Deleted, not expunged (imapsync's --noexpunge2, --nouidexpunge2).
+	NoExpunge2 bool
 	// ExpungeSource expunges the source folders' \Deleted messages before
 	// they are read (imapsync's --expunge1 given explicitly).
 	ExpungeSource bool

@@ -143,6 +143,11 @@ func (s *syncer) run(ctx context.Context) error {
 			return err
 		}
 	}
+	if s.o.Delete1EmptyFolders && !s.o.DryRun {
+		if err := s.deleteEmptySource(ctx); err != nil {
+			return err
+		}
+	}
 	vouch := st
 	if len(s.leftFolders()) > 0 {
 		vouch = nil // after an interrupted run, read every folder
@@ -205,6 +210,11 @@ func (s *syncer) run(ctx context.Context) error {
 	if s.o.Delete1 {
 		if err := s.delete1(ctx, results); err != nil {
 			return err
+		}
+		if s.o.Delete1EmptyFolders {
+			if err := s.deleteEmptySource(ctx); err != nil {
+				return err
+			}
 		}
 	}
 	return s.verify(ctx, inv, results, dirty, st)

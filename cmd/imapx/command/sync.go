@@ -37,7 +37,7 @@ func (s *streams) syncCommand() *cli.Command {
 		&cli.DurationFlag{Name: "timeout", Value: session.DefaultTimeout, Usage: "connect and login timeout"},
 	}
 	flags = joinFlags(flags, identityFlags{}.flags(), throttleFlags{}.flags(), progressFlag{}.flags(), diffFlags{}.flags(),
-		stateFlags{}.flags(), lockFlags{}.flags(), []cli.Flag{connectionsFlag()}, selectionFlags{}.flags(), syncSelectFlags{}.flags(),
+		stateFlags{}.flags(), lockFlags{}.flags(), []cli.Flag{connectionsFlag()}, selectionFlags{}.flags(), syncSelectFlags{}.flags(), deleteFlags{}.flags(),
 		host1.flags(), host2.flags())
 	return &cli.Command{
 		Name:      "sync",
@@ -143,6 +143,7 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 		Throttle:      t,
 		Progress:      disp,
 	}
+	deleteFlags{}.apply(c, &o)
 	o.StateDir, o.StateKey = stateFlags{}.options(c, a1, a2)
 	if !o.DryRun {
 		// One run per account pair: two at once would both copy everything.

@@ -99,10 +99,10 @@ func (mappingFlags) mapping(c *cli.Context) (folders.Mapping, error) {
 }
 
 // folderRegex compiles an imapsync folder regex, which is often written
-// Perl-style between slashes ("/^Junk$|^INBOX.Junk$/", "m{…}i").
+// Perl-style between slashes ("/^Junk$|^INBOX.Junk$/", "m/…/i").
 func folderRegex(s string) (*regexp.Regexp, error) {
 	body, flags := s, ""
-	if strings.HasPrefix(body, "m") && len(body) > 2 && !isWordStart(body[1]) {
+	if strings.HasPrefix(body, "m/") {
 		body = body[1:]
 	}
 	if len(body) >= 2 && body[0] == '/' {
@@ -114,8 +114,4 @@ func folderRegex(s string) (*regexp.Regexp, error) {
 		body = "(?i)" + body
 	}
 	return regexp.Compile(body)
-}
-
-func isWordStart(c byte) bool {
-	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }

@@ -57,8 +57,11 @@ func (syncSelectFlags) selections(c *cli.Context, now time.Time) (s1, s2 pipelin
 		if err := ageSize(c, sel, now, local); err != nil {
 			return s1, s2, err
 		}
-		sel.Describe = fmt.Sprintf("local=%v maxage=%v minage=%v maxsize=%d minsize=%d now=%d", local,
-			c.Float64("maxage"), c.Float64("minage"), c.Int64("maxsize"), c.Int64("minsize"), now.Unix())
+		if sel.Keep != nil {
+			// Ages count from now: another run selects otherwise.
+			sel.Describe = fmt.Sprintf("maxage=%v minage=%v maxsize=%d minsize=%d now=%d",
+				c.Float64("maxage"), c.Float64("minage"), c.Int64("maxsize"), c.Int64("minsize"), now.Unix())
+		}
 	}
 	return s1, s2, nil
 }

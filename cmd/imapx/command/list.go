@@ -29,7 +29,7 @@ EXAMPLES:
 			&cli.StringFlag{Name: "format", Value: "jsonl", Usage: "output `FORMAT`: jsonl or table"},
 		}, selectionFlags{}.flags(), accountFlags{}.flags(), listMappingFlags(), host2.flags()),
 		Action: func(c *cli.Context) error {
-			args, err := positional(c, 1, 2, "ACCOUNT [DST]")
+			args, err := positional(c, 1, 2, "ACCOUNT")
 			if err != nil {
 				return err
 			}

@@ -5,14 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
-	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/folders"
 	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/session"
 )
 
 // job is what to fetch from one folder.
@@ -35,7 +34,7 @@ type job struct {
 // fetcher holds the one connection a fetch works on and re-dials it.
 type fetcher struct {
 	o    *Options
-	dial Dialer
+	dial session.Dialer
 	conn *imapclient.Client
 	sink Sink
 	sum  *Summary
@@ -43,7 +42,7 @@ type fetcher struct {
 
 // Run fetches the selected folders (or the plan's messages) to out, as
 // JSON lines or mbox (Options.Format).
-func Run(ctx context.Context, dial Dialer, o Options, out io.Writer) (Summary, error) {
+func Run(ctx context.Context, dial session.Dialer, o Options, out io.Writer) (Summary, error) {
 	o.defaults()
 	s, err := newSink(&o, out)
 	if err != nil {
@@ -64,7 +63,7 @@ func Run(ctx context.Context, dial Dialer, o Options, out io.Writer) (Summary, e
 
 // RunTo fetches to a Sink: `imapx sync` hands records to push this way,
 // without encoding them.
-func RunTo(ctx context.Context, dial Dialer, o Options, s Sink) (Summary, error) {
+func RunTo(ctx context.Context, dial session.Dialer, o Options, s Sink) (Summary, error) {
 	o.defaults()
 	var sum Summary
 	var err error
@@ -182,53 +181,20 @@ func (f *fetcher) closeConn() {
 // connection: UIDs already written are never fetched again.
 func (f *fetcher) folder(ctx context.Context, j job) error {
 	st := &folderState{done: map[imap.UID]bool{}}
-	for attempt := 0; ; attempt++ {
+	r := session.Retry{Retries: f.o.Retries, Log: f.o.Log, Hangup: f.closeConn, Final: isFatal}
+	err := r.Do(ctx, fmt.Sprintf("folder %q", j.folder), func() (bool, error) {
 		before := len(st.done)
 		err := f.tryFolder(ctx, j, st)
-		if err == nil || !isConnError(err) || ctx.Err() != nil {
-			return err
-		}
-		// Only reconnects that make no progress count against Retries: a
-		// link that drops every few megabytes still gets the job done.
-		if len(st.done) > before {
-			attempt = 0
-		}
-		if attempt >= f.o.Retries {
-			// Reconnects that keep failing without progress are the host's
-			// problem, not this folder's: the whole fetch stops, with the
-			// connection's exit code.
-			return fatalError{exitcode.New(exitcode.Connection, fmt.Errorf("folder %q: giving up after %d reconnects: %w", j.folder, attempt, err))}
-		}
-		fmt.Fprintf(f.o.Log, "imapx: warning: folder %q: connection lost (%v); reconnecting\n", j.folder, err)
-		f.closeConn()
-		select {
-		case <-time.After(backoff(attempt)):
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+		return len(st.done) > before, err
+	})
+	var gaveUp *session.GaveUp
+	if errors.As(err, &gaveUp) {
+		// Reconnects that keep failing without progress are the host's
+		// problem, not this folder's: the whole fetch stops, with the
+		// connection's exit code.
+		return fatalError{err}
 	}
-}
-
-func backoff(attempt int) time.Duration {
-	d := 200 * time.Millisecond << attempt
-	if d > 10*time.Second {
-		d = 10 * time.Second
-	}
-	return d
-}
-
-// isConnError reports whether err is the connection's fault (worth a
-// re-dial) rather than the server's answer to a command.
-func isConnError(err error) bool {
-	var imapErr *imap.Error
-	if err == nil || errors.As(err, &imapErr) || isFatal(err) || errors.Is(err, context.Canceled) {
-		return false
-	}
-	switch exitcode.Of(err) {
-	case exitcode.Auth, exitcode.TLS, exitcode.Usage, exitcode.NoInput:
-		return false
-	}
-	return true
+	return err
 }
 
 // fatalError stops the whole fetch (output can no longer be trusted).

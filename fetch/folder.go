@@ -14,6 +14,7 @@ import (
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/identity"
 	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/session"
 )
 
 // folderState survives reconnects within one folder.
@@ -42,10 +43,10 @@ func (f *fetcher) tryFolder(ctx context.Context, j job, st *folderState) error {
 	if err != nil {
 		return exitcode.New(exitcode.Select, fmt.Errorf("EXAMINE %q: %w", j.folder, err))
 	}
-	switch {
-	case j.validity != 0 && sel.UIDValidity != j.validity:
-		return exitcode.Newf(exitcode.Select, "folder %q: UIDVALIDITY is %d, the plan was made at %d: run diff again", j.folder, sel.UIDValidity, j.validity)
-	case st.validity != 0 && sel.UIDValidity != st.validity:
+	if err := session.CheckValidity(j.folder, sel.UIDValidity, j.validity); err != nil {
+		return err
+	}
+	if st.validity != 0 && sel.UIDValidity != st.validity {
 		return fatalError{exitcode.Newf(exitcode.Select, "folder %q: UIDVALIDITY changed during the fetch (%d, now %d)", j.folder, st.validity, sel.UIDValidity)}
 	}
 	st.validity = sel.UIDValidity

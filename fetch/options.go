@@ -1,11 +1,9 @@
 package fetch
 
 import (
-	"context"
 	"io"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/folders"
@@ -14,9 +12,6 @@ import (
 	"github.com/imapx/imapx/internal/progress"
 	"github.com/imapx/imapx/internal/record"
 )
-
-// Dialer opens a new logged-in connection to the account.
-type Dialer func(ctx context.Context) (*imapclient.Client, error)
 
 // Output formats.
 const (

@@ -14,17 +14,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/imapx/imapx/internal/exitcode"
+	"github.com/imapx/imapx/internal/mutate"
 	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/session"
 )
-
-// Dialer opens a new logged-in connection.
-type Dialer func(ctx context.Context) (*imapclient.Client, error)
 
 // Options for applying a plan.
 type Options struct {
@@ -63,7 +61,7 @@ type change struct {
 }
 
 // Run reads ops (or, with Delete1, push results) and applies them.
-func Run(ctx context.Context, dial Dialer, o Options, in io.Reader, inName string, out io.Writer) (Summary, error) {
+func Run(ctx context.Context, dial session.Dialer, o Options, in io.Reader, inName string, out io.Writer) (Summary, error) {
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
@@ -74,11 +72,16 @@ func Run(ctx context.Context, dial Dialer, o Options, in io.Reader, inName strin
 	}
 	// An input cut short (its end record missing) still holds whole
 	// records: they are carried out, then the run fails with exit 66.
-	a := &applier{o: &o, dial: dial, w: record.NewWriter(out), sum: &sum}
+	a := &applier{o: &o, dial: dial, gate: mutate.Gate{Dry: o.DryRun}, w: record.NewWriter(out), sum: &sum}
 	defer a.w.Flush()
 	defer a.closeConn()
 	if len(order) == 0 && len(folderDeletes) == 0 {
 		return sum, a.end(inErr)
+	}
+	// A server that cannot be reached at all fails the run at once; one
+	// lost later is dialled again (retry).
+	if err := a.client(ctx); err != nil {
+		return sum, err
 	}
 	for _, folder := range order {
 		if err := a.retry(ctx, "folder "+folder, func() error { return a.folder(folder, byFolder[folder]) }); err != nil {
@@ -115,50 +118,13 @@ const retries = 5
 // as fetch and push do: a folder's STOREs and EXPUNGE are idempotent, so
 // the folder is simply applied again.
 func (a *applier) retry(ctx context.Context, what string, step func() error) error {
-	for attempt := 0; ; attempt++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	r := session.Retry{Retries: retries, Log: a.o.Log, Hangup: a.closeConn}
+	return r.Do(ctx, what, func() (bool, error) {
 		if err := a.client(ctx); err != nil {
-			return err
+			return false, err
 		}
-		err := step()
-		if err == nil || isServerAnswer(err) {
-			return err
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if attempt >= retries {
-			return exitcode.New(exitcode.Connection, fmt.Errorf("%s: giving up after %d reconnects: %w", what, attempt, err))
-		}
-		fmt.Fprintf(a.o.Log, "imapx: warning: %s: connection lost (%v); reconnecting\n", what, err)
-		a.closeConn()
-		select {
-		case <-time.After(min(200*time.Millisecond<<attempt, 5*time.Second)):
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
-
-// errConnLost marks a command that failed because the connection did.
-var errConnLost = errors.New("connection lost")
-
-// lost wraps err when it is not the server's answer, so that the folder
-// is applied again on a new connection instead of failing its ops.
-func lost(err error) error {
-	var imapErr *imap.Error
-	if err == nil || errors.As(err, &imapErr) {
-		return err
-	}
-	return fmt.Errorf("%w: %w", errConnLost, err)
-}
-
-// isServerAnswer reports whether err is the server's refusal (NO, BAD, a
-// folder it will not select) rather than a lost connection.
-func isServerAnswer(err error) bool {
-	return err != nil && !errors.Is(err, errConnLost)
+		return false, step()
+	})
 }
 
 // client makes sure a.c is a live connection, closed when ctx ends.
@@ -257,7 +223,9 @@ func readChanges(in io.Reader, name string, delete1 bool, noEnd io.Writer) (map[
 
 type applier struct {
 	o    *Options
-	dial Dialer
+	dial session.Dialer
+	// gate sends every change: none under --dry-run.
+	gate mutate.Gate
 	c    *imapclient.Client
 	stop func() bool
 	w    *record.Writer
@@ -265,18 +233,16 @@ type applier struct {
 }
 
 // folder applies one folder's changes. Its results are written only once
-// it went through: after a lost connection (errConnLost) nothing is
-// written, and the folder is applied again on a new connection.
+// it went through: after a lost connection nothing is written, and the folder is applied again on a new connection.
 func (a *applier) folder(name string, changes []change) error {
-	sel, err := a.c.Select(name, &imap.SelectOptions{ReadOnly: a.o.DryRun}).Wait()
+	sel, err := a.gate.Select(a.c, name).Wait()
 	if err != nil {
-		return exitcode.New(exitcode.Select, fmt.Errorf("SELECT %q: %w", name, lost(err)))
+		return exitcode.New(exitcode.Select, fmt.Errorf("SELECT %q: %w", name, err))
 	}
 	var results []func()
 	var ok []change
 	for _, ch := range changes {
-		if ch.ref.UIDValidity != 0 && ch.ref.UIDValidity != sel.UIDValidity {
-			err := exitcode.Newf(exitcode.Select, "folder %q: UIDVALIDITY is %d, the plan was made at %d: run diff again", name, sel.UIDValidity, ch.ref.UIDValidity)
+		if err := session.CheckValidity(name, sel.UIDValidity, ch.ref.UIDValidity); err != nil {
 			results = append(results, func() { a.fail(ch, err) })
 			continue
 		}
@@ -287,7 +253,7 @@ func (a *applier) folder(name string, changes []change) error {
 			r()
 		}
 	}
-	if a.o.DryRun {
+	if a.gate.DryRun() {
 		for _, ch := range ok {
 			results = append(results, func() { a.done(ch, true) })
 		}
@@ -335,14 +301,16 @@ func (a *applier) folder(name string, changes []change) error {
 	}
 	cmds := make([]*imapclient.FetchCommand, len(keys))
 	for i, k := range keys {
-		cmds[i] = a.c.Store(groups[k].uids, &groups[k].store, nil)
+		if cmds[i], err = a.gate.Store(a.c, groups[k].uids, &groups[k].store); err != nil {
+			return err
+		}
 	}
 	failed := map[uint32]error{}
 	var connErr error
 	for i, k := range keys {
 		if err := cmds[i].Close(); err != nil {
-			if errors.Is(lost(err), errConnLost) {
-				connErr = lost(err)
+			if session.IsConnError(err) {
+				connErr = err
 			}
 			for _, ch := range groups[k].changes {
 				failed[ch.ref.UID] = err
@@ -364,8 +332,8 @@ func (a *applier) folder(name string, changes []change) error {
 		results = append(results, func() { a.sum.FlagsChanged++; a.done(ch, false) })
 	}
 	if len(deleted) > 0 {
-		if err := a.expunge(deletes); errors.Is(lost(err), errConnLost) {
-			return lost(err)
+		if err := a.expunge(deletes); session.IsConnError(err) {
+			return err
 		} else if err != nil {
 			err := exitcode.New(exitcode.WithErrors, fmt.Errorf("deleting in %q: %w", name, err))
 			for _, ch := range deleted {
@@ -384,14 +352,18 @@ func (a *applier) folder(name string, changes []change) error {
 // expunge marks uids \Deleted and removes exactly them.
 func (a *applier) expunge(uids imap.UIDSet) error {
 	mark := &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}
-	if err := a.c.Store(uids, mark, nil).Close(); err != nil {
+	if err := a.store(uids, mark); err != nil {
 		return err
 	}
 	if a.o.Delete1 && !a.o.Expunge || a.o.NoExpunge {
 		return nil // imapsync's --delete1 without --expunge1, --noexpunge2: only mark
 	}
 	if a.c.Caps().Has(imap.CapUIDPlus) || a.c.Caps().Has(imap.CapIMAP4rev2) {
-		return a.c.UIDExpunge(uids).Close()
+		cmd, err := a.gate.UIDExpunge(a.c, uids)
+		if err != nil {
+			return err
+		}
+		return cmd.Close()
 	}
 	// No UID EXPUNGE: unmark the other \Deleted messages, EXPUNGE, and
 	// mark them again, so that nobody else's deletions are made final.
@@ -407,24 +379,36 @@ func (a *applier) expunge(uids imap.UIDSet) error {
 	}
 	unmark := &imap.StoreFlags{Op: imap.StoreFlagsDel, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}
 	if len(others) > 0 {
-		if err := a.c.Store(others, unmark, nil).Close(); err != nil {
+		if err := a.store(others, unmark); err != nil {
 			return err
 		}
 	}
-	err = a.c.Expunge().Close()
+	cmd, err := a.gate.Expunge(a.c)
+	if err == nil {
+		err = cmd.Close()
+	}
 	if len(others) > 0 {
-		if rerr := a.c.Store(others, mark, nil).Close(); rerr != nil && err == nil {
+		if rerr := a.store(others, mark); rerr != nil && err == nil {
 			err = rerr
 		}
 	}
 	return err
 }
 
+// store sends one STORE and waits for its answer.
+func (a *applier) store(uids imap.UIDSet, flags *imap.StoreFlags) error {
+	cmd, err := a.gate.Store(a.c, uids, flags)
+	if err != nil {
+		return err
+	}
+	return cmd.Close()
+}
+
 func (a *applier) deleteFolder(name string) error {
-	res := &record.Result{Type: record.TypeResult, Op: record.OpDeleteFolder, OK: true, Dst: &record.Ref{Folder: name}, DryRun: a.o.DryRun}
-	if !a.o.DryRun {
-		if err := a.c.Delete(name).Wait(); errors.Is(lost(err), errConnLost) {
-			return lost(err)
+	res := &record.Result{Type: record.TypeResult, Op: record.OpDeleteFolder, OK: true, Dst: &record.Ref{Folder: name}, DryRun: a.gate.DryRun()}
+	if !a.gate.DryRun() {
+		if err := a.gate.Delete(a.c, name); session.IsConnError(err) {
+			return err
 		} else if err != nil {
 			a.count(exitcode.New(exitcode.WithErrors, fmt.Errorf("DELETE %q: %w", name, err)))
 			res.OK, res.Error, res.Code = false, err.Error(), exitcode.WithErrors

@@ -11,6 +11,7 @@ import (
 
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/session"
 	"github.com/imapx/imapx/internal/state"
 )
 
@@ -222,7 +223,7 @@ func stillStored(inv *inventory, list []state.Altered) ([]state.Altered, error) 
 
 // fetchBodies fetches whole messages, by folder and UID, on one new
 // connection.
-func fetchBodies(ctx context.Context, dial Dialer, want map[string][]uint32) (map[string]map[uint32][]byte, error) {
+func fetchBodies(ctx context.Context, dial session.Dialer, want map[string][]uint32) (map[string]map[uint32][]byte, error) {
 	c, err := dial(ctx)
 	if err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/session"
 	"github.com/imapx/imapx/internal/state"
 )
 
@@ -106,7 +107,7 @@ const digestChunk = 500
 // up to conns new connections, every section hashed as it streams in,
 // never held whole. Messages of a folder whose UIDVALIDITY changed since
 // are left out: their copies are checked by identity alone.
-func storedDigests(ctx context.Context, dial Dialer, ws []written, full bool, conns int) (map[msgKey]digest, error) {
+func storedDigests(ctx context.Context, dial session.Dialer, ws []written, full bool, conns int) (map[msgKey]digest, error) {
 	type chunk struct {
 		folder string
 		keys   []msgKey

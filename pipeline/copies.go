@@ -227,7 +227,7 @@ func (s *syncer) removeCopies(ctx context.Context, ms []messageRef) error {
 	if err != nil {
 		return err
 	}
-	sum, err := flags.Run(ctx, flags.Dialer(s.dst), flags.Options{Log: s.log, NoEnd: io.Discard}, r, "duplicates", io.Discard)
+	sum, err := flags.Run(ctx, s.dst, flags.Options{Log: s.log, NoEnd: io.Discard}, r, "duplicates", io.Discard)
 	s.rep.DuplicatesRemoved += sum.Deleted
 	fmt.Fprintf(s.log, "imapx: removed %d copies that an interrupted run had made twice (journal of APPENDs in flight)\n", sum.Deleted)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/folders"
+	"github.com/imapx/imapx/internal/mutate"
 	"github.com/imapx/imapx/internal/selection"
 )
 
@@ -28,16 +29,21 @@ func (s *syncer) expungeSource(ctx context.Context) error {
 	if err != nil {
 		return exitcode.ForHost(err, 1)
 	}
+	gate := mutate.Gate{Dry: s.o.DryRun}
 	n := 0
 	for _, f := range fs {
 		if hasAttr(f.Attrs, `\Noselect`) || hasAttr(f.Attrs, `\NonExistent`) || (f.Messages != nil && *f.Messages == 0) {
 			continue
 		}
-		if _, err := c.Select(f.Name, nil).Wait(); err != nil {
+		if _, err := gate.Select(c, f.Name).Wait(); err != nil {
 			s.countError(exitcode.New(exitcode.Select, fmt.Errorf("--expunge1: SELECT %q: %w", f.Name, err)))
 			continue
 		}
-		gone, err := c.Expunge().Collect()
+		cmd, err := gate.Expunge(c)
+		var gone []uint32
+		if err == nil {
+			gone, err = cmd.Collect()
+		}
 		if err != nil {
 			s.countError(exitcode.ForHost(fmt.Errorf("--expunge1: EXPUNGE %q: %w", f.Name, err), 1))
 			continue

@@ -14,6 +14,7 @@ import (
 	"github.com/imapx/imapx/internal/folders"
 	"github.com/imapx/imapx/internal/record"
 	"github.com/imapx/imapx/internal/selection"
+	"github.com/imapx/imapx/internal/session"
 	"github.com/imapx/imapx/internal/state"
 )
 
@@ -51,59 +52,35 @@ func (inv *inventory) Close() {
 	inv.dst.Close()
 }
 
-// inventories lists both sides at once, then reads both inventories at
-// once, each on the connection that listed it. Only the folder pairs in
-// only (all when nil) are read, less those st vouches are unchanged since
-// they were last in sync. With srcFrom, the source is not read again: its
-// listing and inventory are srcFrom's (the verify after a copy checks the
-// destination against what was copied).
-func (s *syncer) inventories(ctx context.Context, only map[string]bool, st *state.State, srcFrom *inventory) (*inventory, error) {
+// readBoth lists both sides at once, then reads both inventories at
+// once, each on the connection that listed it: the first read of a run.
+// The folder pairs st vouches are unchanged since they were last in sync
+// are only listed.
+func (s *syncer) readBoth(ctx context.Context, st *state.State) (*inventory, error) {
 	var srcList, dstList []record.Folder
 	var srcConn, dstConn *imapclient.Client
 	g, gctx := errgroup.WithContext(ctx)
-	if srcFrom != nil {
-		srcList = srcFrom.srcList
-	} else {
-		g.Go(func() error {
-			sel, err := selection.New(s.o.Selection)
-			if err != nil {
-				return err
-			}
-			if srcConn, err = s.src(gctx); err != nil {
-				return exitcode.ForHost(err, 1)
-			}
-			srcList, err = folders.List(gctx, srcConn, folders.Options{Selector: sel})
-			srcList = underSubfolder1(srcList, s.o.Diff.Mapping.Subfolder1)
-			return exitcode.ForHost(err, 1)
-		})
-	}
+	g.Go(func() error {
+		sel, err := selection.New(s.o.Selection)
+		if err != nil {
+			return err
+		}
+		srcConn, srcList, err = list(gctx, s.src, folders.Options{Selector: sel}, 1)
+		srcList = underSubfolder1(srcList, s.o.Diff.Mapping.Subfolder1)
+		return err
+	})
 	g.Go(func() error {
 		var err error
-		if dstConn, err = s.dst(gctx); err != nil {
-			return exitcode.ForHost(err, 2)
-		}
-		dstList, err = folders.List(gctx, dstConn, folders.Options{})
-		return exitcode.ForHost(err, 2)
+		dstConn, dstList, err = list(gctx, s.dst, folders.Options{}, 2)
+		return err
 	})
-	err := g.Wait()
-	if err != nil {
+	if err := g.Wait(); err != nil {
 		closeAll(srcConn, dstConn)
 		return nil, err
 	}
-
-	inv := &inventory{srcList: srcList, srcFolders: byName(srcList), dstFolders: byName(dstList), read: map[string]bool{},
-		mapping: diff.MapFolders(srcList, dstList, s.o.Diff)}
-	srcSkip, dstSkip, dstShown := s.choose(inv, srcList, dstList, only, st)
-	var dstListed []record.Folder
-	for _, f := range dstList {
-		if dstShown[f.Name] {
-			dstListed = append(dstListed, f)
-		}
-	}
-
-	if srcFrom != nil {
-		inv.src, inv.sharedSrc = srcFrom.src, true
-	} else if inv.src, err = newTemp("imapx-src-*.jsonl"); err != nil {
+	inv, pick := s.newInventory(srcList, dstList, nil, nil, st)
+	var err error
+	if inv.src, err = newTemp("imapx-src-*.jsonl"); err != nil {
 		closeAll(srcConn, dstConn)
 		return nil, err
 	}
@@ -114,42 +91,111 @@ func (s *syncer) inventories(ctx context.Context, only map[string]bool, st *stat
 	}
 	g, gctx = errgroup.WithContext(ctx)
 	g.Go(func() error {
-		if srcFrom != nil {
-			return nil
-		}
-		r := &reuser{c: srcConn, dial: fetch.Dialer(s.src)}
-		defer r.close()
-		sum, err := fetch.Run(gctx, r.Dial, fetch.Options{
-			Listed: nonNil(srcList), Skip: srcSkip, Ident: s.o.Ident, Connections: s.o.Connections, Log: s.log, OnError: s.countError, Progress: s.o.Progress,
-			Criteria: s.o.Select1.Criteria, Keep: s.o.Select1.Keep,
-		}, inv.src)
-		s.rep.SourceMessages = sum.Messages + inv.skippedMessages
+		n, err := s.readSide(gctx, srcConn, s.src, srcList, pick.srcSkip, nil, inv.src, 1)
+		s.rep.SourceMessages = n + inv.skippedMessages
 		if s.o.Select1.Active() {
-			s.rep.NotSelected = notSelected(srcList, srcSkip, sum.Messages)
+			s.rep.NotSelected = notSelected(srcList, pick.srcSkip, n)
 		}
-		return exitcode.ForHost(err, 1)
+		return err
 	})
 	g.Go(func() error {
-		r := &reuser{c: dstConn, dial: fetch.Dialer(s.dst)}
-		defer r.close()
-		o := fetch.Options{
-			Listed: nonNil(dstListed), Skip: dstSkip, Ident: s.o.Ident, Connections: s.o.Connections, Log: s.log, OnError: s.countError, Progress: s.o.Progress,
-			Criteria: s.o.Select2.Criteria, Keep: s.o.Select2.Keep,
-		}
-		if known := s.knownDst; known != nil {
-			o.KnownIdent = func(folder string, validity, uid uint32) (string, bool) {
-				id, ok := known[msgKey{folder, validity, uid}]
-				return id, ok
-			}
-		}
-		_, err := fetch.Run(gctx, r.Dial, o, inv.dst)
-		return exitcode.ForHost(err, 2)
+		_, err := s.readSide(gctx, dstConn, s.dst, pick.dstListed, pick.dstSkip, nil, inv.dst, 2)
+		return err
 	})
 	if err := g.Wait(); err != nil {
 		inv.Close()
 		return nil, err
 	}
 	return inv, nil
+}
+
+// rereadDst reads the destination again for the verify: only the pairs
+// of the source folders in only, against the source as first read (its
+// listing and inventory are first's, shared, not read again). known gives
+// the identities of destination messages already known (knownIdents).
+func (s *syncer) rereadDst(ctx context.Context, first *inventory, only map[string]bool, known map[msgKey]string) (*inventory, error) {
+	dstConn, dstList, err := list(ctx, s.dst, folders.Options{}, 2)
+	if err != nil {
+		return nil, err
+	}
+	inv, pick := s.newInventory(first.srcList, dstList, first.mapping, only, nil)
+	inv.src, inv.sharedSrc = first.src, true
+	if inv.dst, err = newTemp("imapx-dst-*.jsonl"); err != nil {
+		closeAll(dstConn)
+		return nil, err
+	}
+	if _, err := s.readSide(ctx, dstConn, s.dst, pick.dstListed, pick.dstSkip, known, inv.dst, 2); err != nil {
+		inv.Close()
+		return nil, err
+	}
+	return inv, nil
+}
+
+// list dials one side and lists its folders; the connection is handed
+// back open, for the read that follows.
+func list(ctx context.Context, dial session.Dialer, o folders.Options, host int) (*imapclient.Client, []record.Folder, error) {
+	c, err := dial(ctx)
+	if err != nil {
+		return nil, nil, exitcode.ForHost(err, host)
+	}
+	fs, err := folders.List(ctx, c, o)
+	if err != nil {
+		c.Close()
+		return nil, nil, exitcode.ForHost(err, host)
+	}
+	return c, fs, nil
+}
+
+// readSide fetches one side's inventory of the listed folders, less skip,
+// to out, starting on c (the connection that listed them); known, when
+// set, gives identities not to read again. It returns the messages read.
+func (s *syncer) readSide(ctx context.Context, c *imapclient.Client, dial session.Dialer, listed []record.Folder, skip map[string]bool, known map[msgKey]string, out io.Writer, host int) (int, error) {
+	r := &reuser{c: c, dial: dial}
+	defer r.close()
+	sel := s.o.Select1
+	if host == 2 {
+		sel = s.o.Select2
+	}
+	o := fetch.Options{
+		Listed: nonNil(listed), Skip: skip, Ident: s.o.Ident, Connections: s.o.Connections, Log: s.log, OnError: s.countError, Progress: s.o.Progress,
+		Criteria: sel.Criteria, Keep: sel.Keep,
+	}
+	if known != nil {
+		o.KnownIdent = func(folder string, validity, uid uint32) (string, bool) {
+			id, ok := known[msgKey{folder, validity, uid}]
+			return id, ok
+		}
+	}
+	sum, err := fetch.Run(ctx, r.Dial, o, out)
+	return sum.Messages, exitcode.ForHost(err, host)
+}
+
+// picked is what choose decided to read.
+type picked struct {
+	srcSkip, dstSkip map[string]bool
+	// dstListed are the destination folders the read shows.
+	dstListed []record.Folder
+}
+
+// newInventory maps the listings (with mapping, when given: the verify
+// keeps the first read's, --automap would look at a destination the copy
+// changed) and chooses what is read: the pairs in only (all when nil),
+// less those st vouches for.
+func (s *syncer) newInventory(srcList, dstList []record.Folder, mapping map[string]string, only map[string]bool, st *state.State) (*inventory, picked) {
+	if mapping == nil {
+		mapping = diff.MapFolders(srcList, dstList, s.o.Diff)
+	}
+	inv := &inventory{srcList: srcList, srcFolders: byName(srcList), dstFolders: byName(dstList), read: map[string]bool{},
+		mapping: mapping}
+	var p picked
+	var dstShown map[string]bool
+	p.srcSkip, p.dstSkip, dstShown = s.choose(inv, srcList, dstList, only, st)
+	for _, f := range dstList {
+		if dstShown[f.Name] {
+			p.dstListed = append(p.dstListed, f)
+		}
+	}
+	return inv, p
 }
 
 // choose decides which folders are read. A destination folder is read
@@ -217,7 +263,7 @@ func (s *syncer) choose(inv *inventory, srcList, dstList []record.Folder, only m
 type reuser struct {
 	mu   sync.Mutex
 	c    *imapclient.Client
-	dial fetch.Dialer
+	dial session.Dialer
 }
 
 func (r *reuser) Dial(ctx context.Context) (*imapclient.Client, error) {

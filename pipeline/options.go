@@ -5,10 +5,7 @@
 package pipeline
 
 import (
-	"context"
 	"io"
-
-	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/imapx/imapx/diff"
 	"github.com/imapx/imapx/internal/identity"
@@ -17,9 +14,6 @@ import (
 	"github.com/imapx/imapx/internal/state"
 	"github.com/imapx/imapx/push"
 )
-
-// Dialer opens a new logged-in connection to one side.
-type Dialer func(ctx context.Context) (*imapclient.Client, error)
 
 // Options for a sync.
 type Options struct {
@@ -30,6 +24,9 @@ type Options struct {
 	Select1, Select2 Selection
 	// DryRun plans and reports, changing nothing (imapsync's --dry).
 	DryRun bool
+	// DryList receives, with DryRun, one line per change the run would
+	// make (imapsync's --dry listing); nil lists nothing.
+	DryList io.Writer
 	// JustFolders creates (and with Delete2Folders deletes) folders only.
 	JustFolders bool
 	// Delete1 deletes source messages once their copy is confirmed, and

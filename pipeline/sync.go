@@ -15,6 +15,7 @@ import (
 	"github.com/imapx/imapx/internal/journal"
 	"github.com/imapx/imapx/internal/record"
 	"github.com/imapx/imapx/internal/scratch"
+	"github.com/imapx/imapx/internal/session"
 )
 
 // errorsMaxReached stops the run (exit 112).
@@ -23,15 +24,11 @@ var errorsMaxReached = errors.New("--errorsmax reached")
 // syncer carries one run.
 type syncer struct {
 	o        *Options
-	src, dst Dialer
+	src, dst session.Dialer
 	rep      *Report
 	log      io.Writer
 
-	lastPlan diff.Summary
-	lastLap  time.Time
-	// knownDst, set for the verify, gives destination identities already
-	// known (see knownIdents).
-	knownDst map[msgKey]string
+	lastLap time.Time
 	// journal records the APPENDs in flight (nil: none kept).
 	journal *journal.Journal
 	// sent holds the digests of the bodies copied (nil: sizes only).
@@ -46,7 +43,7 @@ type syncer struct {
 
 // Sync runs a one-way sync from src to dst and returns its report; the
 // report's ExitCode is the imapsync-table code for the run.
-func Sync(ctx context.Context, src, dst Dialer, o Options) (*Report, error) {
+func Sync(ctx context.Context, src, dst session.Dialer, o Options) (*Report, error) {
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
@@ -152,19 +149,19 @@ func (s *syncer) run(ctx context.Context) error {
 	if len(s.leftFolders()) > 0 {
 		vouch = nil // after an interrupted run, read every folder
 	}
-	inv, err := s.inventories(ctx, nil, vouch, nil)
+	inv, err := s.readBoth(ctx, vouch)
 	if err != nil {
 		return err
 	}
 	defer inv.Close()
 
-	plan, err := s.plan(inv)
+	plan, planned, err := s.plan(inv)
 	if err != nil {
 		return err
 	}
 	defer plan.Close()
-	s.rep.Plan = s.lastPlan
-	fmt.Fprintf(s.log, "imapx: plan: %s%s\n", s.lastPlan, s.lap())
+	s.rep.Plan = planned
+	fmt.Fprintf(s.log, "imapx: plan: %s%s\n", planned, s.lap())
 	pr, err := plan.rewind()
 	if err != nil {
 		return err
@@ -175,10 +172,13 @@ func (s *syncer) run(ctx context.Context) error {
 	}
 	settle(st, inv, dirty)
 	if s.o.DryRun {
+		if err := s.dryList(ctx, plan); err != nil {
+			return err
+		}
 		fmt.Fprintln(s.log, "imapx: dry run: nothing was changed")
 		return nil
 	}
-	if len(dirty) == 0 && s.lastPlan.FolderDeletes == 0 {
+	if len(dirty) == 0 && planned.FolderDeletes == 0 {
 		// Nothing to do: the inventories just read are the verification.
 		fmt.Fprintln(s.log, "imapx: copied 0 messages (0 bytes), created 0 folders")
 		if err := s.removeJournaled(ctx, inv, inv.read); err != nil {
@@ -196,15 +196,15 @@ func (s *syncer) run(ctx context.Context) error {
 		// A pair with extra copies is not in sync: read it again next time.
 		settle(st, inv, extraFolders(inv, extra, dirty))
 		s.saveState(st)
-		return s.verdict(s.lastPlan, countBeyond(extra))
+		return s.verdict(planned, countBeyond(extra))
 	}
 
-	results, err := s.copy(ctx, plan)
+	results, err := s.copy(ctx, plan, planned)
 	if err != nil {
 		return err
 	}
 	defer results.Close()
-	if err := s.applyFlags(ctx, plan); err != nil {
+	if err := s.applyFlags(ctx, plan, planned); err != nil {
 		return err
 	}
 	if s.o.Delete1 {
@@ -251,22 +251,23 @@ func (t *tempFile) rewind() (io.Reader, error) {
 	return t.File, err
 }
 
-// plan diffs the inventories into a plan file.
-func (s *syncer) plan(inv *inventory) (*tempFile, error) {
+// plan diffs the inventories into a plan file, and says what it holds
+// (with the pairs not read counted in sync).
+func (s *syncer) plan(inv *inventory) (*tempFile, diff.Summary, error) {
 	srcInv, dstInv := inv.src, inv.dst
 	plan, err := newTemp("imapx-plan-*.jsonl")
 	if err != nil {
-		return nil, err
+		return nil, diff.Summary{}, err
 	}
 	sr, err := srcInv.rewind()
 	if err != nil {
 		plan.Close()
-		return nil, err
+		return nil, diff.Summary{}, err
 	}
 	dr, err := dstInv.rewind()
 	if err != nil {
 		plan.Close()
-		return nil, err
+		return nil, diff.Summary{}, err
 	}
 	o := inv.diffOptions(s.o.Diff)
 	if s.o.JustFolders {
@@ -274,20 +275,18 @@ func (s *syncer) plan(inv *inventory) (*tempFile, error) {
 		sum, err := diff.Run(sr, dr, "source inventory", "destination inventory", o, &all)
 		if err != nil {
 			plan.Close()
-			return nil, err
+			return nil, diff.Summary{}, err
 		}
-		s.lastPlan = inv.withSkipped(sum)
 		if err := keepFolderOps(&all, plan); err != nil {
 			plan.Close()
-			return nil, err
+			return nil, diff.Summary{}, err
 		}
-		return plan, nil
+		return plan, inv.withSkipped(sum), nil
 	}
 	sum, err := diff.Run(sr, dr, "source inventory", "destination inventory", o, plan)
 	if err != nil {
 		plan.Close()
-		return nil, err
+		return nil, diff.Summary{}, err
 	}
-	s.lastPlan = inv.withSkipped(sum)
-	return plan, nil
+	return plan, inv.withSkipped(sum), nil
 }

@@ -15,11 +15,12 @@ import (
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/imaptest"
 	"github.com/imapx/imapx/internal/progress"
+	"github.com/imapx/imapx/internal/session"
 	"github.com/imapx/imapx/push"
 )
 
 // memPair starts a source with n messages and an empty destination.
-func memPair(t *testing.T, n int) (src, dst Dialer) {
+func memPair(t *testing.T, n int) (src, dst session.Dialer) {
 	t.Helper()
 	srv, err := imaptest.StartMem([]imaptest.MemUser{
 		{Name: "alice", Password: "pw", Messages: imaptest.Many(n, time.Now())},
@@ -33,18 +34,8 @@ func memPair(t *testing.T, n int) (src, dst Dialer) {
 }
 
 // memLogin dials srv and logs user in (password "pw").
-func memLogin(srv *imaptest.MemServer, user string) Dialer {
-	return func(ctx context.Context) (*imapclient.Client, error) {
-		c, err := imapclient.DialInsecure(srv.Addr(), nil)
-		if err != nil {
-			return nil, err
-		}
-		if err := c.Login(user, "pw").Wait(); err != nil {
-			c.Close()
-			return nil, err
-		}
-		return c, nil
-	}
+func memLogin(srv *imaptest.MemServer, user string) session.Dialer {
+	return func(ctx context.Context) (*imapclient.Client, error) { return srv.Login(user, "pw") }
 }
 
 func TestSyncExitWhenOver(t *testing.T) {

@@ -50,7 +50,10 @@ func (p *pusher) appendTo(c *imapclient.Client, pd *pending, opts *imap.AppendOp
 	if err := p.closeBatch(); err != nil {
 		return err
 	}
-	cmd := c.Append(pd.folder, size, opts)
+	cmd, err := p.gate.Append(c, pd.folder, size, opts)
+	if err != nil {
+		return err
+	}
 	pd.cmd = cmd
 	_, werr := io.Copy(cmd, pd.it.Body.Reader())
 	if werr == nil && p.batching(c, pd) {

@@ -12,12 +12,14 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/imapx/imapx/internal/session"
 )
 
 // mute is a server that takes APPENDs and never answers the first, as a
 // stalled server does; it answers the next three (out of order, as IMAP
 // allows).
-func mute(t *testing.T) Dialer {
+func mute(t *testing.T) session.Dialer {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/imaptest"
 	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/session"
 	"github.com/imapx/imapx/internal/stream"
 	"github.com/imapx/imapx/test/harness"
 )
@@ -225,7 +226,7 @@ func TestOverQuotaStops(t *testing.T) {
 	corpus := func() Source { return &msgs{list: []msgSpec{{folder: "INBOX", n: 400, size: 5000}}} }
 	var sent counting
 	var log bytes.Buffer
-	sum, err := RunFrom(context.Background(), func() Dialer { return startTamper(t, d.PlainAddr()).dial(fuser, fpass) }(),
+	sum, err := RunFrom(context.Background(), func() session.Dialer { return startTamper(t, d.PlainAddr()).dial(fuser, fpass) }(),
 		Options{Log: &log, Progress: &sent}, corpus(), io.Discard)
 	t.Logf("log:\n%s", log.String())
 	if code := exitcode.Of(err); code != exitcode.OverQuota {

@@ -10,6 +10,7 @@ import (
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/folders"
 	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/session"
 )
 
 // folderOf is the destination folder of a message: --folder, else the
@@ -92,7 +93,7 @@ func (p *pusher) ensureFolder(ctx context.Context, name string, spec folderSpec)
 		p.createFailed(res, exitcode.Newf(exitcode.Create, "create folder %q: %s", name, bad))
 		return nil
 	}
-	if p.o.DryRun {
+	if p.gate.DryRun() {
 		p.folders[name] = true
 		res.DryRun = true
 		p.write(res)
@@ -131,7 +132,7 @@ func (p *pusher) ensureFolder(ctx context.Context, name string, spec folderSpec)
 	}
 	p.folders[name] = true
 	if spec.subscribe {
-		if err := p.c.Subscribe(name).Wait(); err != nil {
+		if err := p.gate.Subscribe(p.c, name); err != nil {
 			fmt.Fprintf(p.o.Log, "imapx: warning: SUBSCRIBE %q: %v\n", name, err)
 		}
 	}
@@ -161,8 +162,8 @@ func (p *pusher) create(ctx context.Context, name string, opts *imap.CreateOptio
 		// behind them on the same connection, once an open MULTIAPPEND ends.
 		err = p.closeBatch()
 		if err == nil {
-			err = c.Create(name, opts).Wait()
-			if err == nil || !isConnError(err) {
+			err = p.gate.Create(c, name, opts)
+			if err == nil || !session.IsConnError(err) {
 				return err, nil
 			}
 		}
@@ -190,7 +191,7 @@ func (p *pusher) listFolders(ctx context.Context) error {
 		if err == nil {
 			list, err = c.List("", "*", nil).Collect()
 		}
-		if isConnError(err) {
+		if session.IsConnError(err) {
 			if err := p.recover(ctx, err); err != nil {
 				return err
 			}
@@ -217,7 +218,7 @@ func (p *pusher) listed(ctx context.Context, name string) (bool, error) {
 	}
 	list, err := c.List("", name, nil).Collect()
 	if err != nil {
-		if isConnError(err) {
+		if session.IsConnError(err) {
 			return false, err
 		}
 		return false, nil

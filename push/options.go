@@ -1,19 +1,13 @@
 package push
 
 import (
-	"context"
 	"io"
-
-	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/folders"
 	"github.com/imapx/imapx/internal/progress"
 	"github.com/imapx/imapx/internal/record"
 )
-
-// Dialer opens a new logged-in connection to the destination.
-type Dialer func(ctx context.Context) (*imapclient.Client, error)
 
 // Options for a push.
 type Options struct {

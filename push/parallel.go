@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/session"
 	"github.com/imapx/imapx/internal/stream"
 )
 
@@ -26,7 +27,7 @@ import (
 // The result stream ends with its end record when every item read has its
 // result (some may have failed); not when the run stopped early or its
 // input was cut short.
-func RunParallel(ctx context.Context, dial Dialer, n int, o Options, src Source, out io.Writer) (Summary, error) {
+func RunParallel(ctx context.Context, dial session.Dialer, n int, o Options, src Source, out io.Writer) (Summary, error) {
 	lines := &record.LineCounter{W: out}
 	sum, err := runParallel(ctx, dial, n, o, src, lines)
 	if err == nil {
@@ -35,7 +36,7 @@ func RunParallel(ctx context.Context, dial Dialer, n int, o Options, src Source,
 	return sum, err
 }
 
-func runParallel(ctx context.Context, dial Dialer, n int, o Options, src Source, out io.Writer) (Summary, error) {
+func runParallel(ctx context.Context, dial session.Dialer, n int, o Options, src Source, out io.Writer) (Summary, error) {
 	if n <= 1 {
 		return RunFrom(ctx, dial, o, src, out)
 	}

@@ -14,7 +14,9 @@ import (
 
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/folders"
+	"github.com/imapx/imapx/internal/mutate"
 	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/session"
 	"github.com/imapx/imapx/internal/stream"
 )
 
@@ -40,12 +42,27 @@ type pending struct {
 	since imap.UID
 }
 
+// conn is what holds for one connection only: it is set up at each dial
+// and dropped with the connection, as a unit.
+type conn struct {
+	c *imapclient.Client
+	// selected is the mailbox selected on c: APPENDs go there fastest.
+	selected string
+	// open is the MULTIAPPEND being written on c, if any.
+	open *batch
+	// uidNext is each folder's UIDNEXT before this connection's first
+	// APPEND to it: where to look for what arrived when a connection drops.
+	uidNext map[string]imap.UID
+}
+
 type pusher struct {
 	o    *Options
-	dial Dialer
-	c    *imapclient.Client
-	out  *record.Writer
-	sum  *Summary
+	dial session.Dialer
+	// gate sends every write: none under --dry-run.
+	gate mutate.Gate
+	conn
+	out *record.Writer
+	sum *Summary
 
 	folders map[string]bool // destination folders known to exist
 	// folderErr holds why a folder cannot take messages (CREATE or SELECT
@@ -57,9 +74,6 @@ type pusher struct {
 	src      folders.Naming
 	srcKnown bool
 	dst      *folders.Naming
-	// uidNext is each folder's UIDNEXT before this connection's first
-	// APPEND to it: where to look for what arrived when a connection drops.
-	uidNext map[string]imap.UID
 	// confirmed are the UIDs this push's APPENDs were given, so that a
 	// message appended twice on purpose (a duplicate) is not mistaken for
 	// an unanswered APPEND that arrived.
@@ -78,12 +92,8 @@ type pusher struct {
 	connected bool
 	watch     *watchdog
 	inFlight  []*pending
-	// selected is the mailbox selected on c: APPENDs go there fastest.
-	selected string
-	// open is the MULTIAPPEND being written on c, if any.
-	open     *batch
-	memBytes int64
-	failures int // consecutive reconnects
+	memBytes  int64
+	failures  int // consecutive reconnects
 }
 
 // Source yields the items to push: a stream.Reader over JSON lines or
@@ -93,15 +103,15 @@ type Source interface {
 }
 
 // Run appends the messages read from in and writes result records to out.
-func Run(ctx context.Context, dial Dialer, o Options, in io.Reader, inName string, out io.Writer) (Summary, error) {
+func Run(ctx context.Context, dial session.Dialer, o Options, in io.Reader, inName string, out io.Writer) (Summary, error) {
 	return RunFrom(ctx, dial, o, stream.NewReader(in, inName), out)
 }
 
 // RunFrom appends the messages of src and writes result records to out.
-func RunFrom(ctx context.Context, dial Dialer, o Options, src Source, out io.Writer) (Summary, error) {
+func RunFrom(ctx context.Context, dial session.Dialer, o Options, src Source, out io.Writer) (Summary, error) {
 	o.defaults()
 	var sum Summary
-	p := &pusher{o: &o, dial: dial, out: record.NewWriter(out), sum: &sum, uidNext: map[string]imap.UID{},
+	p := &pusher{o: &o, dial: dial, gate: mutate.Gate{Dry: o.DryRun}, out: record.NewWriter(out), sum: &sum,
 		folderErr: map[string]error{}, confirmed: map[string]map[imap.UID]bool{}}
 	p.watch = watch(ctx)
 	defer p.watch.stop()
@@ -214,7 +224,7 @@ func (p *pusher) message(ctx context.Context, it *stream.Item) error {
 		it.Close()
 		return nil
 	}
-	if p.o.DryRun {
+	if p.gate.DryRun() {
 		p.sum.Appended++
 		p.sum.Bytes += it.Body.Size()
 		p.write(&record.Result{Type: record.TypeResult, Op: "append", OK: true, DryRun: true,
@@ -282,14 +292,14 @@ func hasNUL(b *record.Body) bool {
 	}
 }
 
-// appendFlags drops \Recent, which a client cannot set.
+// appendFlags are the flags an APPEND sets: those records carry
+// (\Recent, which no client can set, dropped).
 func appendFlags(in []string) []imap.Flag {
 	out := make([]imap.Flag, 0, len(in))
 	for _, f := range in {
-		if strings.EqualFold(f, `\Recent`) || f == "" {
-			continue
+		if record.Carried(f) {
+			out = append(out, imap.Flag(f))
 		}
-		out = append(out, imap.Flag(f))
 	}
 	return out
 }

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/identity"
+	"github.com/imapx/imapx/internal/session"
 )
 
 // wholeHeader identifies a message by its whole header block, which (with
@@ -35,21 +35,19 @@ func (p *pusher) recover(ctx context.Context, cause error) error {
 		}
 		fmt.Fprintf(p.o.Log, "imapx: warning: destination connection lost (%v); reconnecting, %d APPENDs to check\n", cause, len(p.inFlight))
 		p.closeConn()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(backoff(p.failures - 1)):
+		if err := session.Sleep(ctx, session.Backoff(p.failures-1)); err != nil {
+			return err
 		}
 		c, err := p.client(ctx)
 		if err != nil {
-			if code := exitcode.Of(err); transient(err) || code == exitcode.Internal {
+			if session.IsConnError(err) {
 				cause = err
 				continue
 			}
 			return err
 		}
 		if err := p.reconcile(c); err != nil {
-			if isConnError(err) {
+			if session.IsConnError(err) {
 				cause = err
 				continue
 			}
@@ -114,11 +112,11 @@ func (p *pusher) reconcile(c *imapclient.Client) error {
 		switch {
 		case err == nil:
 			p.settled(pd, uidIn(pd, data), data.UIDValidity, nil)
-		case !isConnError(err) && pd.batch != nil && pd.batch.n > 1:
+		case !session.IsConnError(err) && pd.batch != nil && pd.batch.n > 1:
 			// A refused MULTIAPPEND stored none of its messages.
 			pd.cmd, pd.batch, pd.single = nil, nil, true
 			still = append(still, pd)
-		case !isConnError(err):
+		case !session.IsConnError(err):
 			err = classify(err)
 			if exitcode.Of(err) == exitcode.OverQuota {
 				p.overQuota(err)
@@ -229,7 +227,7 @@ func (p *pusher) arrivals(c *imapclient.Client, unknown []*pending) (map[string]
 		arrived[folder] = got
 		from := max(start[folder], 1)
 		if _, err := c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
-			if isConnError(err) {
+			if session.IsConnError(err) {
 				return nil, err
 			}
 			continue // gone or refused: what was sent there goes again

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/imapx/imapx/internal/identity"
 	"github.com/imapx/imapx/internal/imaptest"
@@ -32,14 +31,11 @@ func TestRecoverKeyMatchesServerHeader(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	c, err := imapclient.DialInsecure(srv.Addr(), nil)
+	c, err := srv.Login("bob", "pw")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if err := c.Login("bob", "pw").Wait(); err != nil {
-		t.Fatal(err)
-	}
 	var unknown []*pending
 	for _, raw := range raws {
 		body, err := record.Spool(bytes.NewReader([]byte(raw)))

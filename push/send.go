@@ -11,6 +11,7 @@ import (
 
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/folders"
+	"github.com/imapx/imapx/internal/session"
 )
 
 // dialPatience bounds how long the first connection is retried: a
@@ -23,7 +24,7 @@ func (p *pusher) client(ctx context.Context) (*imapclient.Client, error) {
 	if p.c != nil {
 		select {
 		case <-p.c.Closed():
-			p.c = nil
+			p.conn = conn{}
 		default:
 			return p.c, nil
 		}
@@ -35,17 +36,14 @@ func (p *pusher) client(ctx context.Context) (*imapclient.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.c = c
+	p.conn = conn{c: c, uidNext: map[string]imap.UID{}}
 	p.watch.set(c)
-	p.selected = ""
-	p.open = nil
-	p.uidNext = map[string]imap.UID{}
 	if p.dst == nil {
 		// Folders are created in the destination's own naming, which only
 		// the destination can tell.
 		n, err := folders.Personal(c)
 		if err != nil {
-			if isConnError(err) {
+			if session.IsConnError(err) {
 				return nil, err
 			}
 			n = folders.Naming{Delim: "/"}
@@ -66,35 +64,23 @@ func (p *pusher) firstDial(ctx context.Context) (*imapclient.Client, error) {
 			p.connected = true
 			return c, nil
 		}
-		wait := backoff(attempt)
-		if p.connected || !transient(err) || time.Since(start)+wait > dialPatience {
+		wait := session.Backoff(attempt)
+		if p.connected || !session.IsConnError(err) || time.Since(start)+wait > dialPatience {
 			return nil, err
 		}
 		fmt.Fprintf(p.o.Log, "imapx: warning: destination unreachable (%v); trying again in %v\n", err, wait)
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(wait):
+		if err := session.Sleep(ctx, wait); err != nil {
+			return nil, err
 		}
 	}
 }
 
-// transient tells a connection failure (worth retrying) from a refusal
-// (authentication, TLS, usage) that the same attempt would meet again.
-func transient(err error) bool {
-	switch exitcode.Of(err) {
-	case exitcode.Connection, exitcode.Connection1, exitcode.Connection2:
-		return true
-	}
-	return false
-}
-
+// closeConn drops the connection and everything that held on it.
 func (p *pusher) closeConn() {
-	p.open = nil
 	if p.c != nil {
 		p.c.Close()
-		p.c = nil
 	}
+	p.conn = conn{}
 }
 
 // dispatch sends pd and deals with a failure: a server's NO to the SELECT
@@ -145,7 +131,7 @@ func (p *pusher) send(ctx context.Context, pd *pending) error {
 		// keeps it open instead of opening and syncing it for every APPEND
 		// (measured: 1,240 against 230 msg/s on one connection). Its
 		// UIDNEXT is where recovery looks for unanswered APPENDs.
-		sel, err := c.Select(pd.folder, nil).Wait()
+		sel, err := p.gate.Select(c, pd.folder).Wait()
 		if err != nil {
 			return err
 		}
@@ -179,7 +165,7 @@ func uidNext(c *imapclient.Client, folder string, sel *imap.SelectData) (imap.UI
 		return sel.UIDNext, nil
 	}
 	st, err := c.Status(folder, &imap.StatusOptions{UIDNext: true}).Wait()
-	if err != nil && isConnError(err) {
+	if err != nil && session.IsConnError(err) {
 		return 0, err
 	}
 	if err == nil && st.UIDNext != 0 {
@@ -195,7 +181,7 @@ func uidNext(c *imapclient.Client, folder string, sel *imap.SelectData) (imap.UI
 			last = buf.UID
 		}
 	}
-	if err := cmd.Close(); err != nil && isConnError(err) {
+	if err := cmd.Close(); err != nil && session.IsConnError(err) {
 		return 0, err
 	}
 	return last + 1, nil
@@ -247,17 +233,4 @@ func (p *pusher) countError(err error) {
 	if p.o.OnError != nil {
 		p.o.OnError(err)
 	}
-}
-
-func isConnError(err error) bool {
-	var imapErr *imap.Error
-	return err != nil && !errors.As(err, &imapErr)
-}
-
-func backoff(attempt int) time.Duration {
-	d := 200 * time.Millisecond << attempt
-	if d > 10*time.Second || d <= 0 {
-		d = 10 * time.Second
-	}
-	return d
 }

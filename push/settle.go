@@ -8,6 +8,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/imapx/imapx/internal/exitcode"
+	"github.com/imapx/imapx/internal/session"
 )
 
 // settleOldest waits for the oldest APPEND's answer and reports it.
@@ -23,7 +24,7 @@ func (p *pusher) settleOldest(ctx context.Context) error {
 		}
 	}
 	data, err := pd.cmd.Wait()
-	if err != nil && isConnError(err) {
+	if err != nil && session.IsConnError(err) {
 		return p.recover(ctx, err)
 	}
 	if err != nil && pd.batch != nil && pd.batch.n > 1 {

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/imapx/imapx/internal/session"
 )
 
 // tamper is a line proxy in front of a real server that makes it behave
@@ -58,7 +60,7 @@ func startTamper(t *testing.T, target string) *tamper {
 	return p
 }
 
-func (p *tamper) dial(user, pw string) Dialer {
+func (p *tamper) dial(user, pw string) session.Dialer {
 	return func(ctx context.Context) (*imapclient.Client, error) {
 		c, err := imapclient.DialInsecure(p.ln.Addr().String(), nil)
 		if err != nil {

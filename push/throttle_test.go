@@ -17,6 +17,7 @@ import (
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/imaptest"
 	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/session"
 	"github.com/imapx/imapx/internal/stream"
 )
 
@@ -40,7 +41,7 @@ func (s *items) Next() (*stream.Item, error) {
 	return &stream.Item{Type: record.TypeMessage, Msg: m, Body: body, Pos: fmt.Sprint("message ", s.next)}, nil
 }
 
-func startDst(t *testing.T) (Dialer, func() uint32) {
+func startDst(t *testing.T) (session.Dialer, func() uint32) {
 	t.Helper()
 	srv, err := imaptest.StartMem([]imaptest.MemUser{{Name: "bob", Password: "pw"}})
 	if err != nil {
@@ -48,15 +49,7 @@ func startDst(t *testing.T) (Dialer, func() uint32) {
 	}
 	t.Cleanup(func() { srv.Close() })
 	dial := func(ctx context.Context) (*imapclient.Client, error) {
-		c, err := imapclient.DialInsecure(srv.Addr(), nil)
-		if err != nil {
-			return nil, err
-		}
-		if err := c.Login("bob", "pw").Wait(); err != nil {
-			c.Close()
-			return nil, err
-		}
-		return c, nil
+		return srv.Login("bob", "pw")
 	}
 	count := func() uint32 {
 		c, err := dial(context.Background())

@@ -129,6 +129,8 @@ func setup(env *testscript.Env) error {
 	env.Setenv("PLAINPORT", strconv.Itoa(d.PlainPort()))
 	env.Setenv("TLSADDR", d.TLSAddr())
 	env.Setenv("CAFILE", d.CAFile())
+	env.Setenv("MASTER", harness.MasterUser)
+	env.Setenv("MASTER_PW", harness.MasterPassword)
 	env.Setenv("CLOSEDPORT", closedPort())
 	return nil
 }

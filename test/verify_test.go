@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/imapx/imapx/internal/imaptest"
+	"github.com/imapx/imapx/internal/session"
 	"github.com/imapx/imapx/pipeline"
 	"github.com/imapx/imapx/test/harness"
 )
@@ -50,7 +51,7 @@ func (a *alterAtVerify) Start(phase string, _ int, _ int64) {
 func (a *alterAtVerify) Add(int, int64) {}
 func (a *alterAtVerify) Done()          {}
 
-func dovecotLogin(d *harness.Dovecot, user, pass string) pipeline.Dialer {
+func dovecotLogin(d *harness.Dovecot, user, pass string) session.Dialer {
 	return func(ctx context.Context) (*imapclient.Client, error) {
 		c, err := imapclient.DialInsecure(d.PlainAddr(), nil)
 		if err != nil {

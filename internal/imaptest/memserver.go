@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 )
@@ -119,6 +120,39 @@ func StartMemCaps(users []MemUser, caps imap.CapSet) (*MemServer, error) {
 
 // Addr is the server's 127.0.0.1:port.
 func (s *MemServer) Addr() string { return s.ln.Addr().String() }
+
+// Login connects to the server and logs user in.
+func (s *MemServer) Login(user, password string) (*imapclient.Client, error) {
+	c, err := imapclient.DialInsecure(s.Addr(), nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Login(user, password).Wait(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// Look reads back, on a connection of its own, how many messages folder
+// holds and the UIDs of those carrying flag: what a test checks a stage
+// did (or, dry, did not do).
+func (s *MemServer) Look(user, password, folder string, flag imap.Flag) (uint32, []imap.UID, error) {
+	c, err := s.Login(user, password)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer c.Close()
+	sel, err := c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+	if err != nil {
+		return 0, nil, err
+	}
+	found, err := c.UIDSearch(&imap.SearchCriteria{Flag: []imap.Flag{flag}}, nil).Wait()
+	if err != nil {
+		return 0, nil, err
+	}
+	return sel.NumMessages, found.AllUIDs(), nil
+}
 
 // Close stops the server.
 func (s *MemServer) Close() error { return s.srv.Close() }

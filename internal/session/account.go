@@ -1,10 +1,13 @@
-// Package session owns how an IMAP account is named, dialed and logged in.
+// Package session owns how an IMAP account is named, dialed and logged in,
+// and the one rule for a connection that drops (retry.go): what a lost
+// connection is, the back-off, and the per-folder retry every stage uses.
 // Stages ask it for a logged-in connection and never parse connection flags
 // themselves.
 package session
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"regexp"
@@ -62,6 +65,24 @@ type Account struct {
 	// long without a byte moving either way (imapsync's --timeout1/2);
 	// stages then re-dial and resume. Zero: no limit.
 	ResponseTimeout time.Duration
+
+	// OAuthToken is an OAuth2 access token given as is (imapsync's
+	// --oauthaccesstoken1 takes the token or a file holding it).
+	OAuthToken string
+	// OAuthDirect is the whole XOAUTH2 string, sent as is
+	// (--oauthdirect1), or a file holding it.
+	OAuthDirect string
+	// ProxyAuth logs in as AuthUser acting for User in the master-user
+	// form User*AuthUser (Dovecot's; --proxyauth1).
+	ProxyAuth bool
+	// NoKeepAlive turns TCP keepalive off (--nokeepalive1).
+	NoKeepAlive bool
+	// MinTLS and MaxTLS bound the TLS version (tls.VersionTLS12…; 0:
+	// Go's defaults), from --sslargs1 SSL_version.
+	MinTLS, MaxTLS uint16
+	// Debug receives the IMAP dialogue, secrets masked (--debugimap1).
+	Debug        io.Writer
+	debugSecrets secretList
 
 	// Label names the account in messages ("host1", "host2" or "").
 	Label string

@@ -86,7 +86,7 @@ func (a *Account) dialOnce(ctx context.Context, opts *DialOptions) (*Conn, error
 	if err != nil {
 		return nil, err
 	}
-	dialer := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+	dialer := &net.Dialer{Timeout: timeout, KeepAlive: a.keepAlive()}
 	raw, err := dialer.DialContext(ctx, "tcp", a.Addr())
 	if err != nil {
 		return nil, fail(err)
@@ -100,6 +100,7 @@ func (a *Account) dialOnce(ctx context.Context, opts *DialOptions) (*Conn, error
 		TLSConfig:             tlsConfig,
 		UnilateralDataHandler: opts.Unilateral,
 		ResponseTimeout:       a.ResponseTimeout,
+		DebugWriter:           a.debugWriter(),
 	}
 
 	var c *imapclient.Client
@@ -211,17 +212,18 @@ func (a *Account) probeStartTLS(ctx context.Context) (Security, error) {
 
 func (a *Account) tlsConfig() (*tls.Config, error) {
 	cfg := &tls.Config{ServerName: a.Host, InsecureSkipVerify: a.Insecure, MinVersion: tls.VersionTLS12}
+	a.tlsVersions(cfg)
 	if a.CAFile != "" {
 		pem, err := os.ReadFile(a.CAFile)
 		if err != nil {
-			return nil, exitcode.New(exitcode.NoInput, fmt.Errorf("--ca-file: %w", err))
+			return nil, exitcode.New(exitcode.NoInput, fmt.Errorf("%s: %w", a.flag("ca-file"), err))
 		}
 		pool, err := x509.SystemCertPool()
 		if err != nil {
 			pool = x509.NewCertPool()
 		}
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, exitcode.Newf(exitcode.NoInput, "--ca-file %s: no PEM certificate in it", a.CAFile)
+			return nil, exitcode.Newf(exitcode.NoInput, "%s %s: no PEM certificate in it", a.flag("ca-file"), a.CAFile)
 		}
 		cfg.RootCAs = pool
 	}
@@ -266,14 +268,14 @@ func (a *Account) tlsError(err error) error {
 	}
 	return exitcode.WithHint(exitcode.TLS,
 		fmt.Errorf("TLS with %s failed: %s", a.name(), what),
-		"use --ca-file FILE to trust the server's CA, or --insecure to skip verification (tests only)")
+		"use "+a.flag("ca-file")+" FILE to trust the server's CA, or "+a.flag("insecure")+" to skip verification (tests only)")
 }
 
 func (a *Account) login(c *imapclient.Client) error {
 	mech := strings.ToLower(a.AuthMech)
 	if mech == "" {
 		switch {
-		case a.OAuthTokenFile != "":
+		case a.OAuthTokenFile != "" || a.OAuthToken != "" || a.OAuthDirect != "":
 			mech = "xoauth2"
 		case a.AuthUser != "":
 			mech = "plain"
@@ -286,21 +288,23 @@ func (a *Account) login(c *imapclient.Client) error {
 	var err error
 	switch mech {
 	case "login":
-		err = c.Login(a.User, a.Password).Wait()
+		err = c.Login(a.loginUser(), a.Password).Wait()
 	case "plain":
 		if a.AuthUser != "" {
-			err = c.Authenticate(sasl.NewPlainClient(a.User, a.AuthUser, a.Password))
+			err = c.Authenticate(a.saslClient(sasl.NewPlainClient(a.User, a.AuthUser, a.Password)))
 		} else {
-			err = c.Authenticate(sasl.NewPlainClient("", a.User, a.Password))
+			err = c.Authenticate(a.saslClient(sasl.NewPlainClient("", a.loginUser(), a.Password)))
 		}
+	case "cram-md5":
+		err = c.Authenticate(a.saslClient(newCRAMMD5Client(a.loginUser(), a.Password)))
 	case "xoauth2", "oauthbearer":
-		token, rerr := a.readToken()
+		client, rerr := a.oauthClient(mech)
 		if rerr != nil {
 			return rerr
 		}
-		err = c.Authenticate(newOAuthClient(mech, a.User, token, a.Host, a.Port))
+		err = c.Authenticate(a.saslClient(client))
 	default:
-		return exitcode.Newf(exitcode.Usage, "unknown authentication mechanism %q (login, plain, xoauth2, oauthbearer)", a.AuthMech)
+		return exitcode.Newf(exitcode.Usage, "unknown authentication mechanism %q (login, plain, cram-md5, xoauth2, oauthbearer)", a.AuthMech)
 	}
 	if err == nil {
 		return nil
@@ -322,13 +326,16 @@ func (a *Account) login(c *imapclient.Client) error {
 }
 
 func (a *Account) readToken() (string, error) {
+	if a.OAuthToken != "" {
+		return a.OAuthToken, nil
+	}
 	b, err := os.ReadFile(a.OAuthTokenFile)
 	if err != nil {
-		return "", exitcode.New(exitcode.NoInput, fmt.Errorf("--oauth-token: %w", err))
+		return "", exitcode.New(exitcode.NoInput, fmt.Errorf("%s: %w", a.flag("oauth-token"), err))
 	}
 	tok := strings.TrimSpace(string(b))
 	if tok == "" {
-		return "", exitcode.Newf(exitcode.NoInput, "--oauth-token %s: file is empty", a.OAuthTokenFile)
+		return "", exitcode.Newf(exitcode.NoInput, "%s %s: file is empty", a.flag("oauth-token"), a.OAuthTokenFile)
 	}
 	return tok, nil
 }
@@ -338,7 +345,12 @@ func (a *Account) secrets() []string {
 	if a.Password != "" {
 		s = append(s, a.Password)
 	}
-	if a.OAuthTokenFile != "" {
+	if a.OAuthDirect != "" {
+		if d, err := a.readDirect(); err == nil {
+			s = append(s, d)
+		}
+	}
+	if a.OAuthTokenFile != "" || a.OAuthToken != "" {
 		if tok, err := a.readToken(); err == nil {
 			s = append(s, tok)
 		}

@@ -26,18 +26,18 @@ type PasswordSources struct {
 // ResolvePassword fills a.Password from the first source that has one. An
 // account that authenticates with an OAuth token needs none.
 func ResolvePassword(a *Account, src PasswordSources) error {
-	if a.OAuthTokenFile != "" {
+	if a.OAuthTokenFile != "" || a.OAuthToken != "" || a.OAuthDirect != "" {
 		return nil
 	}
 	if src.PassFile != "" {
 		f, err := os.Open(src.PassFile)
 		if err != nil {
-			return exitcode.New(exitcode.NoInput, fmt.Errorf("passfile: %w", err))
+			return exitcode.New(exitcode.NoInput, fmt.Errorf("%s: %w", a.flag("passfile"), err))
 		}
 		defer f.Close()
 		line, err := bufio.NewReader(f).ReadString('\n')
 		if err != nil && err != io.EOF {
-			return exitcode.New(exitcode.NoInput, fmt.Errorf("passfile %s: %w", src.PassFile, err))
+			return exitcode.New(exitcode.NoInput, fmt.Errorf("%s %s: %w", a.flag("passfile"), src.PassFile, err))
 		}
 		a.Password = strings.TrimRight(line, "\r\n")
 		return nil
@@ -62,7 +62,11 @@ func ResolvePassword(a *Account, src PasswordSources) error {
 	}
 	if src.Flag != "" {
 		if src.Warn != nil {
-			fmt.Fprintln(src.Warn, "imapx: warning: --password is visible to other users in `ps`; prefer --passfile or IMAPX_PASSWORD")
+			env := "IMAPX_PASSWORD"
+			if len(src.Env) > 0 {
+				env = src.Env[0]
+			}
+			fmt.Fprintf(src.Warn, "imapx: warning: %s is visible to other users in `ps`; prefer %s or %s\n", a.flag("password"), a.flag("passfile"), env)
 		}
 		a.Password = src.Flag
 		return nil
@@ -70,5 +74,5 @@ func ResolvePassword(a *Account, src PasswordSources) error {
 	names := strings.Join(src.Env, " or ")
 	return exitcode.WithHint(exitcode.Usage,
 		fmt.Errorf("no password for %s", a),
-		"give one with --passfile FILE or the "+names+" environment variable")
+		"give one with "+a.flag("passfile")+" FILE or the "+names+" environment variable")
 }

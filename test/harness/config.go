@@ -2,6 +2,11 @@ package harness
 
 import "fmt"
 
+// MasterUser and MasterPassword are every harness Dovecot's master user:
+// it logs in as any user U with the name U*admin (imapsync's --proxyauth1,
+// Dovecot's master users).
+const MasterUser, MasterPassword = "admin", "master-secret-3c7a"
+
 // config is the recipe in shared/reference/dovecot-for-tests.md: everything
 // under dir, 127.0.0.1 only, passwd-file users, fs layout (real \Noselect
 // parents, dots allowed in names).
@@ -15,7 +20,8 @@ ssl = yes
 ssl_cert = <%[1]s/cert.pem
 ssl_key = <%[1]s/key.pem
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login cram-md5
+auth_master_user_separator = *
 mail_location = maildir:~/Maildir:LAYOUT=fs:INBOX=~/Maildir/INBOX
 mail_uid = mail
 mail_gid = mail
@@ -35,6 +41,12 @@ namespace inbox {
   mailbox Trash {
     special_use = \Trash
   }
+}
+passdb {
+  driver = passwd-file
+  master = yes
+  args = scheme=PLAIN %[1]s/masters
+  pass = yes
 }
 passdb {
   driver = passwd-file

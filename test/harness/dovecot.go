@@ -97,6 +97,10 @@ func Start(dir string, o Options) (*Dovecot, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "users.d"), 0o755); err != nil {
 		return nil, err
 	}
+	master := fmt.Sprintf("%s:{PLAIN}%s\n", MasterUser, MasterPassword)
+	if err := os.WriteFile(filepath.Join(dir, "masters"), []byte(master), 0o644); err != nil {
+		return nil, err
+	}
 	if err := chownMail(filepath.Join(dir, "mail")); err != nil {
 		return nil, err
 	}

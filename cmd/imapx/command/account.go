@@ -1,13 +1,16 @@
 package command
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
+	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/session"
 )
 
@@ -26,7 +29,7 @@ func (g accountFlags) flags() []cli.Flag {
 			&cli.BoolFlag{Name: "insecure", Category: "Account", Usage: "do not verify the server's TLS certificate"},
 			&cli.StringFlag{Name: "ca-file", Category: "Account", Usage: "trust the CA certificates in `FILE` (PEM) as well as the system's"},
 			&cli.StringFlag{Name: "authuser", Category: "Account", Usage: "authenticate as admin `USER` on behalf of the account's user (AUTHENTICATE PLAIN)"},
-			&cli.StringFlag{Name: "auth-mech", Category: "Account", Usage: "force `MECH`: login, plain, xoauth2 or oauthbearer (default: login, or plain with --authuser)"},
+			&cli.StringFlag{Name: "auth-mech", Category: "Account", Usage: "force `MECH`: login, plain, cram-md5, xoauth2 or oauthbearer (default: login, or plain with --authuser)"},
 			&cli.StringFlag{Name: "oauth-token", Category: "Account", Usage: "OAuth2 access token in `FILE` (XOAUTH2 by default), re-read at every connection"},
 			&cli.DurationFlag{Name: "timeout", Category: "Account", Value: session.DefaultTimeout, Usage: "connect and login timeout, and the longest a command waits with no byte from the server (then the connection is re-dialled)"},
 		}
@@ -43,8 +46,8 @@ func (g accountFlags) flags() []cli.Flag {
 		&cli.BoolFlag{Name: "nossl" + n, Category: cat, Usage: "no implicit TLS"},
 		&cli.BoolFlag{Name: "notls" + n, Category: cat, Usage: "no STARTTLS: plain text (with --nossl" + n + ")"},
 		&cli.StringFlag{Name: "authuser" + n, Category: cat, Usage: "admin `USER` authenticating on the user's behalf"},
-		&cli.StringFlag{Name: "authmech" + n, Category: cat, Usage: "`MECH`: LOGIN, PLAIN, XOAUTH2, OAUTHBEARER"},
-		&cli.StringFlag{Name: "oauthaccesstoken" + n, Category: cat, Usage: "OAuth2 access token `FILE` (re-read at every connection)"},
+		&cli.StringFlag{Name: "authmech" + n, Category: cat, Usage: "`MECH`: LOGIN, PLAIN, CRAM-MD5, XOAUTH2, OAUTHBEARER"},
+		&cli.StringFlag{Name: "oauthaccesstoken" + n, Category: cat, Usage: "OAuth2 access `TOKEN`, or a file holding it (re-read at every connection)"},
 		&cli.BoolFlag{Name: "insecure" + n, Category: cat, Usage: "do not verify the TLS certificate"},
 		&cli.StringFlag{Name: "ca-file" + n, Category: cat, Usage: "trust the CA certificates in `FILE`"},
 		&cli.Float64Flag{Name: "timeout" + n, Category: cat, Value: session.DefaultTimeout.Seconds(),
@@ -95,6 +98,12 @@ func (g accountFlags) account(s *streams, c *cli.Context, url string) (*session.
 		}
 		a.ResponseTimeout = time.Duration(secs * float64(time.Second))
 		env = []string{"IMAPX_PASSWORD" + n, "IMAPSYNC_PASSWORD" + n}
+		if err := g.imapsyncAuth(s, c, a); err != nil {
+			return nil, err
+		}
+	}
+	if c.Bool("justconnect") || c.Bool("version") || c.Bool("abort") {
+		return a, nil // no login: no password needed
 	}
 	err = session.ResolvePassword(a, session.PasswordSources{
 		PassFile: c.String("passfile" + n),
@@ -118,14 +127,24 @@ func (g accountFlags) server(c *cli.Context, url string) (*session.Account, erro
 		if c.String("host"+n) != "" {
 			return nil, usagef(c, "give host%s as an URL argument or with --host%s, not both", n, n)
 		}
-		return session.ParseURL(url)
+		a, err := session.ParseURL(url)
+		var e *exitcode.Error
+		if errors.As(err, &e) && e.Hint != "" {
+			// The hint names the single-account options: name sync's.
+			e.Hint = strings.NewReplacer("--passfile", "--passfile"+n, "IMAPX_PASSWORD", "IMAPX_PASSWORD"+n).Replace(e.Hint)
+		}
+		return a, err
 	}
-	if c.String("host"+n) == "" || c.String("user"+n) == "" {
+	host := c.String("host" + n)
+	if host == "" {
+		host = g.presetHost(c)
+	}
+	if host == "" || c.String("user"+n) == "" {
 		return nil, usagef(c, "missing host%s: give SRC and DST URLs, or --host%s and --user%s", n, n, n)
 	}
-	a := &session.Account{Host: c.String("host" + n), User: c.String("user" + n), Port: c.Int("port" + n)}
+	a := &session.Account{Host: host, User: c.String("user" + n), Port: c.Int("port" + n)}
 	switch {
-	case c.Bool("ssl" + n):
+	case c.Bool("ssl"+n) || g.presetHost(c) != "" && !c.Bool("tls"+n) && !c.Bool("notls"+n):
 		a.Security = session.ImplicitTLS
 	case c.Bool("tls" + n):
 		a.Security = session.StartTLS

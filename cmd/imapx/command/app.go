@@ -138,8 +138,11 @@ record"), so a pipeline cut short never looks done. A jq filter between stages m
 // usageError turns urfave's flag errors into exit 64 with a hint.
 func (s *streams) usageError(c *cli.Context, err error, _ bool) error {
 	name := "imapx"
-	if c.Command != nil && c.Command.Name != "" {
+	if c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
 		name = "imapx " + c.Command.Name
+	}
+	if msg, hint, ok := unknownOption(c, err); ok {
+		return exitcode.WithHint(exitcode.Usage, errors.New(msg), hint+"run '"+name+" --help' for the options")
 	}
 	return exitcode.WithHint(exitcode.Usage, err, "run '"+name+" --help' for usage")
 }

@@ -66,7 +66,7 @@ var cliCases = []cliCase{
 	{name: "unknown command", args: "frobnicate", code: 64, noOut: true,
 		err: []string{`^imapx: error: unknown command "frobnicate"\nimapx: hint: run 'imapx --help' for the list of commands\n$`}},
 	{name: "near-miss command", args: "lis", code: 64, err: []string{`unknown command "lis"`}},
-	{name: "unknown global flag", args: "--bogus", code: 64, err: []string{`flag provided but not defined: -bogus`}},
+	{name: "unknown global flag", args: "--bogus", code: 64, err: []string{`unknown option --bogus`}},
 
 	// every command's help: its flags, examples and the exit codes
 	{name: "list help", args: "list --help", out: []string{`--sizes`, `--folderrec FOLDER`, `--passfile FILE`, `--timeout value`, `EXAMPLES`, `16 authentication failure`}},
@@ -82,10 +82,10 @@ var cliCases = []cliCase{
 
 	// usage errors: 64, a hint, nothing on stdout
 	{name: "unknown flag", args: "list --bogus x", code: 64, noOut: true,
-		err: []string{`^imapx: error: flag provided but not defined: -bogus\nimapx: hint: run 'imapx list --help' for usage\n$`}},
+		err: []string{`^imapx: error: unknown option --bogus\nimapx: hint: run 'imapx list --help' for the options\n$`}},
 	{name: "bad duration", args: "list --timeout x imap://u@h", code: 64, err: []string{`invalid value "x" for flag -timeout`}},
 	{name: "missing account", args: "list", code: 64, err: []string{`^imapx: error: missing ACCOUNT\n`}},
-	{name: "too many arguments", args: "list imap://u@h extra", code: 64, err: []string{`too many arguments: extra`}},
+	{name: "too many arguments", args: "list imap://u@h imap://u@h2 extra", code: 64, err: []string{`too many arguments: extra`}},
 	{name: "flag after the arguments", args: "list imap://u@h --sizes", code: 64, err: []string{`flag --sizes after account: put every flag before the arguments`}},
 	{name: "not an account URL", args: "list http://u@h", code: 64, err: []string{`account "http://u@h": not an account URL`, `hint: write accounts as imaps://`}},
 	{name: "bad port", args: "list imaps://u@h:notaport", code: 64, err: []string{`not an account URL`}},
@@ -160,7 +160,7 @@ var cliCases = []cliCase{
 	// the demo: two in-process servers, the audit before and after a sync
 	{name: "demo", args: "demo", out: []string{`== The source account's folders`, `Archive/2023`, `== Audit before the sync`, `== Audit after the sync`,
 		`The destination now holds every message, flag, keyword and internal date of the source.\n$`}},
-	{name: "demo takes no arguments' flags", args: "demo --bogus", code: 64, err: []string{`flag provided but not defined: -bogus`}},
+	{name: "demo takes no arguments' flags", args: "demo --bogus", code: 64, err: []string{`unknown option --bogus`}},
 
 	// against the in-process server
 	{name: "list", args: "list --passfile $DIR/pw1 imap://user1@$MEM?tls=none",
@@ -183,8 +183,27 @@ var cliCases = []cliCase{
 		out: []string{`"dry_run":true`}, err: []string{`would append \(dry run\) 2 messages`}},
 	{name: "flags stale plan touches nothing", args: "flags --passfile $DIR/pw1 imap://user1@$MEM?tls=none $DIR/stale.plan",
 		code: 117, out: []string{`"ok":false,.*UIDVALIDITY is 1, the plan was made at 999`}, err: []string{`1 errors`}},
+	// imapsync's options: an unknown one names the nearest, a hint names the option used
+	{name: "sync unknown option", args: "sync --folderr INBOX imap://a@b imap://c@d", code: 64, noOut: true,
+		err: []string{`^imapx: error: unknown option --folderr$`, `^imapx: hint: did you mean --folder\? run 'imapx sync --help' for the options$`}},
+	{name: "sync single-account option", args: "sync --passfile x imap://a@b imap://c@d", code: 64, err: []string{`did you mean --passfile1\?`}},
+	{name: "sync passfile1 named", args: "sync --passfile1 $DIR/nosuchfile imap://a@b imap://c@d", code: 66, err: []string{`^imapx: error: --passfile1: open`}},
+	{name: "sync no password names passfile2", args: "sync --passfile1 $DIR/pw1 imap://user1@$MEM?tls=none imap://user2@$MEM?tls=none", code: 64,
+		err: []string{`give one with --passfile2 FILE or the IMAPX_PASSWORD2 or IMAPSYNC_PASSWORD2`}},
+	{name: "sync moot option notes", args: "sync --usecache --noreleasecheck --regexmess s/a/b/ --justconnect imap://user1@$MEM?tls=none imap://user2@$MEM?tls=none",
+		out: []string{`^Host1 banner: \* OK`, `^Host2 capability: .*IMAP4rev1`},
+		err: []string{`^imapx: note: --usecache: imapx keeps its own state in --statedir$`, `^imapx: note: --noreleasecheck: `, `^imapx: note: --regexmess: not done by imapx`}},
+	{name: "sync justfoldersizes", args: "sync --justfoldersizes --folder INBOX --folderrec Archive --passfile1 $DIR/pw1 --passfile2 $DIR/pw2 imap://user1@$MEM?tls=none imap://user2@$MEM?tls=none",
+		out: []string{`^Host1 folder "INBOX" +Size: +25423 Messages: +20 Biggest: +20252$`, `^Host1 folder "Archive/2024" +Size: +1355 Messages: +5 `,
+			`^Host2 folder "Archive/2023" +does not exist$`, `^ +Host1 +Host2 +Host2-Host1$`, `^Nb messages: +30 +0 +-30$`,
+			`^Total size: +28108 +0 +-28108$`, `^Biggest message: +20252 +0$`}},
+	{name: "sync password in URL names passfile2", args: "sync --passfile1 $DIR/pw1 imap://user1@$MEM?tls=none imap://user2:pw@$MEM?tls=none", code: 64,
+		err: []string{`a password in the URL is not accepted`, `hint: use --passfile2, the IMAPX_PASSWORD2 environment variable`}},
+	{name: "sync version", args: "sync --version", out: []string{`^0\.`}},
+	{name: "top-level unknown option", args: "--verison", code: 64, err: []string{`did you mean --version\? run 'imapx --help'`}},
 	{name: "sync dry run", args: "sync --dry --passfile1 $DIR/pw1 --passfile2 $DIR/pw2 imap://user1@$MEM?tls=none imap://user2@$MEM?tls=none",
-		err: []string{`\+ 38 only in source`}},
+		err: []string{`\+ 38 only in source`, `nothing was changed`},
+		out: []string{`^dry: create folder "Archive/2023"$`, `^dry: copy "INBOX" UID 1 \(\d+ bytes\) \[.*\] to "INBOX": Subject: \S+`}},
 }
 
 var (

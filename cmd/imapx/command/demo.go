@@ -93,7 +93,7 @@ func (s *streams) demoList(ctx context.Context, a *session.Account) error {
 func (s *streams) demoAudit(ctx context.Context, src, dst *session.Account) (bool, error) {
 	var inv [2]bytes.Buffer
 	for i, a := range []*session.Account{src, dst} {
-		if _, err := fetch.Run(ctx, fetch.Dialer(dialer(a, i+1)), fetch.Options{Log: s.stderr}, &inv[i]); err != nil {
+		if _, err := fetch.Run(ctx, dialer(a, i+1), fetch.Options{Log: s.stderr}, &inv[i]); err != nil {
 			return false, err
 		}
 	}
@@ -106,7 +106,7 @@ func (s *streams) demoAudit(ctx context.Context, src, dst *session.Account) (boo
 }
 
 func (s *streams) demoSync(ctx context.Context, src, dst *session.Account) error {
-	rep, err := pipeline.Sync(ctx, pipeline.Dialer(dialer(src, 1)), pipeline.Dialer(dialer(dst, 2)),
+	rep, err := pipeline.Sync(ctx, dialer(src, 1), dialer(dst, 2),
 		pipeline.Options{Log: s.stdout})
 	if err != nil {
 		return err

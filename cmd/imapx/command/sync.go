@@ -9,9 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/imapx/imapx/internal/exitcode"
-	"github.com/imapx/imapx/internal/folders"
 	"github.com/imapx/imapx/internal/session"
-	"github.com/imapx/imapx/list"
 	"github.com/imapx/imapx/pipeline"
 )
 
@@ -38,7 +36,7 @@ func (s *streams) syncCommand() *cli.Command {
 	}
 	flags = joinFlags(flags, identityFlags{}.flags(), throttleFlags{}.flags(), progressFlag{}.flags(), diffFlags{}.flags(),
 		stateFlags{}.flags(), lockFlags{}.flags(), []cli.Flag{connectionsFlag()}, selectionFlags{}.flags(), syncSelectFlags{}.flags(), deleteFlags{}.flags(),
-		host1.flags(), host2.flags())
+		host1.flags(), host2.flags(), imapsyncFlags())
 	return &cli.Command{
 		Name:      "sync",
 		Usage:     "sync SRC to DST in one process (imapsync-compatible options)",
@@ -63,6 +61,11 @@ EXAMPLES:
    imapx sync --maxbytespersecond 200000 --exitwhenover 450000000 --progress json imaps://a@old imaps://a@new`,
 		Flags: flags,
 		Action: func(c *cli.Context) error {
+			noteMoot(c, s.stderr)
+			if c.Bool("version") {
+				fmt.Fprintln(s.stdout, version)
+				return nil
+			}
 			args, err := positional(c, 0, 2, "SRC and DST")
 			if err != nil {
 				return err
@@ -82,6 +85,9 @@ EXAMPLES:
 			if err != nil {
 				return err
 			}
+			if done, err := s.imapsyncMode(c, a1, a2); done {
+				return err
+			}
 			return s.runSync(c, a1, a2)
 		},
 	}
@@ -98,7 +104,10 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 		return err
 	}
 	defer disp.Close()
-	if c.Bool("justlogin") || c.Bool("justfoldersizes") {
+	if c.Bool("justfoldersizes") {
+		return s.justFolderSizes(c, a1, a2)
+	}
+	if c.Bool("justlogin") {
 		if err := loginCheck(ctx, a1, 1); err != nil {
 			return err
 		}
@@ -106,9 +115,6 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 			return err
 		}
 		fmt.Fprintf(s.stderr, "imapx: host1 %s and host2 %s: logged in\n", a1, a2)
-		if c.Bool("justfoldersizes") {
-			return s.folderSizes(ctx, a1, a2)
-		}
 		return nil
 	}
 	// A full sync logs in to both at once before reading anything, so a
@@ -132,6 +138,7 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 		Ident:       ident,
 		Diff:        d,
 		DryRun:      c.Bool("dry"),
+		DryList:     s.stdout,
 		JustFolders: c.Bool("justfolders"),
 		Delete1:     c.Bool("delete1"),
 		Expunge1:    c.Bool("delete1") && !c.Bool("noexpunge1"),
@@ -167,7 +174,7 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 	default:
 		return usagef(c, "--verify takes header, full or sizes, not %q", c.String("verify"))
 	}
-	rep, err := pipeline.Sync(ctx, pipeline.Dialer(dialer(a1, host1.host())), pipeline.Dialer(dialer(a2, host2.host())), o)
+	rep, err := pipeline.Sync(ctx, dialer(a1, host1.host()), dialer(a2, host2.host()), o)
 	rep.Source, rep.Destination = a1.String(), a2.String()
 	if path := c.String("report"); path != "" {
 		if werr := writeJSON(path, rep); werr != nil && err == nil {
@@ -195,24 +202,5 @@ func loginCheck(ctx context.Context, a *session.Account, host int) error {
 		return err
 	}
 	logout(conn)
-	return nil
-}
-
-// folderSizes prints both accounts' folders with sizes (imapsync's
-// --justfoldersizes).
-func (s *streams) folderSizes(ctx context.Context, a1, a2 *session.Account) error {
-	for i, a := range []*session.Account{a1, a2} {
-		conn, err := dial(ctx, a, i+1)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(s.stdout, "host%d %s\n", i+1, a)
-		err = list.Run(ctx, conn.Client, list.Options{Folders: folders.Options{Sizes: true}, Table: true}, s.stdout)
-		logout(conn)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(s.stdout)
-	}
 	return nil
 }

@@ -3,9 +3,11 @@ package diff
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 
+	"github.com/imapx/imapx/internal/folders"
 	"github.com/imapx/imapx/internal/record"
 )
 
@@ -14,6 +16,23 @@ type Options struct {
 	// F1F2 maps source folder names to destination names, overriding the
 	// automatic mapping (imapsync's --f1f2).
 	F1F2 map[string]string
+	// Mapping is the rest of imapsync's folder mapping (--automap,
+	// --regextrans2, --subfolder1/2, --prefix1/2, --sep1/2).
+	Mapping folders.Mapping
+	// NoMixFolders syncs only the first (in name order) of source folders
+	// whose destination names differ only in case (imapsync's
+	// --nomixfolders, for case-insensitive destinations).
+	NoMixFolders bool
+	// FolderFirst and FolderLast are source folders the plan takes first
+	// and last, in the order given (imapsync's --folderfirst/--folderlast).
+	FolderFirst, FolderLast []string
+	// SubscribeAll subscribes every folder created; NoSubscribe none
+	// (by default those subscribed on the source, imapsync's --subscribe).
+	SubscribeAll, NoSubscribe bool
+	// Delete2FoldersOnly and Delete2FoldersButNot narrow which
+	// destination folders Delete2Folders deletes (imapsync's
+	// --delete2foldersonly / --delete2foldersbutnot, which imply it).
+	Delete2FoldersOnly, Delete2FoldersButNot *regexp.Regexp
 	// NoResyncFlags leaves the flags of messages on both sides alone (by
 	// default they are compared, as imapsync does).
 	NoResyncFlags bool
@@ -53,6 +72,10 @@ type Summary struct {
 	// because both sides' STATUS is what it was when last found in sync
 	// (imapx sync's state).
 	Unchanged int `json:"unchanged_from_state,omitempty"`
+	// FoldersNotMixed counts source folders --nomixfolders left out, and
+	// NotSelected their messages (not in SrcMessages).
+	FoldersNotMixed int `json:"folders_not_mixed,omitempty"`
+	NotSelected     int `json:"not_selected,omitempty"`
 }
 
 // Differs reports whether the two sides differ at all.
@@ -73,7 +96,8 @@ func Run(src, dst io.Reader, srcName, dstName string, o Options, out io.Writer) 
 	}
 	w := record.NewWriter(out)
 	p := &planner{o: o, w: w, sum: &sum, src: s, dst: d,
-		m: &mapper{srcDelim: s.delim, dstDelim: d.delim, srcPrefix: s.prefix, dstPrefix: d.prefix, f1f2: o.F1F2}}
+		m: o.mapping().Mapper(folders.Naming{Delim: s.delim, Prefix: s.prefix},
+			folders.Naming{Delim: d.delim, Prefix: d.prefix}, s.listing(), d.listing())}
 	if err := p.plan(); err != nil {
 		w.Flush()
 		return sum, err
@@ -86,19 +110,34 @@ type planner struct {
 	w        *record.Writer
 	sum      *Summary
 	src, dst *inventory
-	m        *mapper
+	m        *folders.Mapper
 }
 
 func (p *planner) plan() error {
 	p.sum.SrcMessages, p.sum.DstMessages = p.src.total, p.dst.total
 	names := append([]string{}, p.src.order...)
 	sort.Strings(names)
+	names = firstLast(names, p.o.FolderFirst, p.o.FolderLast)
 
 	mapped := map[string]bool{}
+	if root := p.m.Subfolder2Root(); root != "" {
+		mapped[root] = true // --subfolder2's folder holds the copy
+	}
+	mixed := map[string]string{} // --nomixfolders: folded name → first source
 	var pairs [][2]*folder
 	for _, name := range names {
 		sf := p.src.folders[name]
-		dname := p.m.dst(name)
+		dname := p.m.Map(name)
+		if p.o.NoMixFolders {
+			key := strings.ToLower(dname)
+			if first, ok := mixed[key]; ok && first != dname {
+				p.sum.FoldersNotMixed++
+				p.sum.SrcMessages -= len(sf.msgs)
+				p.sum.NotSelected += len(sf.msgs)
+				continue
+			}
+			mixed[key] = dname
+		}
 		mapped[dname] = true
 		df := p.dst.folders[dname]
 		if df == nil || !df.listed && len(df.msgs) == 0 {
@@ -113,7 +152,7 @@ func (p *planner) plan() error {
 			}
 			p.sum.FoldersToCreate++
 			if err := p.w.Write(&record.Op{Type: record.TypeOp, Op: record.OpCreateFolder,
-				Src: &record.Ref{Folder: name}, Dst: &record.Ref{Folder: dname}, Subscribed: sf.subscribed,
+				Src: &record.Ref{Folder: name}, Dst: &record.Ref{Folder: dname}, Subscribed: (sf.subscribed || p.o.SubscribeAll) && !p.o.NoSubscribe,
 				SpecialUse: sf.specialUse}); err != nil {
 				return err
 			}
@@ -138,7 +177,7 @@ func (p *planner) plan() error {
 		df := p.dst.folders[dname]
 		p.sum.FoldersOnlyDst++
 		p.sum.OnlyDst += len(df.msgs)
-		if p.o.Delete2Folders {
+		if p.deletesFolder(dname) {
 			p.sum.FolderDeletes++
 			if err := p.w.Write(&record.Op{Type: record.TypeOp, Op: record.OpDeleteFolder,
 				Dst: &record.Ref{Folder: dname}}); err != nil {

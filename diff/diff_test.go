@@ -154,28 +154,6 @@ func TestFolderMappingAndCreate(t *testing.T) {
 	}
 }
 
-func TestMapper(t *testing.T) {
-	tests := []struct {
-		m    mapper
-		in   string
-		want string
-	}{
-		{mapper{srcDelim: "/", dstDelim: "."}, "a/b", "a.b"},
-		{mapper{srcDelim: "/", dstDelim: "."}, "a.b/c", "a_b.c"},
-		{mapper{srcDelim: "/", dstDelim: ".", dstPrefix: "INBOX."}, "INBOX", "INBOX"},
-		{mapper{srcDelim: "/", dstDelim: ".", dstPrefix: "INBOX."}, "INBOX/x", "INBOX.x"},
-		{mapper{srcDelim: "/", dstDelim: ".", dstPrefix: "INBOX."}, "Sent", "INBOX.Sent"},
-		{mapper{srcDelim: ".", dstDelim: "/", srcPrefix: "INBOX."}, "INBOX.Sent.2024", "Sent/2024"},
-		{mapper{srcDelim: "/", dstDelim: "/"}, "inbox", "INBOX"},
-		{mapper{srcDelim: "/", dstDelim: "/", f1f2: map[string]string{"Old": "New/Old"}}, "Old", "New/Old"},
-	}
-	for _, tt := range tests {
-		if got := tt.m.dst(tt.in); got != tt.want {
-			t.Errorf("%+v dst(%q) = %q, want %q", tt.m, tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestBadInventory(t *testing.T) {
 	for _, in := range []string{
 		`{"type":"message","folder":"INBOX","uid":1}`,

@@ -5,27 +5,40 @@ import (
 	"github.com/imapx/imapx/internal/record"
 )
 
-// mapper turns source folder names into destination names.
-type mapper struct {
-	srcDelim, dstDelim   string
-	srcPrefix, dstPrefix string
-	f1f2                 map[string]string
+// mapping is o's folder mapping, --f1f2 given as F1F2 included.
+func (o Options) mapping() folders.Mapping {
+	m := o.Mapping
+	if len(o.F1F2) > 0 {
+		f := map[string]string{}
+		for k, v := range m.F1F2 {
+			f[k] = v
+		}
+		for k, v := range o.F1F2 {
+			f[k] = v
+		}
+		m.F1F2 = f
+	}
+	return m
 }
 
-// dst maps one source name (see folders.MapName).
-func (m *mapper) dst(src string) string {
-	return folders.MapName(src, folders.Naming{Delim: m.srcDelim, Prefix: m.srcPrefix},
-		folders.Naming{Delim: m.dstDelim, Prefix: m.dstPrefix}, m.f1f2)
+// listing is an inventory's folders as the mapping needs them.
+func (inv *inventory) listing() []record.Folder {
+	out := make([]record.Folder, 0, len(inv.order))
+	for _, name := range inv.order {
+		out = append(out, record.Folder{Name: name, SpecialUse: inv.folders[name].specialUse})
+	}
+	return out
 }
 
 // MapFolders maps every source folder (LIST records, as in an inventory)
-// to its destination name, with the same delimiter and prefix rules diff
-// applies to inventories holding these folder records.
-func MapFolders(src, dst []record.Folder, f1f2 map[string]string) map[string]string {
-	m := &mapper{srcDelim: firstDelim(src), dstDelim: firstDelim(dst), srcPrefix: prefix(src), dstPrefix: prefix(dst), f1f2: f1f2}
+// to its destination name, with the same rules diff applies to
+// inventories holding these folder records.
+func MapFolders(src, dst []record.Folder, o Options) map[string]string {
+	m := o.mapping().Mapper(folders.Naming{Delim: firstDelim(src), Prefix: prefix(src)},
+		folders.Naming{Delim: firstDelim(dst), Prefix: prefix(dst)}, src, dst)
 	out := make(map[string]string, len(src))
 	for _, f := range src {
-		out[f.Name] = m.dst(f.Name)
+		out[f.Name] = m.Map(f.Name)
 	}
 	return out
 }

@@ -284,6 +284,10 @@ func (f *fetcher) read(j job, msg *imapclient.FetchMessageData) (*record.Message
 // emit completes a record from its header and hands it, and the body, to
 // the sink.
 func (f *fetcher) emit(m *record.Message, body *record.Body, header []byte) error {
+	if f.o.Keep != nil && !f.o.Keep(m) {
+		body.Close()
+		return nil
+	}
 	facts := identity.Of(header, f.o.Ident)
 	m.MessageID = facts.MessageID
 	if m.Ident == "" {

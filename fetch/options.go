@@ -31,6 +31,9 @@ type Options struct {
 	// Criteria narrow the messages with a server-side UID SEARCH; nil
 	// fetches every message.
 	Criteria *imap.SearchCriteria
+	// Keep, when set, chooses messages on the client after their FETCH
+	// (sync's --noabletosearch: servers whose SEARCH cannot be trusted).
+	Keep func(*record.Message) bool
 	// Filter is applied to every record (select filters, others transform).
 	Filter *jq.Filter
 	Format string

@@ -33,7 +33,10 @@ type Options struct {
 	// Expunge removes messages marked \Deleted (always for delete ops;
 	// with Delete1 only when set, like imapsync's --expunge1).
 	Expunge bool
-	Log     io.Writer
+	// NoExpunge leaves deleted messages marked \Deleted (sync's
+	// --noexpunge2); it wins over Expunge.
+	NoExpunge bool
+	Log       io.Writer
 	// NoEnd accepts input without an end record, warning there.
 	NoEnd io.Writer
 }
@@ -352,8 +355,8 @@ func (a *applier) expunge(uids imap.UIDSet) error {
 	if err := a.store(uids, mark); err != nil {
 		return err
 	}
-	if a.o.Delete1 && !a.o.Expunge {
-		return nil // imapsync's --delete1 without --expunge1 only marks
+	if a.o.Delete1 && !a.o.Expunge || a.o.NoExpunge {
+		return nil // imapsync's --delete1 without --expunge1, --noexpunge2: only mark
 	}
 	if a.c.Caps().Has(imap.CapUIDPlus) || a.c.Caps().Has(imap.CapIMAP4rev2) {
 		cmd, err := a.gate.UIDExpunge(a.c, uids)

@@ -4,6 +4,7 @@ package list
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -18,6 +19,9 @@ type Options struct {
 	Folders folders.Options
 	// Table prints an aligned table with totals instead of JSON lines.
 	Table bool
+	// DstNames, when set, gives each listed folder's destination name
+	// (sync's folder mapping), written as "dst_name".
+	DstNames func(listed []record.Folder) (map[string]string, error)
 }
 
 // Run lists the account's folders to out.
@@ -28,6 +32,21 @@ func Run(ctx context.Context, c *imapclient.Client, o Options, out io.Writer) er
 	}
 	if o.Table {
 		return table.Folders(out, fs)
+	}
+	if o.DstNames != nil {
+		names, err := o.DstNames(fs)
+		if err != nil {
+			return err
+		}
+		for i := range fs {
+			if d, ok := names[fs[i].Name]; ok {
+				b, _ := json.Marshal(d)
+				if fs[i].Extra == nil {
+					fs[i].Extra = record.Extra{}
+				}
+				fs[i].Extra["dst_name"] = b
+			}
+		}
 	}
 	w := record.NewWriter(out)
 	for i := range fs {

@@ -66,6 +66,7 @@ func (s *syncer) readBoth(ctx context.Context, st *state.State) (*inventory, err
 			return err
 		}
 		srcConn, srcList, err = list(gctx, s.src, folders.Options{Selector: sel}, 1)
+		srcList = underSubfolder1(srcList, s.o.Diff.Mapping.Subfolder1)
 		return err
 	})
 	g.Go(func() error {
@@ -77,7 +78,7 @@ func (s *syncer) readBoth(ctx context.Context, st *state.State) (*inventory, err
 		closeAll(srcConn, dstConn)
 		return nil, err
 	}
-	inv, pick := s.newInventory(srcList, dstList, nil, st)
+	inv, pick := s.newInventory(srcList, dstList, nil, nil, st)
 	var err error
 	if inv.src, err = newTemp("imapx-src-*.jsonl"); err != nil {
 		closeAll(srcConn, dstConn)
@@ -92,6 +93,9 @@ func (s *syncer) readBoth(ctx context.Context, st *state.State) (*inventory, err
 	g.Go(func() error {
 		n, err := s.readSide(gctx, srcConn, s.src, srcList, pick.srcSkip, nil, inv.src, 1)
 		s.rep.SourceMessages = n + inv.skippedMessages
+		if s.o.Select1.Active() {
+			s.rep.NotSelected = notSelected(srcList, pick.srcSkip, n)
+		}
 		return err
 	})
 	g.Go(func() error {
@@ -114,7 +118,7 @@ func (s *syncer) rereadDst(ctx context.Context, first *inventory, only map[strin
 	if err != nil {
 		return nil, err
 	}
-	inv, pick := s.newInventory(first.srcList, dstList, only, nil)
+	inv, pick := s.newInventory(first.srcList, dstList, first.mapping, only, nil)
 	inv.src, inv.sharedSrc = first.src, true
 	if inv.dst, err = newTemp("imapx-dst-*.jsonl"); err != nil {
 		closeAll(dstConn)
@@ -148,8 +152,13 @@ func list(ctx context.Context, dial session.Dialer, o folders.Options, host int)
 func (s *syncer) readSide(ctx context.Context, c *imapclient.Client, dial session.Dialer, listed []record.Folder, skip map[string]bool, known map[msgKey]string, out io.Writer, host int) (int, error) {
 	r := &reuser{c: c, dial: dial}
 	defer r.close()
+	sel := s.o.Select1
+	if host == 2 {
+		sel = s.o.Select2
+	}
 	o := fetch.Options{
 		Listed: nonNil(listed), Skip: skip, Ident: s.o.Ident, Connections: s.o.Connections, Log: s.log, OnError: s.countError, Progress: s.o.Progress,
+		Criteria: sel.Criteria, Keep: sel.Keep,
 	}
 	if known != nil {
 		o.KnownIdent = func(folder string, validity, uid uint32) (string, bool) {
@@ -168,11 +177,16 @@ type picked struct {
 	dstListed []record.Folder
 }
 
-// newInventory maps the listings and chooses what is read: the pairs in
-// only (all when nil), less those st vouches for.
-func (s *syncer) newInventory(srcList, dstList []record.Folder, only map[string]bool, st *state.State) (*inventory, picked) {
+// newInventory maps the listings (with mapping, when given: the verify
+// keeps the first read's, --automap would look at a destination the copy
+// changed) and chooses what is read: the pairs in only (all when nil),
+// less those st vouches for.
+func (s *syncer) newInventory(srcList, dstList []record.Folder, mapping map[string]string, only map[string]bool, st *state.State) (*inventory, picked) {
+	if mapping == nil {
+		mapping = diff.MapFolders(srcList, dstList, s.o.Diff)
+	}
 	inv := &inventory{srcList: srcList, srcFolders: byName(srcList), dstFolders: byName(dstList), read: map[string]bool{},
-		mapping: diff.MapFolders(srcList, dstList, s.o.Diff.F1F2)}
+		mapping: mapping}
 	var p picked
 	var dstShown map[string]bool
 	p.srcSkip, p.dstSkip, dstShown = s.choose(inv, srcList, dstList, only, st)

@@ -20,6 +20,8 @@ type Options struct {
 	Selection selection.Options
 	Ident     identity.Options
 	Diff      diff.Options
+	// Select1 and Select2 choose the messages of each side (see Selection).
+	Select1, Select2 Selection
 	// DryRun plans and reports, changing nothing (imapsync's --dry).
 	DryRun bool
 	// DryList receives, with DryRun, one line per change the run would
@@ -31,6 +33,12 @@ type Options struct {
 	// Expunge1 expunges them (imapsync's --delete1 implies --expunge1;
 	// the CLI clears it for --noexpunge1).
 	Delete1, Expunge1 bool
+	// Delete1EmptyFolders deletes the empty source folders (INBOX and
+	// parents excepted) before the sync and, with Delete1, after it.
+	Delete1EmptyFolders bool
+	// NoExpunge2 leaves the destination messages --delete2 deletes marked
+	// \Deleted, not expunged (imapsync's --noexpunge2, --nouidexpunge2).
+	NoExpunge2 bool
 	// ExpungeSource expunges the source folders' \Deleted messages before
 	// they are read (imapsync's --expunge1 given explicitly).
 	ExpungeSource bool
@@ -80,6 +88,9 @@ type Report struct {
 	Verified       bool          `json:"verified"`
 	Verify         *diff.Summary `json:"verify,omitempty"`
 	SourceMessages int           `json:"source_messages"`
+	// NotSelected counts the source messages the message selection left
+	// out (--search, --maxage…): not copied, not compared.
+	NotSelected int `json:"not_selected"`
 	// ExtraCopies counts destination messages beyond the source's count
 	// of that message in its folder (an error); DuplicatesRemoved those
 	// an interrupted run provably made that this run removed.

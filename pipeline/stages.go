@@ -149,7 +149,7 @@ func (s *syncer) applyFlags(ctx context.Context, plan *tempFile, planned diff.Su
 	if err != nil {
 		return err
 	}
-	sum, err := flags.Run(ctx, s.dst, flags.Options{Log: s.log, NoEnd: io.Discard}, pr, "plan", io.Discard)
+	sum, err := flags.Run(ctx, s.dst, flags.Options{Log: s.log, NoEnd: io.Discard, NoExpunge: s.o.NoExpunge2}, pr, "plan", io.Discard)
 	s.rep.FlagsChanged, s.rep.Deleted2, s.rep.FoldersDeleted = sum.FlagsChanged, sum.Deleted, sum.FoldersDeleted
 	s.progressed(sum.FlagsChanged + sum.Deleted)
 	s.countTally(sum.Tally)

@@ -26,7 +26,7 @@ func (s *syncer) statePath() string { return state.Path(s.o.StateDir, s.o.StateK
 
 // fingerprint covers every option that changes what "in sync" means.
 func (s *syncer) fingerprint() string {
-	return state.Fingerprint(s.o.Ident, s.o.Diff)
+	return state.Fingerprint(s.o.Ident, s.o.Diff, s.o.Select1.Criteria, s.o.Select1.Describe, s.o.Select2.Criteria, s.o.Select2.Describe)
 }
 
 // saveState writes st; a failure costs the next run time, not mail.

@@ -140,6 +140,11 @@ func (s *syncer) run(ctx context.Context) error {
 			return err
 		}
 	}
+	if s.o.Delete1EmptyFolders && !s.o.DryRun {
+		if err := s.deleteEmptySource(ctx); err != nil {
+			return err
+		}
+	}
 	vouch := st
 	if len(s.leftFolders()) > 0 {
 		vouch = nil // after an interrupted run, read every folder
@@ -206,6 +211,11 @@ func (s *syncer) run(ctx context.Context) error {
 		if err := s.delete1(ctx, results); err != nil {
 			return err
 		}
+		if s.o.Delete1EmptyFolders {
+			if err := s.deleteEmptySource(ctx); err != nil {
+				return err
+			}
+		}
 	}
 	return s.verify(ctx, inv, results, dirty, st)
 }
@@ -259,7 +269,7 @@ func (s *syncer) plan(inv *inventory) (*tempFile, diff.Summary, error) {
 		plan.Close()
 		return nil, diff.Summary{}, err
 	}
-	o := s.o.Diff
+	o := inv.diffOptions(s.o.Diff)
 	if s.o.JustFolders {
 		var all bytes.Buffer
 		sum, err := diff.Run(sr, dr, "source inventory", "destination inventory", o, &all)

@@ -100,7 +100,7 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 	s.reportAltered(altered)
 	// With the run's own options: what is left to do keeps a pair out of
 	// the state, and fails the verdict.
-	left, sum, err := s.diffInventories(inv, s.o.Diff)
+	left, sum, err := s.diffInventories(inv, first.diffOptions(s.o.Diff))
 	if err != nil {
 		return err
 	}
@@ -176,6 +176,9 @@ func (s *syncer) verdict(sum diff.Summary, extra int) error {
 		fmt.Fprintf(s.log, "The sync is not exact: %d messages have more copies on host2 than on host1.\n", extra)
 	}
 	fmt.Fprintln(s.log, "There is no unidentified message on host1.")
+	if n := s.rep.NotSelected; n > 0 {
+		fmt.Fprintf(s.log, "%d messages in host1 were not selected (message selection options): not copied, not compared.\n", n)
+	}
 	if !s.o.Diff.NoResyncFlags && sum.FlagsDiffer > 0 {
 		s.countVerdictError(exitcode.Newf(exitcode.WithErrors, "%d messages have other flags on host2 than on host1", sum.FlagsDiffer))
 		fmt.Fprintf(s.log, "%d messages have other flags on host2 than on host1.\n", sum.FlagsDiffer)

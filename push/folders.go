@@ -60,7 +60,10 @@ func (p *pusher) dstName(ctx context.Context, name string) (string, error) {
 			src = folders.Naming{Delim: ".", Prefix: name[:6]}
 		}
 	}
-	return folders.MapName(name, src, *p.dst, p.o.F1F2), nil
+	if d, ok := p.o.F1F2[name]; ok {
+		return d, nil
+	}
+	return p.o.Mapping.Mapper(src, *p.dst, nil, nil).Map(name), nil
 }
 
 // folderSpec is what the source says of a folder to create.

@@ -4,6 +4,7 @@ import (
 	"io"
 
 	"github.com/imapx/imapx/internal/exitcode"
+	"github.com/imapx/imapx/internal/folders"
 	"github.com/imapx/imapx/internal/progress"
 	"github.com/imapx/imapx/internal/record"
 )
@@ -15,6 +16,9 @@ type Options struct {
 	// F1F2 maps record folder names (the source's, in full) to
 	// destination names, before the naming rules (sync's --f1f2).
 	F1F2 map[string]string
+	// Mapping renames folders as sync does (--regextrans2, --subfolder1/2,
+	// --prefix1/2, --sep1/2); F1F2 wins over it.
+	Mapping folders.Mapping
 	// DryRun reports what would be done and changes nothing.
 	DryRun bool
 	// Window is how many APPENDs may be in flight.

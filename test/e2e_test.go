@@ -61,6 +61,9 @@ func TestScripts(t *testing.T) {
 			"interrupt":   cmdInterrupt,
 			"stallproxy":  cmdStallProxy,
 			"nostarttls":  cmdNoStartTLS,
+			"mkfolders":   cmdMkFolders,
+			"folders":     cmdFolders,
+			"subscribed":  cmdSubscribed,
 		},
 	})
 }

@@ -85,7 +85,7 @@ var cliCases = []cliCase{
 		err: []string{`^imapx: error: unknown option --bogus\nimapx: hint: run 'imapx list --help' for the options\n$`}},
 	{name: "bad duration", args: "list --timeout x imap://u@h", code: 64, err: []string{`invalid value "x" for flag -timeout`}},
 	{name: "missing account", args: "list", code: 64, err: []string{`^imapx: error: missing ACCOUNT\n`}},
-	{name: "too many arguments", args: "list imap://u@h extra", code: 64, err: []string{`too many arguments: extra`}},
+	{name: "too many arguments", args: "list imap://u@h imap://u@h2 extra", code: 64, err: []string{`too many arguments: extra`}},
 	{name: "flag after the arguments", args: "list imap://u@h --sizes", code: 64, err: []string{`flag --sizes after account: put every flag before the arguments`}},
 	{name: "not an account URL", args: "list http://u@h", code: 64, err: []string{`account "http://u@h": not an account URL`, `hint: write accounts as imaps://`}},
 	{name: "bad port", args: "list imaps://u@h:notaport", code: 64, err: []string{`not an account URL`}},

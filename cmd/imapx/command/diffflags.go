@@ -12,7 +12,7 @@ import (
 type diffFlags struct{}
 
 func (diffFlags) flags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringSliceFlag{Name: "f1f2", Category: "Plan", Usage: "map source folder to destination folder, `SRC=DST` (repeatable, full names)"},
 		&cli.BoolFlag{Name: "noresyncflags", Category: "Plan", Usage: "do not plan flag changes for messages on both sides"},
 		&cli.BoolFlag{Name: "resyncflags", Category: "Plan", Value: true, Usage: "plan flag changes for messages on both sides (default)"},
@@ -21,7 +21,7 @@ func (diffFlags) flags() []cli.Flag {
 		&cli.BoolFlag{Name: "delete2duplicates", Category: "Plan", Usage: "plan deleting destination duplicates beyond the source's count"},
 		&cli.BoolFlag{Name: "skip-duplicates", Category: "Plan", Usage: "copy one message per identity (imapsync's collapse of duplicates)"},
 		&cli.BoolFlag{Name: "skipemptyfolders", Category: "Plan", Usage: "do not create destination folders for empty source folders"},
-	}
+	}, mappingFlags{}.flags()...)
 }
 
 func (diffFlags) options(c *cli.Context) (diff.Options, error) {
@@ -29,7 +29,7 @@ func (diffFlags) options(c *cli.Context) (diff.Options, error) {
 	if err != nil {
 		return diff.Options{}, err
 	}
-	return diff.Options{
+	o := diff.Options{
 		F1F2:              m,
 		NoResyncFlags:     !c.Bool("resyncflags") || c.Bool("noresyncflags"),
 		Delete2:           c.Bool("delete2"),
@@ -37,7 +37,8 @@ func (diffFlags) options(c *cli.Context) (diff.Options, error) {
 		Delete2Duplicates: c.Bool("delete2duplicates"),
 		SkipDuplicates:    c.Bool("skip-duplicates"),
 		SkipEmptyFolders:  c.Bool("skipemptyfolders"),
-	}, nil
+	}
+	return o, mappingFlags{}.apply(c, &o)
 }
 
 // f1f2 parses repeated --f1f2 SRC=DST folder mappings (diff, sync, push).

@@ -8,6 +8,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/urfave/cli/v2"
 
+	"github.com/imapx/imapx/diff"
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/folders"
 	"github.com/imapx/imapx/internal/selection"
@@ -32,7 +33,8 @@ func (s *streams) justFolderSizes(c *cli.Context, a1, a2 *session.Account) error
 	if err != nil {
 		return exitcode.New(exitcode.Usage, err)
 	}
-	f1f2m, err := f1f2(c)
+	// The folder mapping options, as sync maps.
+	d, err := diffFlags{}.options(c)
 	if err != nil {
 		return err
 	}
@@ -54,14 +56,7 @@ func (s *streams) justFolderSizes(c *cli.Context, a1, a2 *session.Account) error
 	if err != nil {
 		return exitcode.ForHost(err, 2)
 	}
-	n1, err := folders.Personal(c1.Client)
-	if err != nil {
-		return exitcode.ForHost(err, 1)
-	}
-	n2, err := folders.Personal(c2.Client)
-	if err != nil {
-		return exitcode.ForHost(err, 2)
-	}
+	mapped := diff.MapFolders(src, dst, d)
 	onDst := map[string]bool{}
 	for i := range dst {
 		if folders.Selectable(&dst[i]) {
@@ -77,7 +72,7 @@ func (s *streams) justFolderSizes(c *cli.Context, a1, a2 *session.Account) error
 		if err != nil {
 			return exitcode.ForHost(err, 1)
 		}
-		h2 := folderSize{name: folders.MapName(src[i].Name, n1, n2, f1f2m)}
+		h2 := folderSize{name: mapped[src[i].Name]}
 		if onDst[h2.name] {
 			if h2, err = measure(c2.Client, h2.name); err != nil {
 				return exitcode.ForHost(err, 2)

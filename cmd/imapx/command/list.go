@@ -11,22 +11,25 @@ func (s *streams) listCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "list",
 		Usage:     "list an account's folders (one JSON line per folder)",
-		ArgsUsage: "ACCOUNT",
+		ArgsUsage: "ACCOUNT [DST]",
 		Description: `Prints one "folder" record per folder: name (UTF-8), delim, attrs, special_use,
 subscribed, and from STATUS messages, unseen, uidvalidity, uidnext, highestmodseq
 (CONDSTORE servers). STATUS is asked with LIST-STATUS, or pipelined: never one round
-trip per folder.
+trip per folder. With a destination account DST (or any folder mapping option), each
+record also says "dst_name": where sync would copy the folder, with the same mapping
+options (--automap, --regextrans2, --subfolder2, --f1f2…).
 
 EXAMPLES:
    IMAPX_PASSWORD=secret imapx list imaps://alice@mail.example.org
    imapx list --passfile pw --sizes --format table imap://bob%40example.org@127.0.0.1:143
-   imapx list --passfile pw imaps://alice@mail.example.org | jq -r 'select(.messages > 1000) | .name'`,
+   imapx list --passfile pw imaps://alice@mail.example.org | jq -r 'select(.messages > 1000) | .name'
+   imapx list --automap --passfile pw --passfile2 pw2 imaps://alice@old imaps://alice@new | jq -r '[.name, .dst_name] | @tsv'`,
 		Flags: joinFlags([]cli.Flag{
 			&cli.BoolFlag{Name: "sizes", Usage: "add each folder's total size in bytes (sum of RFC822.SIZE)"},
 			&cli.StringFlag{Name: "format", Value: "jsonl", Usage: "output `FORMAT`: jsonl or table"},
-		}, selectionFlags{}.flags(), accountFlags{}.flags()),
+		}, selectionFlags{}.flags(), accountFlags{}.flags(), listMappingFlags(), host2.flags()),
 		Action: func(c *cli.Context) error {
-			args, err := positional(c, 1, 1, "ACCOUNT")
+			args, err := positional(c, 1, 2, "ACCOUNT")
 			if err != nil {
 				return err
 			}
@@ -43,6 +46,9 @@ EXAMPLES:
 				return err
 			}
 			defer logout(conn)
+			if o.DstNames, err = s.listDstNames(c, args); err != nil {
+				return err
+			}
 			return list.Run(c.Context, conn.Client, o, s.stdout)
 		},
 	}

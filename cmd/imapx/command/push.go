@@ -44,7 +44,7 @@ EXAMPLES:
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"dry"}, Usage: "report what would be done, change nothing"},
 			&cli.IntFlag{Name: "window", Value: 128, Usage: "APPENDs in flight on each connection"},
 			pushConnectionsFlag(),
-		}, noEndFlag{}.flags(), throttleFlags{}.flags(), progressFlag{}.flags(), accountFlags{}.flags()),
+		}, noEndFlag{}.flags(), throttleFlags{}.flags(), progressFlag{}.flags(), accountFlags{}.flags(), mappingFlags{}.nameFlags()),
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, 1, 2, "ACCOUNT")
 			if err != nil {
@@ -99,5 +99,9 @@ func pushOptions(c *cli.Context) (push.Options, error) {
 	if err != nil {
 		return push.Options{}, err
 	}
-	return push.Options{Folder: c.String("folder"), F1F2: m, DryRun: c.Bool("dry-run"), Window: c.Int("window"), Throttle: t}, nil
+	mp, err := mappingFlags{}.mapping(c)
+	if err != nil {
+		return push.Options{}, err
+	}
+	return push.Options{Folder: c.String("folder"), F1F2: m, Mapping: mp, DryRun: c.Bool("dry-run"), Window: c.Int("window"), Throttle: t}, nil
 }

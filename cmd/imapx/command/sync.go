@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -34,7 +35,7 @@ func (s *streams) syncCommand() *cli.Command {
 		&cli.DurationFlag{Name: "timeout", Value: session.DefaultTimeout, Usage: "connect and login timeout"},
 	}
 	flags = joinFlags(flags, identityFlags{}.flags(), throttleFlags{}.flags(), progressFlag{}.flags(), diffFlags{}.flags(),
-		stateFlags{}.flags(), lockFlags{}.flags(), []cli.Flag{connectionsFlag()}, selectionFlags{}.flags(),
+		stateFlags{}.flags(), lockFlags{}.flags(), []cli.Flag{connectionsFlag()}, selectionFlags{}.flags(), syncSelectFlags{}.flags(), deleteFlags{}.flags(),
 		host1.flags(), host2.flags(), imapsyncFlags())
 	return &cli.Command{
 		Name:      "sync",
@@ -126,7 +127,13 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 	if err != nil {
 		return err
 	}
+	sel1, sel2, err := syncSelectFlags{}.selections(c, time.Now())
+	if err != nil {
+		return err
+	}
 	o := pipeline.Options{
+		Select1:     sel1,
+		Select2:     sel2,
 		Selection:   selectionFlags{}.options(c),
 		Ident:       ident,
 		Diff:        d,
@@ -143,6 +150,7 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 		Throttle:      t,
 		Progress:      disp,
 	}
+	deleteFlags{}.apply(c, &o)
 	o.StateDir, o.StateKey = stateFlags{}.options(c, a1, a2)
 	if !o.DryRun {
 		// One run per account pair: two at once would both copy everything.

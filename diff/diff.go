@@ -37,14 +37,19 @@ type Options struct {
 
 // Summary counts what differs, rclone-check style.
 type Summary struct {
-	SrcMessages     int   `json:"src_messages"`
-	DstMessages     int   `json:"dst_messages"`
-	Same            int   `json:"same"`
-	OnlySrc         int   `json:"only_in_source"`
-	OnlyDst         int   `json:"only_in_destination"`
-	FlagsDiffer     int   `json:"flags_differ"`
-	Duplicates      int   `json:"source_duplicates_skipped"`
-	CopyBytes       int64 `json:"copy_bytes"`
+	SrcMessages int   `json:"src_messages"`
+	DstMessages int   `json:"dst_messages"`
+	Same        int   `json:"same"`
+	OnlySrc     int   `json:"only_in_source"`
+	OnlyDst     int   `json:"only_in_destination"`
+	FlagsDiffer int   `json:"flags_differ"`
+	Duplicates  int   `json:"source_duplicates_skipped"`
+	CopyBytes   int64 `json:"copy_bytes"`
+	// SrcBytes, DstBytes and SameBytes are the sizes of the messages
+	// counted in SrcMessages, DstMessages and Same (sync's statistics).
+	SrcBytes        int64 `json:"src_bytes"`
+	DstBytes        int64 `json:"dst_bytes"`
+	SameBytes       int64 `json:"same_bytes"`
 	FoldersToCreate int   `json:"folders_to_create"`
 	FoldersOnlyDst  int   `json:"folders_only_in_destination"`
 	Deletes         int   `json:"deletes"`
@@ -91,6 +96,7 @@ type planner struct {
 
 func (p *planner) plan() error {
 	p.sum.SrcMessages, p.sum.DstMessages = p.src.total, p.dst.total
+	p.sum.SrcBytes, p.sum.DstBytes = p.src.bytes, p.dst.bytes
 	names := append([]string{}, p.src.order...)
 	sort.Strings(names)
 
@@ -171,6 +177,7 @@ func (p *planner) folder(sf, df *folder) error {
 		n := min(len(want), len(d))
 		for i := 0; i < n; i++ {
 			p.sum.Same++
+			p.sum.SameBytes += want[i].size
 			if p.o.NoResyncFlags {
 				continue
 			}

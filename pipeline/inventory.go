@@ -33,6 +33,9 @@ type inventory struct {
 	// skippedMessages and skippedDst count the messages of the folders
 	// not read, from their STATUS.
 	skippedMessages, skippedDst int
+	// skippedBytes and skippedDstBytes are their bytes, as the state
+	// recorded them.
+	skippedBytes, skippedDstBytes int64
 }
 
 // withSkipped adds the pairs not read, known in sync, to a diff summary.
@@ -41,6 +44,9 @@ func (inv *inventory) withSkipped(sum diff.Summary) diff.Summary {
 	sum.DstMessages += inv.skippedDst
 	sum.Same += inv.skippedMessages
 	sum.Unchanged += inv.skippedMessages
+	sum.SrcBytes += inv.skippedBytes
+	sum.DstBytes += inv.skippedDstBytes
+	sum.SameBytes += inv.skippedBytes
 	return sum
 }
 
@@ -119,7 +125,7 @@ func (s *syncer) inventories(ctx context.Context, only map[string]bool, st *stat
 		r := &reuser{c: srcConn, dial: fetch.Dialer(s.src)}
 		defer r.close()
 		sum, err := fetch.Run(gctx, r.Dial, fetch.Options{
-			Listed: nonNil(srcList), Skip: srcSkip, Ident: s.o.Ident, Connections: s.o.Connections, Log: s.log, OnError: s.countError, Progress: s.o.Progress,
+			Listed: nonNil(srcList), Skip: srcSkip, Ident: s.o.Ident, Connections: s.o.Connections, Log: s.hostLog(1), OnError: s.countError, Progress: s.o.Progress,
 		}, inv.src)
 		s.rep.SourceMessages = sum.Messages + inv.skippedMessages
 		return exitcode.ForHost(err, 1)
@@ -128,7 +134,7 @@ func (s *syncer) inventories(ctx context.Context, only map[string]bool, st *stat
 		r := &reuser{c: dstConn, dial: fetch.Dialer(s.dst)}
 		defer r.close()
 		o := fetch.Options{
-			Listed: nonNil(dstListed), Skip: dstSkip, Ident: s.o.Ident, Connections: s.o.Connections, Log: s.log, OnError: s.countError, Progress: s.o.Progress,
+			Listed: nonNil(dstListed), Skip: dstSkip, Ident: s.o.Ident, Connections: s.o.Connections, Log: s.hostLog(2), OnError: s.countError, Progress: s.o.Progress,
 		}
 		if known := s.knownDst; known != nil {
 			o.KnownIdent = func(folder string, validity, uid uint32) (string, bool) {
@@ -176,6 +182,7 @@ func (s *syncer) choose(inv *inventory, srcList, dstList []record.Folder, only m
 			if f.Messages != nil {
 				inv.skippedMessages += int(*f.Messages)
 			}
+			s.skipBytes(inv, st, &f, false)
 			continue
 		}
 		inv.read[f.Name] = true
@@ -194,6 +201,7 @@ func (s *syncer) choose(inv *inventory, srcList, dstList []record.Folder, only m
 			dstShown[f.Name], dstSkip[f.Name] = true, true
 			if groupSkip[f.Name] && f.Messages != nil {
 				inv.skippedDst += int(*f.Messages)
+				s.skipBytes(inv, st, &f, true)
 			}
 		case allDst:
 			// --delete2folders needs to see folders the source lacks,

@@ -42,6 +42,15 @@ type syncer struct {
 	// follow from the others and do not choose the exit code.
 	tally  exitcode.Tally
 	cancel context.CancelCauseFunc
+
+	// For the statistics: reconnections per host (counted from each
+	// side's log), messages as push reports them, and whether a plan was
+	// made.
+	reconnects [2]reconnectCounter
+	msgs       msgStats
+	planned    bool
+	// bytesPartial: the state lacked the bytes of a pair not read.
+	bytesPartial bool
 }
 
 // Sync runs a one-way sync from src to dst and returns its report; the
@@ -58,6 +67,7 @@ func Sync(ctx context.Context, src, dst Dialer, o Options) (*Report, error) {
 	// failed folder is still diffed, that folder counted as an error.
 	o.Diff.NoEnd = io.Discard
 	s := &syncer{o: &o, src: src, dst: dst, rep: &Report{}, log: o.Log, cancel: cancel, lastLap: start}
+	s.reconnects[0].w, s.reconnects[1].w = s.log, s.log
 	s.openJournal()
 	s.phase("inventory", 0, 0)
 	err := s.run(ctx)
@@ -73,6 +83,7 @@ func Sync(ctx context.Context, src, dst Dialer, o Options) (*Report, error) {
 	if s.tally.First != nil {
 		s.rep.FirstError = s.tally.First.Error()
 	}
+	s.finishStats(start)
 	return s.rep, err
 }
 
@@ -158,7 +169,7 @@ func (s *syncer) run(ctx context.Context) error {
 		return err
 	}
 	defer plan.Close()
-	s.rep.Plan = s.lastPlan
+	s.rep.Plan, s.planned = s.lastPlan, true
 	fmt.Fprintf(s.log, "imapx: plan: %s%s\n", s.lastPlan, s.lap())
 	pr, err := plan.rewind()
 	if err != nil {

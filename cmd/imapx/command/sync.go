@@ -36,7 +36,7 @@ func (s *streams) syncCommand() *cli.Command {
 		&cli.DurationFlag{Name: "timeout", Value: session.DefaultTimeout, Usage: "connect and login timeout"},
 	}
 	flags = joinFlags(flags, identityFlags{}.flags(), throttleFlags{}.flags(), progressFlag{}.flags(), diffFlags{}.flags(),
-		stateFlags{}.flags(), lockFlags{}.flags(), []cli.Flag{connectionsFlag()}, selectionFlags{}.flags(),
+		stateFlags{}.flags(), lockFlags{}.flags(), logFlags{}.flags(), []cli.Flag{connectionsFlag()}, selectionFlags{}.flags(),
 		host1.flags(), host2.flags())
 	return &cli.Command{
 		Name:      "sync",
@@ -81,7 +81,7 @@ EXAMPLES:
 			if err != nil {
 				return err
 			}
-			return s.runSync(c, a1, a2)
+			return s.logged(c, a1, a2, func(s *streams) error { return s.runSync(c, a1, a2) })
 		},
 	}
 }
@@ -132,7 +132,8 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 		// source, before reading it, as imapsync does.
 		ExpungeSource: c.Bool("expunge1") && !c.Bool("noexpunge1"),
 		ErrorsMax:     c.Int("errorsmax"),
-		Log:           disp,
+		Log:           s.logTee(disp),
+		MessageLog:    s.messageLog(),
 		Throttle:      t,
 		Progress:      disp,
 	}
@@ -161,6 +162,8 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 	}
 	rep, err := pipeline.Sync(ctx, pipeline.Dialer(dialer(a1, host1.host())), pipeline.Dialer(dialer(a2, host2.host())), o)
 	rep.Source, rep.Destination = a1.String(), a2.String()
+	s.runErrors = rep.Errors
+	pipeline.PrintStats(o.Log, rep)
 	if path := c.String("report"); path != "" {
 		if werr := writeJSON(path, rep); werr != nil && err == nil {
 			err = werr
@@ -169,7 +172,7 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 	if ctx.Err() != nil {
 		// Interrupted (SIGINT/SIGTERM): whatever error the cancellation
 		// caused on the way (a closed connection…) is not the story.
-		fmt.Fprintf(s.stderr, "imapx: interrupted: copied %d messages; run the same command again to continue\n", rep.Copied)
+		fmt.Fprintf(s.logTee(s.stderr), "imapx: interrupted: copied %d messages; run the same command again to continue\n", rep.Copied)
 		return &silentError{code: exitcode.Interrupted}
 	}
 	if err != nil {

@@ -33,6 +33,10 @@ type Options struct {
 	SkipEmptyFolders bool
 	// NoEnd accepts inventories without an end record, warning there.
 	NoEnd io.Writer
+	// Skipped, if set, is told of each source message not copied: already
+	// on the destination as dst, or a duplicate SkipDuplicates leaves out
+	// (dst nil). Sync's log file has a line for each.
+	Skipped func(src record.Ref, dst *record.Ref, size int64) `json:"-"`
 }
 
 // Summary counts what differs, rclone-check style.
@@ -173,11 +177,19 @@ func (p *planner) folder(sf, df *folder) error {
 		if p.o.SkipDuplicates && len(s) > 1 {
 			p.sum.Duplicates += len(s) - 1
 			want = s[:1]
+			if p.o.Skipped != nil {
+				for _, m := range s[1:] {
+					p.o.Skipped(record.Ref{Folder: sf.name, UID: m.uid}, nil, m.size)
+				}
+			}
 		}
 		n := min(len(want), len(d))
 		for i := 0; i < n; i++ {
 			p.sum.Same++
 			p.sum.SameBytes += want[i].size
+			if p.o.Skipped != nil {
+				p.o.Skipped(record.Ref{Folder: sf.name, UID: want[i].uid}, &record.Ref{Folder: df.name, UID: d[i].uid}, want[i].size)
+			}
 			if p.o.NoResyncFlags {
 				continue
 			}

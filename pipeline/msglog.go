@@ -139,3 +139,19 @@ func flagChanges(plan io.Reader) map[record.Ref]string {
 	}
 	return m
 }
+
+// logSkipped gives diff the log file's line for each message already on
+// host2 or left out as a duplicate (nil without a log file).
+func (s *syncer) logSkipped() func(src record.Ref, dst *record.Ref, size int64) {
+	w := s.o.MessageLog
+	if w == nil {
+		return nil
+	}
+	return func(src record.Ref, dst *record.Ref, size int64) {
+		if dst == nil {
+			fmt.Fprintf(w, "msg %s {%d} skipped: duplicate on host1\n", msgName(&src), size)
+			return
+		}
+		fmt.Fprintf(w, "msg %s {%d} skipped: already on host2 as %s\n", msgName(&src), size, msgName(dst))
+	}
+}

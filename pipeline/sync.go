@@ -270,6 +270,7 @@ func (s *syncer) plan(inv *inventory) (*tempFile, error) {
 		return nil, err
 	}
 	o := s.o.Diff
+	o.Skipped = s.logSkipped()
 	if s.o.JustFolders {
 		var all bytes.Buffer
 		sum, err := diff.Run(sr, dr, "source inventory", "destination inventory", o, &all)

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -58,6 +59,9 @@ func (s *streams) logged(c *cli.Context, a1, a2 *session.Account, run func(*stre
 	code := exitcode.OK
 	if err != nil {
 		code = rs.report(err)
+	}
+	if cause, ok := context.Cause(c.Context).(interrupted); ok && code != exitcode.OK {
+		code = signalCode(cause.sig) // 143 for SIGTERM, as the process exits
 	}
 	max := "none"
 	if n := c.Int("errorsmax"); n > 0 {

@@ -50,6 +50,10 @@ func (s *streams) logged(c *cli.Context, a1, a2 *session.Account, run func(*stre
 	if err != nil {
 		return err
 	}
+	if lf != nil {
+		// Said first too, as imapsync does: a run that hangs has its log.
+		fmt.Fprintf(runlog.Tee(s.stderr, lf), "%s\n", logFileLine(lf))
+	}
 	ls := *s
 	ls.runLog = lf
 	err = run(&ls)
@@ -70,7 +74,7 @@ func (s *streams) logged(c *cli.Context, a1, a2 *session.Account, run func(*stre
 	fmt.Fprintf(rs.stderr, "Exiting with return value %d (%s) %d/%s nb_errors/max_errors PID %d\n",
 		code, exitcode.Meaning(code), ls.runErrors, max, os.Getpid())
 	if lf != nil {
-		fmt.Fprintf(rs.stderr, "Log file is %s ( to change it, use --logfile filepath ; or use --nolog to turn off logging )\n", lf.Path())
+		fmt.Fprintln(rs.stderr, logFileLine(lf))
 		lf.Close()
 	} else {
 		fmt.Fprintln(rs.stderr, "No log file because of option --nolog")
@@ -90,4 +94,9 @@ func (s *streams) messageLog() io.Writer {
 		return nil
 	}
 	return s.runLog
+}
+
+// logFileLine is imapsync's line naming the log file.
+func logFileLine(lf *runlog.File) string {
+	return "Log file is " + lf.Path() + " ( to change it, use --logfile filepath ; or use --nolog to turn off logging )"
 }

@@ -52,18 +52,27 @@ type Options struct {
 	SkipEmptyFolders bool
 	// NoEnd accepts inventories without an end record, warning there.
 	NoEnd io.Writer
+	// Skipped, if set, is told of each source message not copied: already
+	// on the destination as dst, or a duplicate SkipDuplicates leaves out
+	// (dst nil). Sync's log file has a line for each.
+	Skipped func(src record.Ref, dst *record.Ref, size int64) `json:"-"`
 }
 
 // Summary counts what differs, rclone-check style.
 type Summary struct {
-	SrcMessages     int   `json:"src_messages"`
-	DstMessages     int   `json:"dst_messages"`
-	Same            int   `json:"same"`
-	OnlySrc         int   `json:"only_in_source"`
-	OnlyDst         int   `json:"only_in_destination"`
-	FlagsDiffer     int   `json:"flags_differ"`
-	Duplicates      int   `json:"source_duplicates_skipped"`
-	CopyBytes       int64 `json:"copy_bytes"`
+	SrcMessages int   `json:"src_messages"`
+	DstMessages int   `json:"dst_messages"`
+	Same        int   `json:"same"`
+	OnlySrc     int   `json:"only_in_source"`
+	OnlyDst     int   `json:"only_in_destination"`
+	FlagsDiffer int   `json:"flags_differ"`
+	Duplicates  int   `json:"source_duplicates_skipped"`
+	CopyBytes   int64 `json:"copy_bytes"`
+	// SrcBytes, DstBytes and SameBytes are the sizes of the messages
+	// counted in SrcMessages, DstMessages and Same (sync's statistics).
+	SrcBytes        int64 `json:"src_bytes"`
+	DstBytes        int64 `json:"dst_bytes"`
+	SameBytes       int64 `json:"same_bytes"`
 	FoldersToCreate int   `json:"folders_to_create"`
 	FoldersOnlyDst  int   `json:"folders_only_in_destination"`
 	Deletes         int   `json:"deletes"`
@@ -115,6 +124,7 @@ type planner struct {
 
 func (p *planner) plan() error {
 	p.sum.SrcMessages, p.sum.DstMessages = p.src.total, p.dst.total
+	p.sum.SrcBytes, p.sum.DstBytes = p.src.bytes, p.dst.bytes
 	names := append([]string{}, p.src.order...)
 	sort.Strings(names)
 	names = firstLast(names, p.o.FolderFirst, p.o.FolderLast)
@@ -206,10 +216,19 @@ func (p *planner) folder(sf, df *folder) error {
 		if p.o.SkipDuplicates && len(s) > 1 {
 			p.sum.Duplicates += len(s) - 1
 			want = s[:1]
+			if p.o.Skipped != nil {
+				for _, m := range s[1:] {
+					p.o.Skipped(record.Ref{Folder: sf.name, UID: m.uid}, nil, m.size)
+				}
+			}
 		}
 		n := min(len(want), len(d))
 		for i := 0; i < n; i++ {
 			p.sum.Same++
+			p.sum.SameBytes += want[i].size
+			if p.o.Skipped != nil {
+				p.o.Skipped(record.Ref{Folder: sf.name, UID: want[i].uid}, &record.Ref{Folder: df.name, UID: d[i].uid}, want[i].size)
+			}
 			if p.o.NoResyncFlags {
 				continue
 			}

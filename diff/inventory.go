@@ -49,6 +49,7 @@ type inventory struct {
 	delim   string
 	prefix  string
 	total   int
+	bytes   int64
 }
 
 func (inv *inventory) folder(name string) *folder {
@@ -113,6 +114,7 @@ func load(r io.Reader, name string, noEnd io.Writer) (*inventory, error) {
 			f.msgs = append(f.msgs, msg{uid: m.UID, uidValidity: m.UIDValidity, flags: m.Flags,
 				date: m.InternalDate, size: m.Size, ident: m.Ident})
 			inv.total++
+			inv.bytes += m.Size
 		default:
 			return nil, l.Errorf("an inventory holds folder and message records, not %q", l.Type)
 		}

@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -147,7 +148,11 @@ func (f *fetcher) drain(j job, st *folderState, cmd *imapclient.FetchCommand, ne
 		if msg == nil {
 			break
 		}
-		m, body, header, err := f.read(j, msg)
+		m, body, header, err := f.read(j, msg, f.o.Full || f.o.KnownIdent == nil)
+		if errors.Is(err, errIncomplete) {
+			body.Close()
+			continue // fetched again after the reconnect, or reported below
+		}
 		if err != nil {
 			body.Close()
 			cmd.Close()
@@ -201,7 +206,10 @@ func (f *fetcher) fullHeaders(c *imapclient.Client, j job, st *folderState, uids
 			if msg == nil {
 				break
 			}
-			m, _, header, err := f.read(j, msg)
+			m, _, header, err := f.read(j, msg, true)
+			if errors.Is(err, errIncomplete) {
+				continue
+			}
 			if err != nil {
 				cmd.Close()
 				return err
@@ -224,22 +232,26 @@ func (f *fetcher) fullHeaders(c *imapclient.Client, j job, st *folderState, uids
 
 // read turns one FETCH response into a record. The body, when fetched, is
 // spooled whole before anything is written: a message is never partial.
-func (f *fetcher) read(j job, msg *imapclient.FetchMessageData) (*record.Message, *record.Body, []byte, error) {
+func (f *fetcher) read(j job, msg *imapclient.FetchMessageData, wantSection bool) (*record.Message, *record.Body, []byte, error) {
 	m := &record.Message{Type: record.TypeMessage, Folder: j.folder, Flags: []string{}}
 	var body *record.Body
 	var header []byte
 	var serverSize int64 = -1
+	var gotFlags, gotDate, gotSection bool
 	for item := msg.Next(); item != nil; item = msg.Next() {
 		switch item := item.(type) {
 		case imapclient.FetchItemDataUID:
 			m.UID = uint32(item.UID)
 		case imapclient.FetchItemDataFlags:
 			m.Flags = record.CleanFlags(item.Flags)
+			gotFlags = true
 		case imapclient.FetchItemDataInternalDate:
 			m.InternalDate = item.Time
+			gotDate = true
 		case imapclient.FetchItemDataRFC822Size:
 			serverSize = item.Size
 		case imapclient.FetchItemDataBodySection:
+			gotSection = true
 			if item.Literal == nil {
 				continue
 			}
@@ -258,9 +270,21 @@ func (f *fetcher) read(j job, msg *imapclient.FetchMessageData) (*record.Message
 				if err != nil {
 					return m, body, nil, fmt.Errorf("folder %q UID %d: reading header: %w", j.folder, m.UID, err)
 				}
+				// A connection cut inside the literal ends it early without
+				// an error: a header cut short would give the message another
+				// identity (and sync would copy it again).
+				if int64(len(h)) != item.Literal.Size() {
+					return m, body, nil, fmt.Errorf("folder %q UID %d: header has %d of %d bytes", j.folder, m.UID, len(h), item.Literal.Size())
+				}
 				header = h
 			}
 		}
+	}
+	// go-imap ends a message's items without an error when the
+	// connection is cut inside them (the error comes with the command's
+	// end): a message lacking an item asked for is not trusted.
+	if !gotFlags || !gotDate || serverSize < 0 || wantSection && !gotSection {
+		return m, body, header, errIncomplete
 	}
 	m.Size = serverSize
 	if body != nil {
@@ -359,3 +383,8 @@ func chunk(uids []imap.UID, n int) [][]imap.UID {
 	}
 	return out
 }
+
+// errIncomplete: a FETCH response lacked items asked for (a connection cut
+// inside it). The message is not written: it is fetched again after the
+// reconnect, or, if the command ended well, reported as not returned.
+var errIncomplete = errors.New("incomplete FETCH response")

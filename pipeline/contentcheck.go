@@ -148,40 +148,45 @@ func storedDigests(ctx context.Context, dial session.Dialer, ws []written, full 
 	g, gctx := errgroup.WithContext(ctx)
 	for range min(max(1, conns), len(chunks)) {
 		g.Go(func() error {
-			c, err := dial(gctx)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			selected, validity := "", uint32(0)
+			r := &redialer{dial: dial}
+			defer r.close()
 			for {
 				ch, ok := take()
 				if !ok || gctx.Err() != nil {
 					return gctx.Err()
 				}
-				if ch.folder != selected {
-					sel, err := c.Select(ch.folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+				// A chunk is fetched again whole on a new connection when
+				// the link drops: its digests are overwritten.
+				err := r.do(gctx, func(c *imapclient.Client, fresh bool) error {
+					if ch.folder != r.selected || fresh {
+						sel, err := c.Select(ch.folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+						if err != nil {
+							return fmt.Errorf("verify: select %q: %w", ch.folder, err)
+						}
+						r.selected, r.validity = ch.folder, sel.UIDValidity
+					}
+					validity := r.validity
+					var set imap.UIDSet
+					for _, k := range ch.keys {
+						if k.validity == validity {
+							set.AddNum(imap.UID(k.uid))
+						}
+					}
+					if len(set) == 0 {
+						return nil
+					}
+					err := fetchDigests(c, set, sections, full, func(uid uint32, d digest) {
+						mu.Lock()
+						out[msgKey{ch.folder, validity, uid}] = d
+						mu.Unlock()
+					})
 					if err != nil {
-						return fmt.Errorf("verify: select %q: %w", ch.folder, err)
+						return fmt.Errorf("verify: fetch in %q: %w", ch.folder, err)
 					}
-					selected, validity = ch.folder, sel.UIDValidity
-				}
-				var set imap.UIDSet
-				for _, k := range ch.keys {
-					if k.validity == validity {
-						set.AddNum(imap.UID(k.uid))
-					}
-				}
-				if len(set) == 0 {
-					continue
-				}
-				err := fetchDigests(c, set, sections, full, func(uid uint32, d digest) {
-					mu.Lock()
-					out[msgKey{ch.folder, validity, uid}] = d
-					mu.Unlock()
+					return nil
 				})
 				if err != nil {
-					return fmt.Errorf("verify: fetch in %q: %w", ch.folder, err)
+					return err
 				}
 			}
 		})
@@ -215,7 +220,13 @@ func fetchDigests(c *imapclient.Client, set imap.UIDSet, sections []*imap.FetchI
 				text := it.Section != nil && it.Section.Specifier == imap.PartSpecifierText
 				h := newPartHasher(!text, !text)
 				if it.Literal != nil {
-					if _, err := io.Copy(h, it.Literal); err != nil {
+					n, err := io.Copy(h, it.Literal)
+					if err == nil && n != it.Literal.Size() {
+						// go-imap ends a literal cut by a lost connection
+						// without an error: a digest of part of it is wrong.
+						err = fmt.Errorf("UID %d: section cut at %d of %d bytes", uid, n, it.Literal.Size())
+					}
+					if err != nil {
 						cmd.Close()
 						return err
 					}

@@ -34,6 +34,9 @@ type inventory struct {
 	// skippedMessages and skippedDst count the messages of the folders
 	// not read, from their STATUS.
 	skippedMessages, skippedDst int
+	// skippedBytes and skippedDstBytes are their bytes, as the state
+	// recorded them.
+	skippedBytes, skippedDstBytes int64
 }
 
 // withSkipped adds the pairs not read, known in sync, to a diff summary.
@@ -42,6 +45,9 @@ func (inv *inventory) withSkipped(sum diff.Summary) diff.Summary {
 	sum.DstMessages += inv.skippedDst
 	sum.Same += inv.skippedMessages
 	sum.Unchanged += inv.skippedMessages
+	sum.SrcBytes += inv.skippedBytes
+	sum.DstBytes += inv.skippedDstBytes
+	sum.SameBytes += inv.skippedBytes
 	return sum
 }
 
@@ -157,7 +163,7 @@ func (s *syncer) readSide(ctx context.Context, c *imapclient.Client, dial sessio
 		sel = s.o.Select2
 	}
 	o := fetch.Options{
-		Listed: nonNil(listed), Skip: skip, Ident: s.o.Ident, Connections: s.o.Connections, Log: s.log, OnError: s.countError, Progress: s.o.Progress,
+		Listed: nonNil(listed), Skip: skip, Ident: s.o.Ident, Connections: s.o.Connections, Log: s.hostLog(host), OnError: s.countError, Progress: s.o.Progress,
 		Criteria: sel.Criteria, Keep: sel.Keep,
 	}
 	if known != nil {
@@ -228,6 +234,7 @@ func (s *syncer) choose(inv *inventory, srcList, dstList []record.Folder, only m
 			if f.Messages != nil {
 				inv.skippedMessages += int(*f.Messages)
 			}
+			s.skipBytes(inv, st, &f, false)
 			continue
 		}
 		inv.read[f.Name] = true
@@ -246,6 +253,7 @@ func (s *syncer) choose(inv *inventory, srcList, dstList []record.Folder, only m
 			dstShown[f.Name], dstSkip[f.Name] = true, true
 			if groupSkip[f.Name] && f.Messages != nil {
 				inv.skippedDst += int(*f.Messages)
+				s.skipBytes(inv, st, &f, true)
 			}
 		case allDst:
 			// --delete2folders needs to see folders the source lacks,

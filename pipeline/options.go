@@ -63,6 +63,9 @@ type Options struct {
 	Verify VerifyMode
 	// Log receives progress, warnings and the final verdict.
 	Log io.Writer
+	// MessageLog, if set, receives one line per message copied or failed
+	// and per flag change and deletion (the run's log file).
+	MessageLog io.Writer
 	// Throttle paces the copy's APPENDs and can stop the copy at a byte
 	// count (--maxmessagespersecond, --maxbytespersecond, --exitwhenover).
 	Throttle *push.Throttle
@@ -104,4 +107,6 @@ type Report struct {
 	Seconds    float64         `json:"seconds"`
 	ExitCode   int             `json:"exit_code"`
 	FirstError string          `json:"first_error,omitempty"`
+	// Stats are imapsync's end-of-run statistics.
+	Stats Stats `json:"stats"`
 }

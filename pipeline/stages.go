@@ -76,7 +76,7 @@ func (s *syncer) copy(ctx context.Context, plan *tempFile, planned diff.Summary)
 	g, gctx := errgroup.WithContext(ctx)
 	for i, part := range parts {
 		g.Go(func() error {
-			out := record.NewLineWriter(&mu, results)
+			out := record.NewLineWriter(&mu, s.results(results, 2, nil))
 			defer out.Flush()
 			var err error
 			sums[i], err = s.copyPart(gctx, part, int64(inFlightBudget/len(parts)), out)
@@ -115,7 +115,7 @@ func (s *syncer) copyPart(ctx context.Context, part *tempFile, budget int64, out
 	g.Go(func() error {
 		defer b.close()
 		_, err := fetch.RunTo(fctx, s.src, fetch.Options{
-			Full: true, Ident: s.o.Ident, Plan: pr, PlanName: "plan", NoEnd: io.Discard, Log: s.log, OnError: s.countError,
+			Full: true, Ident: s.o.Ident, Plan: pr, PlanName: "plan", NoEnd: io.Discard, Log: s.hostLog(1), OnError: s.countError,
 		}, b)
 		if err != nil && gctx.Err() == nil && fctx.Err() != nil {
 			return nil // stopped because push ended: push's error tells why
@@ -125,7 +125,7 @@ func (s *syncer) copyPart(ctx context.Context, part *tempFile, budget int64, out
 	g.Go(func() error {
 		var err error
 		o := push.Options{
-			Log: s.log, OnError: s.countError, MemoryBudget: budget / 2, Throttle: s.o.Throttle, Progress: s.o.Progress,
+			Log: s.hostLog(2), OnError: s.countError, MemoryBudget: budget / 2, Throttle: s.o.Throttle, Progress: s.o.Progress,
 		}
 		if j := s.journal; j != nil {
 			o.OnSending = func(m *record.Message, folder string, size int64) { j.Sending(m, folder, m.Ident, size) }
@@ -149,7 +149,7 @@ func (s *syncer) applyFlags(ctx context.Context, plan *tempFile, planned diff.Su
 	if err != nil {
 		return err
 	}
-	sum, err := flags.Run(ctx, s.dst, flags.Options{Log: s.log, NoEnd: io.Discard, NoExpunge: s.o.NoExpunge2}, pr, "plan", io.Discard)
+	sum, err := flags.Run(ctx, s.dst, flags.Options{Log: s.hostLog(2), NoEnd: io.Discard, NoExpunge: s.o.NoExpunge2}, pr, "plan", s.results(io.Discard, 2, plan))
 	s.rep.FlagsChanged, s.rep.Deleted2, s.rep.FoldersDeleted = sum.FlagsChanged, sum.Deleted, sum.FoldersDeleted
 	s.progressed(sum.FlagsChanged + sum.Deleted)
 	s.countTally(sum.Tally)
@@ -162,7 +162,7 @@ func (s *syncer) delete1(ctx context.Context, results *tempFile) error {
 	if err != nil {
 		return err
 	}
-	sum, err := flags.Run(ctx, s.src, flags.Options{Delete1: true, Expunge: s.o.Expunge1, Log: s.log, NoEnd: io.Discard}, rr, "results", io.Discard)
+	sum, err := flags.Run(ctx, s.src, flags.Options{Delete1: true, Expunge: s.o.Expunge1, Log: s.hostLog(1), NoEnd: io.Discard}, rr, "results", s.results(io.Discard, 1, nil))
 	s.rep.Deleted1 = sum.Deleted
 	s.countTally(sum.Tally)
 	return exitcode.ForHost(err, 1)

@@ -54,6 +54,7 @@ func settle(st *state.State, inv *inventory, dirty map[string]bool) {
 		}
 		st.Record(sf, df)
 	}
+	recordBytes(st, inv)
 }
 
 // dirtyFolders reads a plan and returns the source folders it has ops

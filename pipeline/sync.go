@@ -39,6 +39,15 @@ type syncer struct {
 	// follow from the others and do not choose the exit code.
 	tally  exitcode.Tally
 	cancel context.CancelCauseFunc
+
+	// For the statistics: reconnections per host (counted from each
+	// side's log), messages as push reports them, and whether a plan was
+	// made.
+	reconnects [2]reconnectCounter
+	msgs       msgStats
+	planned    bool
+	// bytesPartial: the state lacked the bytes of a pair not read.
+	bytesPartial bool
 }
 
 // Sync runs a one-way sync from src to dst and returns its report; the
@@ -55,6 +64,7 @@ func Sync(ctx context.Context, src, dst session.Dialer, o Options) (*Report, err
 	// failed folder is still diffed, that folder counted as an error.
 	o.Diff.NoEnd = io.Discard
 	s := &syncer{o: &o, src: src, dst: dst, rep: &Report{}, log: o.Log, cancel: cancel, lastLap: start}
+	s.reconnects[0].w, s.reconnects[1].w = s.log, s.log
 	s.openJournal()
 	s.phase("inventory", 0, 0)
 	err := s.run(ctx)
@@ -70,6 +80,7 @@ func Sync(ctx context.Context, src, dst session.Dialer, o Options) (*Report, err
 	if s.tally.First != nil {
 		s.rep.FirstError = s.tally.First.Error()
 	}
+	s.finishStats(start)
 	return s.rep, err
 }
 
@@ -160,7 +171,7 @@ func (s *syncer) run(ctx context.Context) error {
 		return err
 	}
 	defer plan.Close()
-	s.rep.Plan = planned
+	s.rep.Plan, s.planned = planned, true
 	fmt.Fprintf(s.log, "imapx: plan: %s%s\n", planned, s.lap())
 	pr, err := plan.rewind()
 	if err != nil {
@@ -270,6 +281,7 @@ func (s *syncer) plan(inv *inventory) (*tempFile, diff.Summary, error) {
 		return nil, diff.Summary{}, err
 	}
 	o := inv.diffOptions(s.o.Diff)
+	o.Skipped = s.logSkipped()
 	if s.o.JustFolders {
 		var all bytes.Buffer
 		sum, err := diff.Run(sr, dr, "source inventory", "destination inventory", o, &all)

@@ -62,6 +62,7 @@ func imapx(t *testing.T, home string, env []string, args ...string) run {
 	t.Helper()
 	cmd := exec.Command("imapx", args...)
 	cmd.Env = append(append(os.Environ(), "HOME="+home, "XDG_CACHE_HOME="+filepath.Join(home, ".cache")), env...)
+	cmd.Dir = home // sync's log file goes to LOG_imapx/ there
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()

@@ -171,6 +171,7 @@ func TestKillLoop(t *testing.T) {
 		cmd := exec.CommandContext(ctx, "imapx", "sync", "--statedir", stateDir,
 			"imap://user1@"+d.PlainAddr()+"?tls=none", "imap://user2@"+p.Addr()+"?tls=none")
 		cmd.Env = append(os.Environ(), "IMAPX_PASSWORD1="+users["user1"], "IMAPX_PASSWORD2="+users["user2"], "HOME="+dir)
+		cmd.Dir = dir // sync's log file goes to LOG_imapx/ there
 		return cmd
 	}
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))

@@ -51,6 +51,10 @@ type Pair struct {
 	Dst       string `json:"dst"`
 	SrcStatus Status `json:"src_status"`
 	DstStatus Status `json:"dst_status"`
+	// SrcBytes and DstBytes are the pair's message bytes then (sync's
+	// statistics count them for the pairs not read).
+	SrcBytes int64 `json:"src_bytes,omitempty"`
+	DstBytes int64 `json:"dst_bytes,omitempty"`
 }
 
 // Altered is a source message whose copy the destination stored altered:

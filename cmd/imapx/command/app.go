@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/imapx/imapx/internal/exitcode"
+	"github.com/imapx/imapx/internal/runlog"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -22,6 +23,9 @@ type streams struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// runLog is sync's log file (nil: none), runErrors its error count.
+	runLog    *runlog.File
+	runErrors int
 }
 
 // exitCodesHelp is appended to every command's help.

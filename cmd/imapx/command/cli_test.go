@@ -230,6 +230,7 @@ func TestCLI(t *testing.T) {
 		}
 	}
 	t.Setenv("HOME", filepath.Join(dir, "home"))
+	t.Chdir(dir) // sync writes its log file (LOG_imapx/) in the current directory
 	t.Setenv("IMAPX_PASSWORD", "")
 	for _, tc := range cliCases {
 		t.Run(tc.name, func(t *testing.T) {

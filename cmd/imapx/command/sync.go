@@ -35,7 +35,7 @@ func (s *streams) syncCommand() *cli.Command {
 		&cli.DurationFlag{Name: "timeout", Value: session.DefaultTimeout, Usage: "connect and login timeout"},
 	}
 	flags = joinFlags(flags, identityFlags{}.flags(), throttleFlags{}.flags(), progressFlag{}.flags(), diffFlags{}.flags(),
-		stateFlags{}.flags(), lockFlags{}.flags(), []cli.Flag{connectionsFlag()}, selectionFlags{}.flags(), syncSelectFlags{}.flags(), deleteFlags{}.flags(),
+		stateFlags{}.flags(), lockFlags{}.flags(), logFlags{}.flags(), []cli.Flag{connectionsFlag()}, selectionFlags{}.flags(), syncSelectFlags{}.flags(), deleteFlags{}.flags(),
 		host1.flags(), host2.flags(), imapsyncFlags())
 	return &cli.Command{
 		Name:      "sync",
@@ -88,7 +88,7 @@ EXAMPLES:
 			if done, err := s.imapsyncMode(c, a1, a2); done {
 				return err
 			}
-			return s.runSync(c, a1, a2)
+			return s.logged(c, a1, a2, func(s *streams) error { return s.runSync(c, a1, a2) })
 		},
 	}
 }
@@ -146,7 +146,8 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 		// source, before reading it, as imapsync does.
 		ExpungeSource: c.Bool("expunge1") && !c.Bool("noexpunge1"),
 		ErrorsMax:     c.Int("errorsmax"),
-		Log:           disp,
+		Log:           s.logTee(disp),
+		MessageLog:    s.messageLog(),
 		Throttle:      t,
 		Progress:      disp,
 	}
@@ -176,6 +177,8 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 	}
 	rep, err := pipeline.Sync(ctx, dialer(a1, host1.host()), dialer(a2, host2.host()), o)
 	rep.Source, rep.Destination = a1.String(), a2.String()
+	s.runErrors = rep.Errors
+	pipeline.PrintStats(o.Log, rep)
 	if path := c.String("report"); path != "" {
 		if werr := writeJSON(path, rep); werr != nil && err == nil {
 			err = werr
@@ -184,7 +187,7 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 	if ctx.Err() != nil {
 		// Interrupted (SIGINT/SIGTERM): whatever error the cancellation
 		// caused on the way (a closed connection…) is not the story.
-		fmt.Fprintf(s.stderr, "imapx: interrupted: copied %d messages; run the same command again to continue\n", rep.Copied)
+		fmt.Fprintf(s.logTee(s.stderr), "imapx: interrupted: copied %d messages; run the same command again to continue\n", rep.Copied)
 		return &silentError{code: exitcode.Interrupted}
 	}
 	if err != nil {

@@ -61,6 +61,7 @@ func TestScripts(t *testing.T) {
 			"interrupt":   cmdInterrupt,
 			"stallproxy":  cmdStallProxy,
 			"nostarttls":  cmdNoStartTLS,
+			"alertproxy":  cmdAlertProxy,
 		},
 	})
 }

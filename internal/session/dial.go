@@ -101,6 +101,7 @@ func (a *Account) dialOnce(ctx context.Context, opts *DialOptions) (*Conn, error
 		UnilateralDataHandler: opts.Unilateral,
 		ResponseTimeout:       a.ResponseTimeout,
 		DebugWriter:           a.debugWriter(),
+		Alert:                 a.alertHandler(),
 	}
 
 	var c *imapclient.Client

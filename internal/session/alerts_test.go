@@ -1,10 +1,15 @@
 package session
 
 import (
+	"bufio"
+	"context"
 	"fmt"
+	"io"
+	"net"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 )
@@ -63,5 +68,43 @@ func TestThousands(t *testing.T) {
 		if got := thousands(n); got != want {
 			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// A tagged NO [ALERT] to LOGIN is both the error (its text cleaned and
+// masked) and an alert.
+func TestAlertLoginRefused(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		br := bufio.NewReader(conn)
+		io.WriteString(conn, "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n")
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			tag, _, _ := strings.Cut(line, " ")
+			io.WriteString(conn, tag+" NO [ALERT] Account pw-77 locked\x1b[31m, call 555\r\n")
+		}
+	}()
+	var out strings.Builder
+	a := &Account{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, Security: Plain, User: "u", Password: "pw-77",
+		Label: "host1", Alerts: NewAlerts(&out), Timeout: 5 * time.Second}
+	_, err = a.Dial(context.Background(), nil)
+	if err == nil || !strings.HasSuffix(err.Error(), "failed (LOGIN): Account MASKED locked [31m, call 555") {
+		t.Errorf("error %v, want the server's text cleaned and masked", err)
+	}
+	a.Alerts.Close()
+	if want := "imapx: host1 says: Account MASKED locked [31m, call 555\n"; out.String() != want {
+		t.Errorf("alerts %q, want %q", out.String(), want)
 	}
 }

@@ -64,6 +64,7 @@ func TestScripts(t *testing.T) {
 			"mkfolders":   cmdMkFolders,
 			"folders":     cmdFolders,
 			"subscribed":  cmdSubscribed,
+			"alertproxy":  cmdAlertProxy,
 		},
 	})
 }

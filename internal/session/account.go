@@ -86,6 +86,8 @@ type Account struct {
 
 	// Label names the account in messages ("host1", "host2" or "").
 	Label string
+	// Alerts, if set, shows the server's [ALERT] texts (one per run).
+	Alerts *Alerts
 
 	// probing guards Security while an Opportunistic account learns
 	// whether STARTTLS is offered: parallel workers dial at once.

@@ -101,6 +101,7 @@ func (a *Account) dialOnce(ctx context.Context, opts *DialOptions) (*Conn, error
 		UnilateralDataHandler: opts.Unilateral,
 		ResponseTimeout:       a.ResponseTimeout,
 		DebugWriter:           a.debugWriter(),
+		Alert:                 a.alertHandler(),
 	}
 
 	var c *imapclient.Client
@@ -312,14 +313,14 @@ func (a *Account) login(c *imapclient.Client) error {
 	var imapErr *imap.Error
 	if errors.As(err, &imapErr) && refusedForNow(imapErr) {
 		return &busyError{exitcode.WithHint(exitcode.Connection,
-			fmt.Errorf("%s refuses the login for now: %s", a.name(), mask(imapErr.Text, a.secrets())),
+			fmt.Errorf("%s refuses the login for now: %s", a.name(), mask(cleanText(imapErr.Text), a.secrets())),
 			"the server limits connections per user: wait for other clients (or a killed run's connections) to go, or lower --connections")}
 	}
 	if errors.As(err, &imapErr) {
 		// Never echo the server's text blindly: some servers repeat the
 		// credentials they were given.
 		return exitcode.WithHint(exitcode.Auth,
-			fmt.Errorf("authentication as %q on %s failed (%s): %s", a.User, a.name(), strings.ToUpper(mech), mask(imapErr.Text, a.secrets())),
+			fmt.Errorf("authentication as %q on %s failed (%s): %s", a.User, a.name(), strings.ToUpper(mech), mask(cleanText(imapErr.Text), a.secrets())),
 			"check the user name and password (or token)")
 	}
 	return a.connError(fmt.Errorf("during login: %s", mask(err.Error(), a.secrets())))

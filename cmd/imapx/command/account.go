@@ -79,6 +79,7 @@ func (g accountFlags) account(s *streams, c *cli.Context, url string) (*session.
 		a.CAFile = c.String("ca-file")
 	}
 	a.AuthUser = c.String("authuser" + n)
+	a.Alerts = s.alerts
 	a.Timeout = c.Duration("timeout")
 	env := []string{"IMAPX_PASSWORD"}
 	if n == "" {

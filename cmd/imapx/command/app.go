@@ -12,6 +12,7 @@ import (
 
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/runlog"
+	"github.com/imapx/imapx/internal/session"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -26,6 +27,7 @@ type streams struct {
 	// runLog is sync's log file (nil: none), runErrors its error count.
 	runLog    *runlog.File
 	runErrors int
+	alerts    *session.Alerts // the servers' [ALERT]s, for every account
 }
 
 // exitCodesHelp is appended to every command's help.
@@ -39,7 +41,7 @@ const exitCodesHelp = `EXIT CODES (imapsync's table):
 // Main runs imapx with args (args[0] is the program name) and returns the
 // exit code. It never calls os.Exit.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	s := &streams{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	s := &streams{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, alerts: session.NewAlerts(stderr)}
 	return s.run(ctx, args)
 }
 
@@ -51,6 +53,7 @@ func (s *streams) run(ctx context.Context, args []string) int {
 		fmt.Fprintf(s.stderr, "imapx: error: unknown command %q\nimapx: hint: run 'imapx --help' for the list of commands\n", name)
 	}
 	err := app.RunContext(ctx, args)
+	s.alerts.Close()
 	if notFound {
 		return exitcode.Usage
 	}

@@ -87,6 +87,13 @@ type Options struct {
 	// response or literal however much data flows. A command that stays
 	// pending on purpose (IDLE) must be renewed within it.
 	ResponseTimeout time.Duration
+	// Alert, if set, receives every status response carrying an [ALERT]
+	// response code, untagged (the greeting included) or tagged, which
+	// RFC 3501 section 7.1 says must be presented to the user. A tagged NO
+	// or BAD is also returned as the command's *imap.Error. Like the
+	// unilateral data handlers, it runs in the reading goroutine and
+	// blocks the client while it runs.
+	Alert func(resp *imap.StatusResponse)
 }
 
 func (options *Options) wrapReadWriter(rw io.ReadWriter) io.ReadWriter {
@@ -119,6 +126,16 @@ func (options *Options) unilateralDataHandler() *UnilateralDataHandler {
 		return &UnilateralDataHandler{}
 	}
 	return options.UnilateralDataHandler
+}
+
+func (options *Options) alert(typ, code, text string) {
+	if options.Alert != nil && strings.EqualFold(code, string(imap.ResponseCodeAlert)) {
+		options.Alert(&imap.StatusResponse{
+			Type: imap.StatusResponseType(typ),
+			Code: imap.ResponseCodeAlert,
+			Text: text,
+		})
+	}
 }
 
 func (options *Options) tlsConfig() *tls.Config {
@@ -816,6 +833,7 @@ func (c *Client) readResponseTagged(tag, typ string) (startTLS *startTLSCommand,
 	if hasSP && !c.dec.ExpectText(&text) {
 		return nil, fmt.Errorf("in resp-text: %v", c.dec.Err())
 	}
+	c.options.alert(typ, code, text)
 
 	var cmdErr error
 	switch typ {
@@ -957,6 +975,7 @@ func (c *Client) readResponseData(typ string) error {
 		if hasSP && !c.dec.ExpectText(&text) {
 			return fmt.Errorf("in resp-text: %v", c.dec.Err())
 		}
+		c.options.alert(strings.ToUpper(typ), code, text)
 
 		if code == "CLOSED" {
 			c.setState(imap.ConnStateAuthenticated)

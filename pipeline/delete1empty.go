@@ -2,12 +2,14 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/folders"
+	"github.com/imapx/imapx/internal/mutate"
 	"github.com/imapx/imapx/internal/record"
 	"github.com/imapx/imapx/internal/selection"
 )
@@ -43,6 +45,7 @@ func (s *syncer) deleteEmptySource(ctx context.Context) error {
 		}
 	}
 	sort.Slice(chosen, func(i, j int) bool { return chosen[i].Name > chosen[j].Name })
+	gate := mutate.Gate{Dry: s.o.DryRun}
 	n := 0
 	for _, f := range chosen {
 		// A \Noselect parent left without children is empty too.
@@ -50,7 +53,7 @@ func (s *syncer) deleteEmptySource(ctx context.Context) error {
 		if strings.EqualFold(f.Name, "INBOX") || !empty || hasChild(names, f.Name, f.Delim) {
 			continue
 		}
-		if err := c.Delete(f.Name).Wait(); err != nil {
+		if err := gate.Delete(c, f.Name); err != nil && !errors.Is(err, mutate.ErrDryRun) {
 			s.countError(exitcode.ForHost(fmt.Errorf("--delete1emptyfolders: DELETE %q: %w", f.Name, err), 1))
 			continue
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -82,6 +83,9 @@ type pusher struct {
 	// reported once per folder at the end, not once per message.
 	keywords map[string]*refusedKeywords
 	kwOrder  []string
+	// known are, per folder, the keywords it holds (lower-cased): from its
+	// SELECT answers and the APPENDs it took with keywords.
+	known map[string]map[string]bool
 	// stop, once set (over quota), sends nothing more: what is in flight
 	// is settled and the push ends with it.
 	stop error
@@ -335,21 +339,24 @@ func (p *pusher) appended(pd *pending, uid imap.UID, validity uint32) {
 	}
 	r := &record.Result{Type: record.TypeResult, Op: "append", OK: true, Src: srcRef(pd.it.Msg),
 		Dst: &record.Ref{Folder: pd.folder, UID: uint32(uid), UIDValidity: validity}, Ident: pd.it.Msg.Ident, Size: pd.it.Body.Size()}
-	if len(pd.flags) < len(appendFlags(pd.it.Msg.Flags)) {
-		// Stored without its keywords: said in its result, printed and
+	for _, f := range pd.flags {
+		p.folderKeyword(pd.folder, string(f))
+	}
+	if kws := droppedKeywords(pd); len(kws) > 0 {
+		// Stored without some keywords: said in its result, printed and
 		// counted once per folder (reportKeywords).
-		kws := keywordsOf(pd.it.Msg.Flags)
 		p.keywordsRefused(pd.folder, kws, pd.kwRefusal)
 		r.Error, r.Code = fmt.Sprintf("the server refused keywords %v: appended without them (%v)", kws, pd.kwRefusal), exitcode.Append
 	}
 	p.write(r)
 }
 
-func keywordsOf(flags []string) []string {
+// droppedKeywords are the keywords of pd's message its APPEND left out.
+func droppedKeywords(pd *pending) []string {
 	var out []string
-	for _, f := range flags {
-		if !strings.HasPrefix(f, `\`) {
-			out = append(out, f)
+	for _, f := range appendFlags(pd.it.Msg.Flags) {
+		if !strings.HasPrefix(string(f), `\`) && !slices.Contains(pd.flags, f) {
+			out = append(out, string(f))
 		}
 	}
 	return out

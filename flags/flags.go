@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -302,28 +303,63 @@ func (a *applier) folder(name string, changes []change) error {
 			return err
 		}
 	}
-	failed := map[uint32]error{}
+	// A refused STORE is reported once per folder and server text; one
+	// that adds keywords is sent again with those the folder takes (its
+	// SELECT answer, and the keywords the other STOREs stored), so the
+	// system flags and accepted keywords still arrive.
+	known := folderKeywords(sel)
+	type refusedGroup struct {
+		*group
+		err error
+	}
+	var refusedGroups []refusedGroup
 	var connErr error
 	for i, k := range keys {
-		if err := cmds[i].Close(); err != nil {
-			if session.IsConnError(err) {
-				connErr = err
-			}
-			for _, ch := range groups[k].changes {
-				failed[ch.ref.UID] = err
+		err := cmds[i].Close()
+		switch {
+		case err != nil && session.IsConnError(err):
+			connErr = err
+		case err != nil:
+			refusedGroups = append(refusedGroups, refusedGroup{groups[k], err})
+		case groups[k].store.Op == imap.StoreFlagsAdd:
+			for _, f := range groups[k].store.Flags {
+				known[strings.ToLower(string(f))] = true
 			}
 		}
 	}
 	if connErr != nil {
 		return connErr
 	}
+	refused := &refusals{folder: name}
+	why := map[uint32]*refusal{}
+	for _, g := range refusedGroups {
+		var dropped []string
+		if g.store.Op == imap.StoreFlagsAdd {
+			keep, d := accepted(g.store.Flags, known)
+			if len(d) > 0 && len(keep) > 0 {
+				retry := g.store
+				retry.Flags = keep
+				if rerr := a.store(g.uids, &retry); rerr == nil {
+					dropped = d
+				} else if session.IsConnError(rerr) {
+					return rerr
+				}
+			}
+		}
+		for _, ch := range g.changes {
+			why[ch.ref.UID] = refused.add(g.err, ch.ref.UID, dropped)
+		}
+	}
+	for _, key := range refused.order {
+		a.count(refused.errFor(refused.byText[key]))
+	}
 	for _, ch := range ok {
 		if ch.op != record.OpFlags {
 			continue
 		}
-		if err := failed[ch.ref.UID]; err != nil {
-			err := exitcode.New(exitcode.WithErrors, fmt.Errorf("STORE %s UID %d: %w", name, ch.ref.UID, err))
-			results = append(results, func() { a.fail(ch, err) })
+		if x := why[ch.ref.UID]; x != nil {
+			err := refused.errFor(x)
+			results = append(results, func() { a.failed(ch, err) })
 			continue
 		}
 		results = append(results, func() { a.sum.FlagsChanged++; a.done(ch, false) })
@@ -424,6 +460,13 @@ func (a *applier) done(ch change, dry bool) {
 
 func (a *applier) fail(ch change, err error) {
 	a.count(err)
+	ref := ch.ref
+	a.w.Write(&record.Result{Type: record.TypeResult, Op: ch.op, Dst: &ref, Ident: ch.ident, Error: err.Error(), Code: exitcode.Of(err)})
+}
+
+// failed writes ch's result with err, counted already (once for its
+// folder).
+func (a *applier) failed(ch change, err error) {
 	ref := ch.ref
 	a.w.Write(&record.Result{Type: record.TypeResult, Op: ch.op, Dst: &ref, Ident: ch.ident, Error: err.Error(), Code: exitcode.Of(err)})
 }

@@ -336,7 +336,12 @@ func (a *applier) folder(name string, changes []change) error {
 		var dropped []string
 		if g.store.Op == imap.StoreFlagsAdd {
 			keep, d := accepted(g.store.Flags, known)
-			if len(d) > 0 && len(keep) > 0 {
+			switch {
+			case len(d) == 0:
+				// refused for something else
+			case len(keep) == 0:
+				dropped = d // nothing else to store
+			default:
 				retry := g.store
 				retry.Flags = keep
 				if rerr := a.store(g.uids, &retry); rerr == nil {

@@ -18,7 +18,7 @@ import (
 type refusal struct {
 	words    error
 	uids     []uint32
-	keywords []string // dropped, when the rest of the change was stored
+	keywords []string // dropped; the rest of the change was stored
 	err      error    // the folder's error, once made
 }
 
@@ -58,7 +58,7 @@ func (r *refusals) errFor(x *refusal) error {
 		return x.err
 	}
 	if len(x.keywords) > 0 {
-		x.err = exitcode.Newf(exitcode.Append, "STORE in %q: the server refused keywords (%v): %d messages have the other flag changes without them: %s",
+		x.err = exitcode.Newf(exitcode.Append, "STORE in %q: the server refused keywords (%v): %d messages stay without them: %s",
 			r.folder, x.words, len(x.uids), strings.Join(x.keywords, " "))
 	} else {
 		x.err = exitcode.New(exitcode.WithErrors, fmt.Errorf("STORE in %q: %d messages: %w", r.folder, len(x.uids), x.words))

@@ -104,7 +104,7 @@ func TestRefusedKeywordsOneLinePerFolder(t *testing.T) {
 	if n := strings.Count(log.String(), "imapx: error:"); n != 1 || sum.Errors != 1 {
 		t.Errorf("%d error lines, %d errors counted: want 1 and 1\n%s", n, sum.Errors, log.String())
 	}
-	if !strings.Contains(log.String(), `STORE in "Lists": the server refused keywords (imap: NO Too many user flags in mailbox): 3 messages have the other flag changes without them: new1 new2 new3`) {
+	if !strings.Contains(log.String(), `STORE in "Lists": the server refused keywords (imap: NO Too many user flags in mailbox): 3 messages stay without them: new1 new2 new3`) {
 		t.Errorf("the refusal is not one line for the folder with the count and the keywords:\n%s", log.String())
 	}
 	if code := sum.Code(); code != exitcode.Append {

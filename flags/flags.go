@@ -335,20 +335,9 @@ func (a *applier) folder(name string, changes []change) error {
 	for _, g := range refusedGroups {
 		var dropped []string
 		if g.store.Op == imap.StoreFlagsAdd {
-			keep, d := accepted(g.store.Flags, known)
-			switch {
-			case len(d) == 0:
-				// refused for something else
-			case len(keep) == 0:
-				dropped = d // nothing else to store
-			default:
-				retry := g.store
-				retry.Flags = keep
-				if rerr := a.store(g.uids, &retry); rerr == nil {
-					dropped = d
-				} else if session.IsConnError(rerr) {
-					return rerr
-				}
+			var err error
+			if dropped, err = a.storeAccepted(g.uids, g.store, known, g.err); err != nil {
+				return err
 			}
 		}
 		for _, ch := range g.changes {
@@ -467,6 +456,44 @@ func (a *applier) fail(ch change, err error) {
 	a.count(err)
 	ref := ch.ref
 	a.w.Write(&record.Result{Type: record.TypeResult, Op: ch.op, Dst: &ref, Ident: ch.ident, Error: err.Error(), Code: exitcode.Of(err)})
+}
+
+// storeAccepted makes a refused STORE that adds keywords again with what
+// the folder takes: the keywords it holds (known) and the system flags,
+// or the system flags alone. It returns the keywords left out, none if
+// the refusal was not about keywords (then nothing was stored); the error
+// is a lost connection's.
+func (a *applier) storeAccepted(uids imap.UIDSet, store imap.StoreFlags, known map[string]bool, refusal error) ([]string, error) {
+	keep, dropped := accepted(store.Flags, known)
+	system, keywords := accepted(store.Flags, nil)
+	if len(dropped) == 0 && aboutKeywords(refusal) {
+		// The folder lists them all yet refuses (Cyrus at its limit after
+		// a crash): its words say keywords, so none are sent.
+		keep, dropped = system, keywords
+	}
+	if len(dropped) == 0 {
+		return nil, nil
+	}
+	tries := [][]imap.Flag{keep, system}
+	if len(keep) == len(system) {
+		tries = tries[1:]
+	}
+	for _, flags := range tries {
+		if len(flags) == 0 {
+			// Nothing else to store: the change stays without the keywords.
+			return keywordsOf(store.Flags, flags), nil
+		}
+		retry := store
+		retry.Flags = flags
+		err := a.store(uids, &retry)
+		if err == nil {
+			return keywordsOf(store.Flags, flags), nil
+		}
+		if session.IsConnError(err) {
+			return nil, err
+		}
+	}
+	return nil, nil
 }
 
 // failed writes ch's result with err, counted already (once for its

@@ -96,3 +96,21 @@ func accepted(flags []imap.Flag, known map[string]bool) (keep []imap.Flag, dropp
 	}
 	return keep, dropped
 }
+
+// keywordsOf are the keywords of flags not in kept.
+func keywordsOf(flags, kept []imap.Flag) []string {
+	var out []string
+	for _, f := range flags {
+		if !strings.HasPrefix(string(f), `\`) && !slices.Contains(kept, f) {
+			out = append(out, string(f))
+		}
+	}
+	return out
+}
+
+// aboutKeywords reports whether a server's refusal names flags or
+// keywords as its cause (Cyrus: "Too many user flags in mailbox").
+func aboutKeywords(refusal error) bool {
+	text := strings.ToLower(refusal.Error())
+	return strings.Contains(text, "flag") || strings.Contains(text, "keyword")
+}

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -305,28 +306,57 @@ func (a *applier) folder(name string, changes []change) error {
 			return err
 		}
 	}
-	failed := map[uint32]error{}
+	// A refused STORE is reported once per folder and server text; one
+	// that adds keywords is sent again with those the folder takes (its
+	// SELECT answer, and the keywords the other STOREs stored), so the
+	// system flags and accepted keywords still arrive.
+	known := folderKeywords(sel)
+	type refusedGroup struct {
+		*group
+		err error
+	}
+	var refusedGroups []refusedGroup
 	var connErr error
 	for i, k := range keys {
-		if err := cmds[i].Close(); err != nil {
-			if session.IsConnError(err) {
-				connErr = err
-			}
-			for _, ch := range groups[k].changes {
-				failed[ch.ref.UID] = err
+		err := cmds[i].Close()
+		switch {
+		case err != nil && session.IsConnError(err):
+			connErr = err
+		case err != nil:
+			refusedGroups = append(refusedGroups, refusedGroup{groups[k], err})
+		case groups[k].store.Op == imap.StoreFlagsAdd:
+			for _, f := range groups[k].store.Flags {
+				known[strings.ToLower(string(f))] = true
 			}
 		}
 	}
 	if connErr != nil {
 		return connErr
 	}
+	refused := &refusals{folder: name}
+	why := map[uint32]*refusal{}
+	for _, g := range refusedGroups {
+		var dropped []string
+		if g.store.Op == imap.StoreFlagsAdd {
+			var err error
+			if dropped, err = a.storeAccepted(g.uids, g.store, known, g.err); err != nil {
+				return err
+			}
+		}
+		for _, ch := range g.changes {
+			why[ch.ref.UID] = refused.add(g.err, ch.ref.UID, dropped)
+		}
+	}
+	for _, key := range refused.order {
+		a.count(refused.errFor(refused.byText[key]))
+	}
 	for _, ch := range ok {
 		if ch.op != record.OpFlags {
 			continue
 		}
-		if err := failed[ch.ref.UID]; err != nil {
-			err := exitcode.New(exitcode.WithErrors, fmt.Errorf("STORE %s UID %d: %w", name, ch.ref.UID, err))
-			results = append(results, func() { a.fail(ch, err) })
+		if x := why[ch.ref.UID]; x != nil {
+			err := refused.errFor(x)
+			results = append(results, func() { a.failed(ch, err) })
 			continue
 		}
 		results = append(results, func() { a.sum.FlagsChanged++; a.done(ch, false) })
@@ -427,6 +457,51 @@ func (a *applier) done(ch change, dry bool) {
 
 func (a *applier) fail(ch change, err error) {
 	a.count(err)
+	ref := ch.ref
+	a.w.Write(&record.Result{Type: record.TypeResult, Op: ch.op, Dst: &ref, Ident: ch.ident, Error: err.Error(), Code: exitcode.Of(err)})
+}
+
+// storeAccepted makes a refused STORE that adds keywords again with what
+// the folder takes: the keywords it holds (known) and the system flags,
+// or the system flags alone. It returns the keywords left out, none if
+// the refusal was not about keywords (then nothing was stored); the error
+// is a lost connection's.
+func (a *applier) storeAccepted(uids imap.UIDSet, store imap.StoreFlags, known map[string]bool, refusal error) ([]string, error) {
+	keep, dropped := accepted(store.Flags, known)
+	system, keywords := accepted(store.Flags, nil)
+	if len(dropped) == 0 && aboutKeywords(refusal) {
+		// The folder lists them all yet refuses (Cyrus at its limit after
+		// a crash): its words say keywords, so none are sent.
+		keep, dropped = system, keywords
+	}
+	if len(dropped) == 0 {
+		return nil, nil
+	}
+	tries := [][]imap.Flag{keep, system}
+	if len(keep) == len(system) {
+		tries = tries[1:]
+	}
+	for _, flags := range tries {
+		if len(flags) == 0 {
+			// Nothing else to store: the change stays without the keywords.
+			return keywordsOf(store.Flags, flags), nil
+		}
+		retry := store
+		retry.Flags = flags
+		err := a.store(uids, &retry)
+		if err == nil {
+			return keywordsOf(store.Flags, flags), nil
+		}
+		if session.IsConnError(err) {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// failed writes ch's result with err, counted already (once for its
+// folder).
+func (a *applier) failed(ch change, err error) {
 	ref := ch.ref
 	a.w.Write(&record.Result{Type: record.TypeResult, Op: ch.op, Dst: &ref, Ident: ch.ident, Error: err.Error(), Code: exitcode.Of(err)})
 }

@@ -161,9 +161,14 @@ func (s *syncer) verdict(sum diff.Summary, extra int) error {
 	fmt.Fprintf(s.log, "imapx: verify: %s%s\n", sum, s.lap())
 	s.rep.ExtraCopies = extra
 	lost, what := lostAltered(s.rep.Altered)
+	flagsDiffer := !s.o.Diff.NoResyncFlags && sum.FlagsDiffer > 0
 	if sum.OnlySrc == 0 && extra == 0 && lost > 0 {
 		// All there, but not all as sent: never "looks good".
 		fmt.Fprintf(s.log, "The sync is complete, but %d of %d identified messages in host1 were stored altered by host2 (%s).\n", lost, identified, what)
+	} else if sum.OnlySrc == 0 && extra == 0 && flagsDiffer {
+		// Present is true, in sync is not: flags are synced and differ
+		// (a server refused keywords, or a STORE failed).
+		fmt.Fprintf(s.log, "All %d identified messages in host1 are on host2, but %d messages have other flags on host2 than on host1.\n", identified, sum.FlagsDiffer)
 	} else if sum.OnlySrc == 0 && extra == 0 {
 		s.rep.Looksgood = true
 		fmt.Fprintf(s.log, "The sync looks good, all %d identified messages in host1 are on host2.\n", identified)
@@ -179,9 +184,11 @@ func (s *syncer) verdict(sum diff.Summary, extra int) error {
 	if n := s.rep.NotSelected; n > 0 {
 		fmt.Fprintf(s.log, "%d messages in host1 were not selected (message selection options): not copied, not compared.\n", n)
 	}
-	if !s.o.Diff.NoResyncFlags && sum.FlagsDiffer > 0 {
+	if flagsDiffer {
 		s.countVerdictError(exitcode.Newf(exitcode.WithErrors, "%d messages have other flags on host2 than on host1", sum.FlagsDiffer))
-		fmt.Fprintf(s.log, "%d messages have other flags on host2 than on host1.\n", sum.FlagsDiffer)
+		if sum.OnlySrc > 0 || extra > 0 || lost > 0 {
+			fmt.Fprintf(s.log, "%d messages have other flags on host2 than on host1.\n", sum.FlagsDiffer)
+		}
 	}
 	fmt.Fprintf(s.log, "Detected %d errors\n", s.errors())
 	return nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,6 +31,11 @@ type refuser struct {
 	// the folder, as Cyrus racing with itself does) and refuses keywords.
 	cyrus   bool
 	created []string
+	// keywords, when set, are all the folder takes (a Cyrus folder at its
+	// limit): SELECT lists them in FLAGS and PERMANENTFLAGS (no \*), an
+	// APPEND with another is refused.
+	keywords []string
+	flags    []string // each stored message's flag list, as sent
 }
 
 func (r *refuser) serve(conn net.Conn) {
@@ -65,6 +71,10 @@ func (r *refuser) serve(conn net.Conn) {
 			}
 		case "SELECT", "EXAMINE":
 			r.mu.Lock()
+			if r.keywords != nil {
+				kws := strings.Join(r.keywords, " ")
+				fmt.Fprintf(conn, "* FLAGS (\\Seen \\Flagged %s)\r\n* OK [PERMANENTFLAGS (\\Seen \\Flagged %s)] p\r\n", kws, kws)
+			}
 			fmt.Fprintf(conn, "* %d EXISTS\r\n* OK [UIDVALIDITY 9] v\r\n* OK [UIDNEXT %d] n\r\n%s OK [READ-WRITE] done\r\n", len(r.stored), r.uidNext, tag)
 			r.mu.Unlock()
 		case "APPEND":
@@ -86,13 +96,14 @@ func (r *refuser) serve(conn net.Conn) {
 				}
 			}
 			r.mu.Lock()
-			if r.cyrus && strings.Contains(line0, "kw") {
+			if r.cyrus && strings.Contains(line0, "kw") || r.refusesKeyword(line0) {
 				fmt.Fprintf(conn, "%s NO Too many user flags in mailbox\r\n", tag)
 			} else if len(msgs) > 1 {
 				r.refused++
 				fmt.Fprintf(conn, "%s NO [LIMIT] not all of these\r\n", tag)
 			} else {
 				r.stored = append(r.stored, msgs...)
+				r.flags = append(r.flags, flagList(line0))
 				fmt.Fprintf(conn, "%s OK [APPENDUID 9 %d] stored\r\n", tag, r.uidNext)
 				r.uidNext++
 			}
@@ -234,5 +245,89 @@ func TestAlreadyExistsAndKeywordRetryCountOnce(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), `folder "Lists": the server refused keywords (imap: NO Too many user flags in mailbox): 5 messages stored without them: kw`) {
 		t.Errorf("the refusal is not reported once for the folder with the server's words:\n%s", log.String())
+	}
+}
+
+// flagList is the flag list of an APPEND line, "" if it has none.
+func flagList(line string) string {
+	open, end := strings.IndexByte(line, '('), strings.IndexByte(line, ')')
+	if open < 0 || end < open {
+		return ""
+	}
+	return line[open+1 : end]
+}
+
+// refusesKeyword reports whether an APPEND line carries a keyword the
+// folder does not take (r.keywords set).
+func (r *refuser) refusesKeyword(line string) bool {
+	if r.keywords == nil {
+		return false
+	}
+	for _, f := range strings.Fields(flagList(line)) {
+		if !strings.HasPrefix(f, `\`) && !slices.Contains(r.keywords, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// mixedKwItems are n messages for Lists, each with a keyword the folder
+// holds (old) and one it will refuse (new<i>).
+type mixedKwItems struct{ items }
+
+func (s *mixedKwItems) Next() (*stream.Item, error) {
+	it, err := s.items.Next()
+	if it != nil {
+		it.Msg.Folder, it.Msg.Flags = "Lists", []string{`\Seen`, "old", fmt.Sprintf("new%d", s.next)}
+	}
+	return it, err
+}
+
+// A message refused for its keywords is stored again with those the
+// folder holds (Cyrus at 100 keywords): only the new ones are dropped,
+// and they are named, once for the folder.
+func TestKeywordRetryKeepsTheFolders(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	srv := &refuser{uidNext: 1, keywords: []string{"old"}}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go srv.serve(c)
+		}
+	}()
+	dial := func(ctx context.Context) (*imapclient.Client, error) {
+		c, err := imapclient.DialInsecure(ln.Addr().String(), nil)
+		if err != nil {
+			return nil, err
+		}
+		return c, c.Login("u", "p").Wait()
+	}
+	var log strings.Builder
+	sum, err := RunFrom(context.Background(), dial, Options{Log: &log}, &mixedKwItems{items{n: 3, size: 300}}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if sum.Appended != 3 || len(srv.stored) != 3 {
+		t.Fatalf("appended %d, server holds %d: want 3 and 3", sum.Appended, len(srv.stored))
+	}
+	for _, f := range srv.flags {
+		if f != `\Seen old` {
+			t.Errorf("stored with flags (%s), want (\\Seen old): the folder's keyword kept, the new one dropped", f)
+		}
+	}
+	if n := strings.Count(log.String(), "imapx: error:"); n != 1 || sum.Errors != 1 {
+		t.Errorf("%d error lines, %d errors counted: want 1 and 1\n%s", n, sum.Errors, log.String())
+	}
+	if !strings.Contains(log.String(), `folder "Lists": the server refused keywords (imap: NO Too many user flags in mailbox): 3 messages stored without them: new1 new2 new3`) {
+		t.Errorf("the dropped keywords are not named exactly:\n%s", log.String())
 	}
 }

@@ -136,6 +136,7 @@ func (p *pusher) send(ctx context.Context, pd *pending) error {
 			return err
 		}
 		p.selected = pd.folder
+		p.noteFolderKeywords(pd.folder, sel)
 		if _, ok := p.uidNext[pd.folder]; !ok {
 			next, err := uidNext(c, pd.folder, sel)
 			if err != nil {

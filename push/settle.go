@@ -108,27 +108,37 @@ func (p *pusher) retryWithoutKeywords(ctx context.Context, pd *pending, first er
 	if !errors.As(first, &imapErr) || imapErr.Code == imap.ResponseCodeTooBig || p.stop != nil {
 		return false
 	}
-	var system, keywords []imap.Flag
+	// First with the keywords the folder holds, dropping only the new
+	// ones; if that is refused too (or nothing was new), with none.
+	var system []imap.Flag
 	for _, f := range pd.flags {
 		if strings.HasPrefix(string(f), `\`) {
 			system = append(system, f)
-		} else {
-			keywords = append(keywords, f)
 		}
 	}
-	if len(keywords) == 0 {
-		return false
+	if len(system) == len(pd.flags) {
+		return false // no keyword to drop: refused for something else
 	}
-	retry := &pending{it: pd.it, folder: pd.folder, flags: system, single: true, binary: pd.binary, kwRefusal: first}
-	if err := p.send(ctx, retry); err != nil {
-		return false
+	tries := [][]imap.Flag{system}
+	if keep, dropped := p.acceptedFlags(pd.folder, pd.flags); len(dropped) > 0 && len(keep) > len(system) {
+		tries = [][]imap.Flag{keep, system}
 	}
-	data, err := retry.cmd.Wait()
-	if err != nil {
-		return false
+	for _, flags := range tries {
+		retry := &pending{it: pd.it, folder: pd.folder, flags: flags, single: true, binary: pd.binary, kwRefusal: first}
+		if err := p.send(ctx, retry); err != nil {
+			return false
+		}
+		data, err := retry.cmd.Wait()
+		if err != nil {
+			if session.IsConnError(err) {
+				return false
+			}
+			continue
+		}
+		p.appended(retry, data.UID, data.UIDValidity)
+		return true
 	}
-	p.appended(retry, data.UID, data.UIDValidity)
-	return true
+	return false
 }
 
 // classify maps a refused APPEND to the exit code table.

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -21,6 +22,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/imaptest"
 	"github.com/imapx/imapx/test/harness"
 )
@@ -705,34 +707,67 @@ func TestServersCyrusLimits(t *testing.T) {
 	})
 
 	// Cyrus takes at most 100 keywords per folder ("Too many user
-	// flags"): the messages are copied, the refused keywords reported
-	// once per folder with the server's words, not once per message.
+	// flags"): the messages are copied with the keywords the folder
+	// takes (here "shared" and \Seen), the refused ones reported once per
+	// folder with the server's words, not once per message, exit 114; a
+	// re-sync's refused STOREs the same, and its verdict never "looks
+	// good".
 	t.Run("keyword-limit", func(t *testing.T) {
 		src, dst := newPair(t, "keywords", s.cyrus)
 		var msgs []imaptest.SeedMessage
 		for i := 0; i < 110; i++ {
-			msgs = append(msgs, imaptest.SeedMessage{Folder: "INBOX", Date: now, Flags: []string{fmt.Sprintf("kw%03d", i)},
+			msgs = append(msgs, imaptest.SeedMessage{Folder: "INBOX", Date: now, Flags: []string{`\Seen`, "shared", fmt.Sprintf("kw%03d", i)},
 				Raw: []byte(fmt.Sprintf("Subject: keyword %d\r\nMessage-ID: <kw-%d@example.org>\r\n\r\nKeyword %d.\r\n", i, i, i))})
 		}
-		r, _ := syncCase(t, t.TempDir(), src, dst, msgs)
+		home := t.TempDir()
+		r, _ := syncCase(t, home, src, dst, msgs)
 		var p []string
 		got, _, err := s.cyrus.ReadAll(dst.user, dst.pass)
 		if err != nil || len(got) != len(msgs) {
 			p = append(p, fmt.Sprintf("Cyrus holds %d messages (%v), want %d", len(got), err, len(msgs)))
 		}
-		// Counted on the lines that report it, not on the closing line
-		// quoting the run's first error ("… errors (exit 114); first: …").
-		reported := 0
-		for _, l := range strings.Split(r.stderr, "\n") {
-			if !strings.Contains(l, "; first: ") {
-				reported += strings.Count(l, "Too many user flags")
+		without := 0
+		for _, m := range got {
+			if !slices.Contains(m.Flags, `\Seen`) || !slices.Contains(m.Flags, "shared") {
+				p = append(p, fmt.Sprintf("%q stored with flags %v: the folder's keyword and \\Seen must be kept", m.Raw[:20], m.Flags))
+			}
+			if len(m.Flags) < 3 {
+				without++
 			}
 		}
-		if n := reported; n != 1 {
+		if without == 0 {
+			p = append(p, "no message lost a keyword: the test proves nothing")
+		}
+		// Counted on the lines that report it, not on the closing line
+		// quoting the run's first error ("… errors (exit 114); first: …").
+		reported := func(r run) int {
+			n := 0
+			for _, l := range strings.Split(r.stderr, "\n") {
+				if !strings.Contains(l, "; first: ") {
+					n += strings.Count(l, "Too many user flags")
+				}
+			}
+			return n
+		}
+		if n := reported(r); n != 1 {
 			p = append(p, fmt.Sprintf("the server's \"Too many user flags\" reported %d times, want once; stderr:\n%s", n, stderrSummary(r.stderr)))
 		}
 		if !strings.Contains(r.stderr, fmt.Sprintf("copied %d messages", len(msgs))) {
 			p = append(p, fmt.Sprintf("want \"copied %d messages\" (messages, not attempts)", len(msgs)))
+		}
+		wantVerdict := fmt.Sprintf("All %d identified messages in host1 are on host2, but %d messages have other flags", len(msgs), without)
+		if r.exit != exitcode.Append || !strings.Contains(r.stderr, wantVerdict) || strings.Contains(r.stderr, "looks good") {
+			p = append(p, fmt.Sprintf("first sync: exit %d, want 114 and %q; stderr:\n%s", r.exit, wantVerdict, stderrSummary(r.stderr)))
+		}
+		// The re-sync STOREs the missing keywords: refused again, one
+		// line for the folder, the same exit code.
+		r2 := imapx(t, home, []string{"IMAPX_PASSWORD1=" + src.pass, "IMAPX_PASSWORD2=" + dst.pass}, "sync", src.url(), dst.url())
+		t.Logf("re-sync: exit %d, verdict %q", r2.exit, verdict(r2.stderr))
+		if n := reported(r2); n != 1 || !strings.Contains(r2.stderr, fmt.Sprintf("%d messages stay without them", without)) {
+			p = append(p, fmt.Sprintf("re-sync: \"Too many user flags\" reported %d times, want once for the folder with its %d messages; stderr:\n%s", n, without, stderrSummary(r2.stderr)))
+		}
+		if r2.exit != exitcode.Append || !strings.Contains(r2.stderr, wantVerdict) || strings.Contains(r2.stderr, "looks good") {
+			p = append(p, fmt.Sprintf("re-sync: exit %d, want 114 and %q; stderr:\n%s", r2.exit, wantVerdict, stderrSummary(r2.stderr)))
 		}
 		expect(t, p)
 	})

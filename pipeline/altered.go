@@ -10,7 +10,6 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/imapx/imapx/internal/exitcode"
-	"github.com/imapx/imapx/internal/record"
 	"github.com/imapx/imapx/internal/session"
 	"github.com/imapx/imapx/internal/state"
 )
@@ -57,19 +56,11 @@ func sizePairs(inv *inventory, read map[string]bool) ([]state.Altered, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = readScratch(sr, "source inventory").Each(func(l *record.Line) error {
-		if l.Type != record.TypeMessage {
-			return nil
-		}
-		var m messageRef
-		if err := l.DecodeOnly(&m); err != nil {
-			return err
-		}
+	err = eachMessage(sr, "source inventory", func(m *messageRef) {
 		if read[m.Folder] {
 			k := copyKey{inv.mapping[m.Folder], m.Ident}
-			src[k] = append(src[k], m)
+			src[k] = append(src[k], *m)
 		}
-		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -79,7 +70,7 @@ func sizePairs(inv *inventory, read map[string]bool) ([]state.Altered, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = eachMessage(dr, func(m *messageRef) {
+	err = eachMessage(dr, "destination inventory", func(m *messageRef) {
 		k := copyKey{m.Folder, m.Ident}
 		if checked[m.Folder] && len(src[k]) > 0 {
 			dst[k] = append(dst[k], *m)
@@ -208,7 +199,7 @@ func stillStored(inv *inventory, list []state.Altered) ([]state.Altered, error) 
 	if err != nil {
 		return nil, err
 	}
-	if err := eachMessage(r, func(m *messageRef) { there[m.key()] = *m }); err != nil {
+	if err := eachMessage(r, "destination inventory", func(m *messageRef) { there[m.key()] = *m }); err != nil {
 		return nil, err
 	}
 	var out []state.Altered

@@ -276,7 +276,7 @@ func dstSizes(r io.Reader, ws []written) (map[msgKey]int64, map[msgKey]string, e
 		want[w.dst] = true
 	}
 	sizes, idents := map[msgKey]int64{}, map[msgKey]string{}
-	err := eachMessage(r, func(m *messageRef) {
+	err := eachMessage(r, "destination inventory", func(m *messageRef) {
 		if k := m.key(); want[k] {
 			sizes[k], idents[k] = m.Size, m.Ident
 		}

@@ -100,18 +100,10 @@ func beyond(inv *inventory, read map[string]bool) (map[copyKey][]messageRef, err
 	if err != nil {
 		return nil, err
 	}
-	err = readScratch(sr, "source inventory").Each(func(l *record.Line) error {
-		if l.Type != record.TypeMessage {
-			return nil
-		}
-		var m messageRef
-		if err := l.DecodeOnly(&m); err != nil {
-			return err
-		}
+	err = eachMessage(sr, "source inventory", func(m *messageRef) {
 		if read[m.Folder] {
 			srcCount[copyKey{inv.mapping[m.Folder], m.Ident}]++
 		}
-		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -121,7 +113,7 @@ func beyond(inv *inventory, read map[string]bool) (map[copyKey][]messageRef, err
 	if err != nil {
 		return nil, err
 	}
-	err = eachMessage(dr, func(m *messageRef) {
+	err = eachMessage(dr, "destination inventory", func(m *messageRef) {
 		k := copyKey{m.Folder, m.Ident}
 		if checked[m.Folder] && srcCount[k] > 0 {
 			dst[k] = append(dst[k], *m)

@@ -11,7 +11,6 @@ import (
 	"github.com/imapx/imapx/internal/folders"
 	"github.com/imapx/imapx/internal/mutate"
 	"github.com/imapx/imapx/internal/record"
-	"github.com/imapx/imapx/internal/selection"
 )
 
 // deleteEmptySource is imapsync's --delete1emptyfolders: the selected
@@ -21,13 +20,9 @@ import (
 // reading (an empty folder is then not created on host2) and, with
 // --delete1, once the copied messages are deleted.
 func (s *syncer) deleteEmptySource(ctx context.Context) error {
-	sel, err := selection.New(s.o.Selection)
+	c, sel, err := s.sourceConn(ctx)
 	if err != nil {
 		return err
-	}
-	c, err := s.src(ctx)
-	if err != nil {
-		return exitcode.ForHost(err, 1)
 	}
 	defer c.Close()
 	all, err := folders.List(ctx, c, folders.Options{})

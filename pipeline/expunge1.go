@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"github.com/emersion/go-imap/v2/imapclient"
 	"strings"
 
 	"github.com/imapx/imapx/internal/exitcode"
@@ -16,13 +17,9 @@ import (
 // are read, so they are neither copied nor counted. (--delete1 on its own
 // expunges exactly the messages it deleted, see delete1.)
 func (s *syncer) expungeSource(ctx context.Context) error {
-	sel, err := selection.New(s.o.Selection)
+	c, sel, err := s.sourceConn(ctx)
 	if err != nil {
 		return err
-	}
-	c, err := s.src(ctx)
-	if err != nil {
-		return exitcode.ForHost(err, 1)
 	}
 	defer c.Close()
 	fs, err := folders.List(ctx, c, folders.Options{Selector: sel})
@@ -52,6 +49,21 @@ func (s *syncer) expungeSource(ctx context.Context) error {
 	}
 	fmt.Fprintf(s.log, "imapx: expunge1: expunged %d messages flagged \\Deleted on host1\n", n)
 	return nil
+}
+
+// sourceConn is a connection to host1 and the folder selection, for the
+// work sync does on the source's folders around the copy (--expunge1,
+// --delete1emptyfolders).
+func (s *syncer) sourceConn(ctx context.Context) (*imapclient.Client, *selection.Selector, error) {
+	sel, err := selection.New(s.o.Selection)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := s.src(ctx)
+	if err != nil {
+		return nil, nil, exitcode.ForHost(err, 1)
+	}
+	return c, sel, nil
 }
 
 func hasAttr(attrs []string, a string) bool {

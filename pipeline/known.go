@@ -35,7 +35,7 @@ func knownIdents(first *inventory, results *tempFile, folders map[string]bool) (
 	if err != nil {
 		return nil, nil, err
 	}
-	err = eachMessage(r, func(m *messageRef) { note(m.key(), m.Ident) })
+	err = eachMessage(r, "destination inventory", func(m *messageRef) { note(m.key(), m.Ident) })
 	if err != nil {
 		return nil, nil, err
 	}
@@ -70,8 +70,8 @@ type messageRef struct {
 func (m *messageRef) key() msgKey { return msgKey{m.Folder, m.UIDValidity, m.UID} }
 
 // eachMessage calls f with every message record of an inventory.
-func eachMessage(r io.Reader, f func(*messageRef)) error {
-	return readScratch(r, "destination inventory").Each(func(l *record.Line) error {
+func eachMessage(r io.Reader, name string, f func(*messageRef)) error {
+	return readScratch(r, name).Each(func(l *record.Line) error {
 		if l.Type != record.TypeMessage {
 			return nil
 		}
@@ -95,7 +95,7 @@ type badCopy struct {
 // not arrive, whatever its header says.
 func checkSizes(dst io.Reader, appended map[msgKey]int64) ([]badCopy, error) {
 	var bad []badCopy
-	err := eachMessage(dst, func(m *messageRef) {
+	err := eachMessage(dst, "destination inventory", func(m *messageRef) {
 		if want, ok := appended[m.key()]; ok && want != m.Size {
 			bad = append(bad, badCopy{m.key(), m.Folder, fmt.Sprintf("folder %q UID %d holds %d bytes, %d were appended", m.Folder, m.UID, m.Size, want)})
 		}

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/imapx/imapx/internal/exitcode"
 )
@@ -28,6 +29,11 @@ type Lock struct {
 // Path is the lock file.
 func (l *Lock) Path() string { return l.path }
 
+// dyingGrace is how long Acquire waits for a holder to let go before it
+// refuses: a run killed a moment ago (Ctrl-C, kill -9 and at once the same
+// command again) holds the lock until the kernel has closed its files.
+const dyingGrace = 3 * time.Second
+
 // Acquire takes the lock at path, creating the file, and writes the PID
 // of this process into it. When another live process holds it, the error
 // names that PID and exits 8 (imapsync's EXIT_PID_FILE_ERROR).
@@ -35,6 +41,7 @@ func Acquire(path string) (*Lock, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, exitcode.Newf(exitcode.PIDFile, "lock file %s: %v", path, err)
 	}
+	deadline := time.Now().Add(dyingGrace)
 	for {
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 		if err != nil {
@@ -43,6 +50,10 @@ func Acquire(path string) (*Lock, error) {
 		if err := lock(f); err != nil {
 			pid := readPID(f)
 			f.Close()
+			if errors.Is(err, errHeld) && time.Now().Before(deadline) {
+				time.Sleep(50 * time.Millisecond)
+				continue
+			}
 			if errors.Is(err, errHeld) {
 				return nil, exitcode.WithHint(exitcode.PIDFile,
 					fmt.Errorf("another imapx sync (PID %s) is running for this account pair (lock %s)", pid, path),

@@ -9,6 +9,7 @@
 package runlock
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -29,10 +30,43 @@ type Lock struct {
 // Path is the lock file.
 func (l *Lock) Path() string { return l.path }
 
-// dyingGrace is how long Acquire waits for a holder to let go before it
-// refuses: a run killed a moment ago (Ctrl-C, kill -9 and at once the same
-// command again) holds the lock until the kernel has closed its files.
+// dyingGrace is how long Acquire waits for a dying holder to let go: a
+// run killed a moment ago (kill -9, and at once the same command again)
+// holds the lock until the kernel has closed its files. A live holder is
+// refused at once.
 const dyingGrace = 3 * time.Second
+
+// dying reports whether the process pid (as written in the lock file) is
+// gone or on its way out: no such process, a zombie, or exiting (the
+// kernel's PF_EXITING in /proc/PID/stat's flags). Where /proc cannot
+// tell, it is not.
+func dying(pid string) bool {
+	b, err := os.ReadFile("/proc/" + strings.TrimSpace(pid) + "/stat")
+	if errors.Is(err, os.ErrNotExist) {
+		return true
+	}
+	if err != nil {
+		return false
+	}
+	// "pid (comm) S ppid pgrp session tty tpgid flags …": fields after
+	// the last ')' (comm may hold one).
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 7 {
+		return false
+	}
+	if f[0] == "Z" || f[0] == "X" {
+		return true
+	}
+	flags, err := strconv.ParseUint(f[6], 10, 64)
+	return err == nil && flags&pfExiting != 0
+}
+
+// pfExiting is Linux's PF_EXITING task flag.
+const pfExiting = 0x4
 
 // Acquire takes the lock at path, creating the file, and writes the PID
 // of this process into it. When another live process holds it, the error
@@ -50,7 +84,7 @@ func Acquire(path string) (*Lock, error) {
 		if err := lock(f); err != nil {
 			pid := readPID(f)
 			f.Close()
-			if errors.Is(err, errHeld) && time.Now().Before(deadline) {
+			if errors.Is(err, errHeld) && dying(pid) && time.Now().Before(deadline) {
 				time.Sleep(50 * time.Millisecond)
 				continue
 			}

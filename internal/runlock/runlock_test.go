@@ -2,10 +2,12 @@ package runlock
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/imapx/imapx/internal/exitcode"
 )
@@ -49,5 +51,32 @@ func TestStaleFileTakenOver(t *testing.T) {
 	b, _ := os.ReadFile(path)
 	if strings.TrimSpace(string(b)) != strconv.Itoa(os.Getpid()) {
 		t.Fatalf("lock file holds %q, want our PID", b)
+	}
+}
+
+// A holder that is gone or exiting is waited for; a live one is not.
+func TestDying(t *testing.T) {
+	if dying(strconv.Itoa(os.Getpid())) {
+		t.Fatal("this live process counts as dying")
+	}
+	if !dying("999999999") {
+		t.Fatal("a process that does not exist does not count as dying")
+	}
+	cmd := exec.Command("sleep", "60")
+	if err := cmd.Start(); err != nil {
+		t.Skip(err)
+	}
+	defer cmd.Wait()
+	pid := strconv.Itoa(cmd.Process.Pid)
+	if dying(pid) {
+		t.Fatal("a sleeping child counts as dying")
+	}
+	cmd.Process.Kill()
+	deadline := time.Now().Add(5 * time.Second)
+	for !dying(pid) {
+		if time.Now().After(deadline) {
+			t.Fatal("a killed child, not reaped, does not count as dying")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -48,6 +48,11 @@ func measure(name string, cmd *exec.Cmd, logBase string, timeout time.Duration) 
 	os.Remove(usageFile)
 	wrapper := exec.Command(rusageBin, append([]string{usageFile, cmd.Path}, cmd.Args[1:]...)...)
 	wrapper.Env, wrapper.Dir = cmd.Env, cmd.Dir
+	if wrapper.Dir == "" {
+		// Beside its logs: a sync writes its LOG_imapx/ log file in the
+		// current directory, which must not be the checkout.
+		wrapper.Dir = filepath.Dir(logBase)
+	}
 	wrapper.Stdout, wrapper.Stderr = stdout, stderr
 	// Its own process group, so that a timeout kills the tool too.
 	wrapper.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

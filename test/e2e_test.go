@@ -4,10 +4,8 @@
 package test
 
 import (
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/imapx/imapx/cmd/imapx/command"
 	"github.com/imapx/imapx/internal/imaptest"
+	"github.com/imapx/imapx/internal/scriptcmd"
 	"github.com/imapx/imapx/test/harness"
 )
 
@@ -51,7 +50,7 @@ func TestScripts(t *testing.T) {
 			"samelayouts": cmdSameLayouts,
 			"count":       cmdCount,
 			"stopdovecot": cmdStop,
-			"exitcode":    cmdExitCode,
+			"exitcode":    scriptcmd.ExitCode,
 			"cutproxy":    cmdCutProxy,
 			"sleeprandom": cmdSleepRandom,
 			"nodups":      cmdNoDups,
@@ -284,30 +283,6 @@ func cmdCount(ts *testscript.TestScript, neg bool, args []string) {
 // stopdovecot: stop the server (connection failure tests).
 func cmdStop(ts *testscript.TestScript, neg bool, args []string) {
 	dovecot(ts).Stop()
-}
-
-// exitcode N PROG ARGS...: run PROG and require exit status N (testscript
-// has no status check); its output stays for stdout/stderr checks.
-func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) < 2 {
-		ts.Fatalf("usage: exitcode N PROG [ARGS...]")
-	}
-	want, err := strconv.Atoi(args[0])
-	if err != nil {
-		ts.Fatalf("exitcode: %q is not a number", args[0])
-	}
-	err = ts.Exec(args[1], args[2:]...)
-	got := 0
-	if err != nil {
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) {
-			ts.Fatalf("exitcode: %v", err)
-		}
-		got = ee.ExitCode()
-	}
-	if got != want {
-		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
-	}
 }
 
 // nodups USER: no folder of USER holds the same raw message more often

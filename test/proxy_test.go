@@ -238,9 +238,28 @@ func cmdNoStartTLS(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 2 {
 		ts.Fatalf("usage: nostarttls NAME TARGETVAR")
 	}
+	ln := rewritingProxy(ts, args[0], ts.Getenv(args[1]), func(r *bufio.Reader, client net.Conn) {
+		// Capabilities come in lines before any literal: rewriting the
+		// server's first lines is enough.
+		for i := 0; i < 4; i++ {
+			line, err := r.ReadString('\n')
+			client.Write([]byte(strings.ReplaceAll(line, " STARTTLS", "")))
+			if err != nil {
+				return
+			}
+		}
+		io.Copy(client, r)
+	})
+	ts.Setenv(args[0]+"_PORT", strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+}
+
+// rewritingProxy starts a proxy to target, named $name, that passes what
+// the client sends as is and hands what the server sends to rewrite (which
+// writes it on to the client, changed); the client's connection is closed
+// when rewrite returns.
+func rewritingProxy(ts *testscript.TestScript, name, target string, rewrite func(server *bufio.Reader, client net.Conn)) net.Listener {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	ts.Check(err)
-	target := ts.Getenv(args[1])
 	go func() {
 		for {
 			client, err := ln.Accept()
@@ -257,23 +276,12 @@ func cmdNoStartTLS(ts *testscript.TestScript, neg bool, args []string) {
 				server.Close()
 			}()
 			go func() {
-				// Capabilities come in lines before any literal: rewriting
-				// the server's first lines is enough.
-				r := bufio.NewReader(server)
-				for i := 0; i < 4; i++ {
-					line, err := r.ReadString('\n')
-					client.Write([]byte(strings.ReplaceAll(line, " STARTTLS", "")))
-					if err != nil {
-						client.Close()
-						return
-					}
-				}
-				io.Copy(client, r)
-				client.Close()
+				defer client.Close()
+				rewrite(bufio.NewReader(server), client)
 			}()
 		}
 	}()
 	ts.Defer(func() { ln.Close() })
-	ts.Setenv(args[0], ln.Addr().String())
-	ts.Setenv(args[0]+"_PORT", strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+	ts.Setenv(name, ln.Addr().String())
+	return ln
 }

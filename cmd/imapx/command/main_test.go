@@ -1,16 +1,14 @@
 package command
 
 import (
-	"errors"
 	"os"
-	"os/exec"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/imapx/imapx/internal/imaptest"
+	"github.com/imapx/imapx/internal/scriptcmd"
 )
 
 // TestMain makes the test binary imapx for the scripts of testdata/:
@@ -53,31 +51,7 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exitcode": cmdExitCode,
+			"exitcode": scriptcmd.ExitCode,
 		},
 	})
-}
-
-// exitcode N PROG ARGS...: run PROG and require exit status N; its output
-// stays for stdout/stderr checks.
-func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) < 2 {
-		ts.Fatalf("usage: exitcode N PROG [ARGS...]")
-	}
-	want, err := strconv.Atoi(args[0])
-	if err != nil {
-		ts.Fatalf("exitcode: %q is not a number", args[0])
-	}
-	err = ts.Exec(args[1], args[2:]...)
-	got := 0
-	if err != nil {
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) {
-			ts.Fatalf("exitcode: %v", err)
-		}
-		got = ee.ExitCode()
-	}
-	if got != want {
-		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
-	}
 }

@@ -52,7 +52,7 @@ func (s *streams) run(ctx context.Context, args []string) int {
 		notFound = true
 		fmt.Fprintf(s.stderr, "imapx: error: unknown command %q\nimapx: hint: run 'imapx --help' for the list of commands\n", name)
 	}
-	err := app.RunContext(ctx, args)
+	err := app.RunContext(ctx, interleave(app, args))
 	s.alerts.Close()
 	if notFound {
 		return exitcode.Usage
@@ -160,15 +160,10 @@ func usagef(c *cli.Context, format string, args ...any) error {
 		"run 'imapx "+c.Command.Name+" --help' for usage")
 }
 
-// positional returns the command's arguments, refusing flags written after
-// them: urfave/cli stops parsing flags at the first argument.
+// positional returns the command's arguments (its flags, wherever they
+// were written, were taken out by interleave).
 func positional(c *cli.Context, min, max int, what string) ([]string, error) {
 	args := c.Args().Slice()
-	for _, a := range args {
-		if strings.HasPrefix(a, "-") && a != "-" {
-			return nil, usagef(c, "flag %s after %s: put every flag before the arguments", a, strings.ToLower(what))
-		}
-	}
 	if len(args) < min {
 		return nil, usagef(c, "missing %s", what)
 	}

@@ -86,7 +86,7 @@ var cliCases = []cliCase{
 	{name: "bad duration", args: "list --timeout x imap://u@h", code: 64, err: []string{`invalid value "x" for flag -timeout`}},
 	{name: "missing account", args: "list", code: 64, err: []string{`^imapx: error: missing ACCOUNT\n`}},
 	{name: "too many arguments", args: "list imap://u@h imap://u@h2 extra", code: 64, err: []string{`too many arguments: extra`}},
-	{name: "flag after the arguments", args: "list imap://u@h --sizes", code: 64, err: []string{`flag --sizes after account: put every flag before the arguments`}},
+	{name: "flags after the arguments", args: "list imap://user1@$MEM?tls=none --sizes --passfile $DIR/pw1", out: []string{`"name":"INBOX".*"size":\d+`}},
 	{name: "not an account URL", args: "list http://u@h", code: 64, err: []string{`account "http://u@h": not an account URL`, `hint: write accounts as imaps://`}},
 	{name: "bad port", args: "list imaps://u@h:notaport", code: 64, err: []string{`not an account URL`}},
 	{name: "folder in the URL", args: "fetch imap://u@h/INBOX", code: 64, err: []string{`a folder or path in the URL is not supported`}},

@@ -3,7 +3,7 @@
 # Exits 0 when the destination holds every message (and flag) of the source,
 # 1 when they differ. Passwords come from IMAPX_PASSWORD1 and IMAPX_PASSWORD2.
 #
-#   examples/audit.sh imaps://alice@old.example imaps://alice@new.example
+#   examples/audit.sh imaps://alice@old.example imaps://alice@new.example   # exits 1 while they differ
 set -euo pipefail
 src=$1 dst=$2
 work=$(mktemp -d)

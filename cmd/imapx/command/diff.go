@@ -29,7 +29,7 @@ EXAMPLES:
    imapx fetch imaps://a@old > src.jsonl; imapx fetch imaps://a@new > dst.jsonl
    imapx diff src.jsonl dst.jsonl > plan.jsonl
    imapx diff --exit-code src.jsonl dst.jsonl > /dev/null || echo "accounts differ"
-   imapx diff --format table src.jsonl dst.jsonl | less
+   imapx diff --format table src.jsonl dst.jsonl
    imapx fetch imaps://a@old | imapx diff - dst.jsonl | jq -c 'select(.op=="copy")'`,
 		Flags: joinFlags([]cli.Flag{
 			&cli.BoolFlag{Name: "exit-code", Usage: "exit 1 when the sides differ (an audit for scripts)"},

@@ -129,6 +129,8 @@ record"), so a pipeline cut short never looks done. A jq filter between stages m
 			s.formatCommand(),
 			s.syncCommand(),
 			s.demoCommand(),
+			s.completionCommand(),
+			s.manCommand(),
 		},
 	}
 	app.OnUsageError = s.usageError

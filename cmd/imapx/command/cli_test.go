@@ -78,6 +78,9 @@ var cliCases = []cliCase{
 	{name: "format help", args: "format --help", out: []string{`--to FORMAT`, `--output FILE, -o FILE`, `EXIT CODES`}},
 	{name: "sync help", args: "sync --help", out: []string{`--host1 HOST`, `--passfile2 FILE`, `--delete2`, `--statedir`, `EXIT CODES`}},
 	{name: "demo help", args: "demo --help", out: []string{`in-process IMAP servers`}},
+	{name: "completion of an unknown shell", args: "completion tcsh", code: 64, noOut: true, err: []string{`^imapx: error: shell "tcsh": want bash, zsh or fish\n`}},
+	{name: "completion without a shell", args: "completion", code: 64, err: []string{`missing SHELL`}},
+	{name: "man takes no argument", args: "man x", code: 64, err: []string{`too many arguments: x`}},
 	{name: "no help command (hidden): a flag", args: "help", code: 64, err: []string{`unknown command "help"`}},
 
 	// usage errors: 64, a hint, nothing on stdout

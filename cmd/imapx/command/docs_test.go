@@ -265,7 +265,7 @@ func TestDocExamples(t *testing.T) {
 				env.Setenv(v, docPassword)
 			}
 			env.Setenv("HOME", env.WorkDir+"/.home")
-			return nil
+			return os.Mkdir(env.WorkDir+"/.home", 0o700)
 		},
 	})
 }

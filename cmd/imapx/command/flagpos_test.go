@@ -57,6 +57,9 @@ var flagPosCases = []flagPosCase{
 		{"--host2", "127.0.0.1"}, {"--port2", "$PORT"}, {"--user2", "user2"}, {"--passfile2", "$DIR/pw2"}, {"--notls2"}, {"--justfolders"}, {"--dry"}, {"--nolog"}},
 		out: []string{`^dry: create folder "Archive/2023"$`}},
 	{cmd: "demo", flags: [][]string{{"--help"}}, out: []string{`in-process IMAP servers`}},
+	{cmd: "completion", flags: [][]string{{"--bogus"}}, args: []string{"bash"}, code: 64},
+	{cmd: "completion", args: []string{"zsh"}, out: []string{`^#compdef imapx`}},
+	{cmd: "man", flags: [][]string{{"--help"}}, out: []string{`imapx man`}},
 }
 
 // orders are the command lines of c: flags first, flags last, one flag

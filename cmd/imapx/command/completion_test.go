@@ -74,7 +74,6 @@ func quoteAll(words []string) string {
 	return strings.Join(q, " ")
 }
 
-
 // zsh and fish scripts: checked by the shells where installed, and in any
 // case hold every command and its visible flags (never a hidden one).
 func TestCompletionZshFish(t *testing.T) {

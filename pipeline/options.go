@@ -69,6 +69,8 @@ type Options struct {
 	// Throttle paces the copy's APPENDs and can stop the copy at a byte
 	// count (--maxmessagespersecond, --maxbytespersecond, --exitwhenover).
 	Throttle *push.Throttle
+	// ACL copies the folders' ACLs (imapsync's --syncacls).
+	ACL ACLOptions
 	// Progress is told of each phase (inventory, copy, flags, verify) and
 	// of the work done in it; nil shows nothing.
 	Progress progress.Reporter

@@ -186,12 +186,18 @@ func (s *syncer) run(ctx context.Context) error {
 		if err := s.dryList(ctx, plan); err != nil {
 			return err
 		}
+		if err := s.syncACLs(ctx, inv); err != nil {
+			return err
+		}
 		fmt.Fprintln(s.log, "imapx: dry run: nothing was changed")
 		return nil
 	}
 	if len(dirty) == 0 && planned.FolderDeletes == 0 {
 		// Nothing to do: the inventories just read are the verification.
 		fmt.Fprintln(s.log, "imapx: copied 0 messages (0 bytes), created 0 folders")
+		if err := s.syncACLs(ctx, inv); err != nil {
+			return err
+		}
 		if err := s.removeJournaled(ctx, inv, inv.read); err != nil {
 			return err
 		}
@@ -215,6 +221,9 @@ func (s *syncer) run(ctx context.Context) error {
 		return err
 	}
 	defer results.Close()
+	if err := s.syncACLs(ctx, inv); err != nil {
+		return err
+	}
 	if err := s.applyFlags(ctx, plan, planned); err != nil {
 		return err
 	}

@@ -64,6 +64,8 @@ func TestScripts(t *testing.T) {
 			"folders":     cmdFolders,
 			"subscribed":  cmdSubscribed,
 			"alertproxy":  cmdAlertProxy,
+			"setacl":      cmdSetACL,
+			"acl":         cmdACL,
 		},
 	})
 }
@@ -88,6 +90,8 @@ func setup(env *testscript.Env) error {
 	if strings.Contains(filepath.Base(env.WorkDir), "courier") {
 		opts = harness.Options{Separator: ".", Prefix: "INBOX."}
 	}
+	// Scripts named *acl* get Dovecot's acl plugin (GETACL, SETACL).
+	opts.ACL = strings.Contains(filepath.Base(env.WorkDir), "acl")
 	// Scripts named *quota* get a 100 KB storage quota per user.
 	if strings.Contains(filepath.Base(env.WorkDir), "quota") {
 		opts.Quota = "100K"

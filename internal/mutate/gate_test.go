@@ -15,6 +15,7 @@ var writes = map[string]bool{
 	"Append": true, "Create": true, "Delete": true, "Rename": true,
 	"Subscribe": true, "Unsubscribe": true, "Store": true, "Expunge": true,
 	"UIDExpunge": true, "Copy": true, "Move": true, "SetMetadata": true, "SetQuota": true,
+	"SetACL": true,
 }
 
 // TestEveryWriteGoesThroughTheGate type-checks the module and fails on a

@@ -1,5 +1,5 @@
 // Package mutate is the one door through which imapx changes a mailbox:
-// APPEND, CREATE, SUBSCRIBE, DELETE, STORE, EXPUNGE and a read-write
+// APPEND, CREATE, SUBSCRIBE, DELETE, STORE, EXPUNGE, SETACL and a read-write
 // SELECT all go through a Gate. Under --dry-run the Gate sends none of
 // them and answers ErrDryRun (a SELECT becomes an EXAMINE), so that a
 // write added later cannot forget the dry run: at worst it fails, it never
@@ -60,6 +60,15 @@ func (g Gate) Subscribe(c *imapclient.Client, mailbox string) error {
 		return ErrDryRun
 	}
 	return c.Subscribe(mailbox).Wait()
+}
+
+// SetACL replaces identifier's rights on mailbox (RFC 4314 SETACL; empty
+// rights take them all away) and waits for the answer.
+func (g Gate) SetACL(c *imapclient.Client, mailbox string, identifier imap.RightsIdentifier, rights imap.RightSet) error {
+	if g.Dry {
+		return ErrDryRun
+	}
+	return c.SetACL(mailbox, identifier, imap.RightModificationReplace, rights).Wait()
 }
 
 // Delete deletes mailbox and waits for the answer.

@@ -71,7 +71,24 @@ service imap-login {
 service anvil {
   chroot =
 }
-`, dir, plain, tlsPort, o.Separator, o.MaxConnsPerUserIP, o.Prefix) + quotaConfig(o.Quota)
+`, dir, plain, tlsPort, o.Separator, o.MaxConnsPerUserIP, o.Prefix) + quotaConfig(o.Quota) + aclConfig(o.ACL)
+}
+
+// aclConfig turns on ACLs (a file per mailbox; the owner has every right
+// until an ACL entry says otherwise). Not with a quota: each sets the
+// plugins of protocol imap.
+func aclConfig(on bool) string {
+	if !on {
+		return ""
+	}
+	return `mail_plugins = $mail_plugins acl
+protocol imap {
+  mail_plugins = $mail_plugins imap_acl
+}
+plugin {
+  acl = vfile
+}
+`
 }
 
 // quotaConfig limits every user's storage (Dovecot's quota plugin; its

@@ -32,6 +32,9 @@ type Options struct {
 	// Quota, when set, is every user's storage limit in Dovecot's units
 	// ("500K", "2M"): APPENDs over it are refused [OVERQUOTA].
 	Quota string
+	// ACL turns on Dovecot's acl plugin (vfile) and its IMAP commands
+	// (RFC 4314: GETACL, SETACL, DELETEACL, MYRIGHTS, LISTRIGHTS).
+	ACL bool
 }
 
 // Dovecot is a running server.

@@ -202,6 +202,8 @@ var cliCases = []cliCase{
 			`^Total size: +28108 +0 +-28108$`, `^Biggest message: +20252 +0$`}},
 	{name: "sync password in URL names passfile2", args: "sync --passfile1 $DIR/pw1 imap://user1@$MEM?tls=none imap://user2:pw@$MEM?tls=none", code: 64,
 		err: []string{`a password in the URL is not accepted`, `hint: use --passfile2, the IMAPX_PASSWORD2 environment variable`}},
+	{name: "sync syncacls on a server without ACL", args: "sync --syncacls --dry --nolog --passfile1 $DIR/pw1 --passfile2 $DIR/pw2 imap://user1@$MEM?tls=none imap://user2@$MEM?tls=none",
+		err: []string{`^imapx: warning: --syncacls: host1 has no ACL extension \(RFC 4314\): no ACL copied$`}},
 	{name: "sync version", args: "sync --version", out: []string{`^0\.`}},
 	{name: "top-level unknown option", args: "--verison", code: 64, err: []string{`did you mean --version\? run 'imapx --help'`}},
 	{name: "sync dry run", args: "sync --dry --passfile1 $DIR/pw1 --passfile2 $DIR/pw2 imap://user1@$MEM?tls=none imap://user2@$MEM?tls=none",

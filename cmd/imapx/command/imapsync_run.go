@@ -58,7 +58,6 @@ func init() {
 		moot1("usecache", "imapx keeps its own state in --statedir"),
 		moot1("nousecache", "imapx keeps its own state in --statedir (--nostate: none)"),
 		moot1("nosyncacls", "imapx copies no ACLs (the default)"),
-		notDone1("syncacls", "not done by imapx: ACLs are not copied"),
 		moot1("nosynclabels", "imapx copies no Gmail labels (the default)"),
 		moot1("noresynclabels", "imapx copies no Gmail labels (the default)"),
 		notDone1("synclabels", "not done by imapx: Gmail labels are not copied as labels (each label folder is copied as a folder)"),

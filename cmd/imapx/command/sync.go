@@ -152,6 +152,7 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 		Progress:      disp,
 	}
 	deleteFlags{}.apply(c, &o)
+	o.ACL = aclOptions(c, a1, a2)
 	o.StateDir, o.StateKey = stateFlags{}.options(c, a1, a2)
 	if !o.DryRun {
 		// One run per account pair: two at once would both copy everything.

@@ -14,9 +14,10 @@ import (
 // takes none unless written --flag=value, every other flag the next
 // argument. `--` ends the flags: what follows stays an argument, so a
 // folder named --x is written `-- --x`. An unknown flag is moved too, as a
-// switch, so that urfave reports it (with the nearest option). args[0] is
-// the program; --help anywhere shows the command's help; the first argument that is not a global flag names the
-// command; a line without a known command is returned as it is.
+// switch, so that urfave reports it (with the nearest option); --help
+// anywhere shows the command's help. args[0] is the program; the first
+// argument that is not a global flag names the command; a line without a
+// known command is returned as it is.
 func interleave(app *cli.App, args []string) []string {
 	i := 1
 	for i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "-" && args[i] != "--" {

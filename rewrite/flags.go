@@ -3,10 +3,20 @@ package rewrite
 import (
 	"slices"
 	"strings"
+
+	"github.com/imapx/imapx/internal/record"
 )
 
+// Flags runs the operations on flags alone (--regexflag,
+// --filterbuggyflags) on a record without its body: a source inventory,
+// so that it says which flags the copies were given.
+func (r *Rewriter) Flags(m *record.Message) {
+	r.flags(&change{m: m})
+	m.Rewritten = nil
+}
+
 // flags runs the operations on the message's flags, in imapsync's order.
-func (r *Rewriter) flags(c *change, _ []byte) {
+func (r *Rewriter) flags(c *change) {
 	if len(r.o.Regexflag) > 0 {
 		// imapsync substitutes in the flag list as one string.
 		list := strings.Join(c.m.Flags, " ")

@@ -67,7 +67,7 @@ func (r *Rewriter) Message(ctx context.Context, m *record.Message, body *record.
 		c.body.Close()
 		return nil, err
 	}
-	r.flags(c, header)
+	r.flags(c)
 	if r.o.IdateFromHeader {
 		if d, ok := headerDate(header); ok && !d.Equal(m.InternalDate) {
 			m.InternalDate = d

@@ -171,11 +171,13 @@ func (r *Rewriter) write(w *record.Writer, j *job, sum *Summary) error {
 	switch {
 	case it.Type != record.TypeMessage:
 		return w.WriteLine(it.Line.JSON)
-	case it.Msg == nil || j.body == nil && j.err == nil:
-		// A message record without a body passes as it is.
-		if it.Line != nil {
+	case j.body == nil && j.err == nil:
+		// A message record without its body (an inventory) has only its
+		// flags rewritten: it then says which flags the copies get.
+		if len(r.o.Regexflag) == 0 && !r.o.FilterBuggyFlags {
 			return w.WriteLine(it.Line.JSON)
 		}
+		r.Flags(it.Msg)
 		return w.Write(it.Msg)
 	}
 	m := it.Msg

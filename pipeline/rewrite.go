@@ -1,0 +1,89 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/imapx/imapx/internal/exitcode"
+	"github.com/imapx/imapx/internal/links"
+	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/rewrite"
+)
+
+// Rewriting on the copy path: the same code as `imapx rewrite`, one
+// message at a time on each copy's fetch side. A rewritten message keeps
+// its source's identity; push links its copy to it (package links), and
+// host2's reads give the copy that identity back, so the plan, the verify
+// and the next run match it whatever the rewrite changed. The verify
+// checks the copy against the digest of the bytes sent, rewritten.
+
+// openLinks loads the account pair's links.
+func (s *syncer) openLinks() error {
+	if s.o.LinksPath == "" {
+		return nil
+	}
+	l, err := links.Open(s.o.LinksPath)
+	if err != nil {
+		return exitcode.New(exitcode.NoInput, fmt.Errorf("links: %w", err))
+	}
+	s.links = l
+	return nil
+}
+
+func (s *syncer) closeLinks() {
+	if err := s.links.Close(); err != nil {
+		fmt.Fprintf(s.log, "imapx: warning: links: %v\n", err)
+	}
+}
+
+// relabel is what each side's inventory records go through: host1's
+// flags through the rewrite's flag operations (what the copies were
+// given), host2's copies of rewritten messages take their links.
+func (s *syncer) relabel(host int) func(*record.Message) {
+	switch {
+	case host == 1 && s.o.Rewrite != nil:
+		return s.o.Rewrite.Flags
+	case host == 2 && s.links.Len() > 0:
+		return func(m *record.Message) { s.links.Apply(m) }
+	}
+	return nil
+}
+
+// rewrite rewrites one message on its way to host2, counting it; a
+// message left out returns an error (said and counted here).
+func (s *syncer) rewrite(ctx context.Context, m *record.Message, body *record.Body) (*record.Body, error) {
+	nb, err := s.o.Rewrite.Message(ctx, m, body)
+	s.mu.Lock()
+	if s.rep.Rewrite == nil {
+		s.rep.Rewrite = &rewrite.Summary{}
+	}
+	s.rep.Rewrite.Add(m, err)
+	s.mu.Unlock()
+	var sk *rewrite.Skipped
+	switch {
+	case errors.As(err, &sk):
+		fmt.Fprintf(s.hostLog(1), "imapx: folder %q UID %d: %v\n", m.Folder, m.UID, err)
+	case err != nil && ctx.Err() == nil:
+		err = fmt.Errorf("folder %q UID %d: %w", m.Folder, m.UID, err)
+		fmt.Fprintf(s.hostLog(1), "imapx: error: %v\n", err)
+		s.countError(err)
+	}
+	return nb, err
+}
+
+// rewriteVerdict says, under the verdict, what was rewritten, and how
+// many source messages --skipmess left out on purpose (not copied, not
+// compared: they are not missing).
+func (s *syncer) rewriteVerdict() {
+	r := s.rep.Rewrite
+	if r == nil {
+		return
+	}
+	if r.Rewritten > 0 {
+		fmt.Fprintf(s.log, "%d messages were rewritten on their way to host2 (%s): host2 holds them as sent, checked by size and digest, matched to their host1 message by its identity.\n", r.Rewritten, r.Ops())
+	}
+	if r.Skipped > 0 {
+		fmt.Fprintf(s.log, "%d messages in host1 were left out by --skipmess: not copied, not compared.\n", r.Skipped)
+	}
+}

@@ -9,8 +9,8 @@ import (
 
 	"github.com/imapx/imapx/fetch"
 	"github.com/imapx/imapx/internal/exitcode"
-	"github.com/imapx/imapx/internal/record"
 	"github.com/imapx/imapx/internal/folders"
+	"github.com/imapx/imapx/internal/record"
 	"github.com/imapx/imapx/internal/session"
 	"github.com/imapx/imapx/internal/table"
 )

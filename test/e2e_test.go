@@ -64,6 +64,7 @@ func TestScripts(t *testing.T) {
 			"folders":     cmdFolders,
 			"subscribed":  cmdSubscribed,
 			"alertproxy":  cmdAlertProxy,
+			"samesubst":   cmdSameSubst,
 		},
 	})
 }
@@ -172,6 +173,9 @@ func cmdSeed(ts *testscript.TestScript, neg bool, args []string) {
 	case strings.HasPrefix(corpus, "big:"):
 		n, _ := strconv.Atoi(strings.TrimPrefix(corpus, "big:"))
 		msgs = []imaptest.SeedMessage{imaptest.Big(n, now)}
+	case strings.HasPrefix(corpus, "rewrite:"):
+		n, _ := strconv.Atoi(strings.TrimPrefix(corpus, "rewrite:"))
+		msgs = imaptest.RewriteMail(now, n)
 	case corpus == "none":
 	default:
 		ts.Fatalf("unknown corpus %q", corpus)

@@ -1,0 +1,59 @@
+package test
+
+import (
+	"regexp"
+	"sort"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// samesubst USER1 USER2 REGEX REPLACEMENT: USER2 holds exactly USER1's
+// messages with REGEX (Go syntax, on the raw bytes, every match) replaced
+// in each (REGEX "8bit": every byte >= 0x80), everything else byte for byte, flags and dates included; read
+// independently of imapx.
+func cmdSameSubst(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 4 {
+		ts.Fatalf("usage: samesubst USER1 USER2 REGEX REPLACEMENT")
+	}
+	var sub func([]byte) []byte
+	if args[2] == "8bit" {
+		// Each byte >= 0x80 (Go's regexp reads bytes as UTF-8: no class
+		// matches a Latin-1 byte).
+		sub = func(b []byte) []byte {
+			out := make([]byte, 0, len(b))
+			for _, c := range b {
+				if c >= 0x80 {
+					out = append(out, args[3]...)
+				} else {
+					out = append(out, c)
+				}
+			}
+			return out
+		}
+	} else {
+		re, err := regexp.Compile(args[2])
+		if err != nil {
+			ts.Fatalf("samesubst: %v", err)
+		}
+		sub = func(b []byte) []byte { return re.ReplaceAll(b, []byte(args[3])) }
+	}
+	msgs, _, err := dovecot(ts).ReadAll(args[0], users[args[0]])
+	if err != nil {
+		ts.Fatalf("read %s: %v", args[0], err)
+	}
+	a := make([]string, len(msgs))
+	for i, m := range msgs {
+		m.Raw = sub(m.Raw)
+		a[i] = m.Key()
+	}
+	sort.Strings(a)
+	b := readKeys(ts, args[1])
+	diff := multisetDiff(a, b)
+	if neg != (diff == "") {
+		return
+	}
+	if neg {
+		ts.Fatalf("mailboxes are the same after the substitution")
+	}
+	ts.Fatalf("mailboxes differ after the substitution:\n%s", diff)
+}

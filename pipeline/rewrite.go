@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"time"
 
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/links"
@@ -39,15 +41,30 @@ func (s *syncer) closeLinks() {
 
 // relabel is what each side's inventory records go through: host1's
 // flags through the rewrite's flag operations (what the copies were
-// given), host2's copies of rewritten messages take their links.
+// given), host2's copies of rewritten messages take their links. With
+// --disarmreadreceipts, $MDNSent is the rewrite's, not a flag to sync:
+// neither side's is compared (else the verify would find the copies'
+// flags differ, and the next run remove it).
 func (s *syncer) relabel(host int) func(*record.Message) {
-	switch {
-	case host == 1 && s.o.Rewrite != nil:
-		return s.o.Rewrite.Flags
-	case host == 2 && s.links.Len() > 0:
-		return func(m *record.Message) { s.links.Apply(m) }
+	var fs []func(*record.Message)
+	rw := s.o.Rewrite
+	if host == 1 && rw != nil {
+		fs = append(fs, rw.Flags)
 	}
-	return nil
+	if host == 2 && s.links.Len() > 0 {
+		fs = append(fs, func(m *record.Message) { s.links.Apply(m) })
+	}
+	if rw != nil && rw.Options().DisarmReadReceipts {
+		fs = append(fs, rewrite.DropMDNSent)
+	}
+	if len(fs) == 0 {
+		return nil
+	}
+	return func(m *record.Message) {
+		for _, f := range fs {
+			f(m)
+		}
+	}
 }
 
 // rewrite rewrites one message on its way to host2, counting it; a
@@ -59,6 +76,12 @@ func (s *syncer) rewrite(ctx context.Context, m *record.Message, body *record.Bo
 		s.rep.Rewrite = &rewrite.Summary{}
 	}
 	s.rep.Rewrite.Add(m, err)
+	if err == nil && s.o.Rewrite.Options().IdateFromHeader {
+		if s.sentDates == nil {
+			s.sentDates = map[srcKey]time.Time{}
+		}
+		s.sentDates[srcKey{m.Folder, m.UID}] = m.InternalDate
+	}
 	s.mu.Unlock()
 	var sk *rewrite.Skipped
 	switch {
@@ -86,4 +109,40 @@ func (s *syncer) rewriteVerdict() {
 	if r.Skipped > 0 {
 		fmt.Fprintf(s.log, "%d messages in host1 were left out by --skipmess: not copied, not compared.\n", r.Skipped)
 	}
+}
+
+// checkDates compares the internal dates host2 holds for the messages
+// written with those --idatefromheader sent: a server ignoring the date
+// of an APPEND would otherwise go unseen (diff matches messages by
+// identity, whatever their dates).
+func (s *syncer) checkDates(results *tempFile, dst io.Reader) error {
+	if len(s.sentDates) == 0 {
+		return nil
+	}
+	r, err := results.rewind()
+	if err != nil {
+		return err
+	}
+	want := map[msgKey]time.Time{}
+	err = readScratch(r, "results").Each(func(l *record.Line) error {
+		var res record.Result
+		if err := l.DecodeOnly(&res); err != nil || !res.OK || res.Src == nil || res.Dst == nil || res.Dst.UID == 0 {
+			return err
+		}
+		if d, ok := s.sentDates[srcKey{res.Src.Folder, res.Src.UID}]; ok {
+			want[msgKey{res.Dst.Folder, res.Dst.UIDValidity, res.Dst.UID}] = d
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return eachMessage(dst, "destination inventory", func(m *messageRef) {
+		if d, ok := want[m.key()]; ok && !d.Equal(m.InternalDate) {
+			err := exitcode.Newf(exitcode.WithErrors, "verify: folder %q UID %d has the internal date %s, %s was sent (--idatefromheader)",
+				m.Folder, m.UID, m.InternalDate.Format(time.RFC3339), d.Format(time.RFC3339))
+			fmt.Fprintf(s.log, "imapx: error: %v\n", err)
+			s.countVerdictError(err)
+		}
+	})
 }

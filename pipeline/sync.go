@@ -51,6 +51,9 @@ type syncer struct {
 	bytesPartial bool
 	// links are the account pair's links (nil: none kept).
 	links *links.Links
+	// sentDates are the internal dates --idatefromheader gave the
+	// messages sent (under mu), for the verify.
+	sentDates map[srcKey]time.Time
 }
 
 // Sync runs a one-way sync from src to dst and returns its report; the

@@ -83,6 +83,12 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 	if err != nil {
 		return err
 	}
+	if dr, err = inv.dst.rewind(); err != nil {
+		return err
+	}
+	if err := s.checkDates(results, dr); err != nil {
+		return err
+	}
 	if err := inv.addClean(first, clean); err != nil {
 		return err
 	}

@@ -23,6 +23,18 @@ func asksReceipt(header []byte) bool {
 		identity.Field(header, "Return-Receipt-To") != nil
 }
 
+// DropMDNSent takes $MDNSent out of a record's flags: where flags are
+// compared, --disarmreadreceipts owns that keyword.
+func DropMDNSent(m *record.Message) {
+	out := m.Flags[:0:0]
+	for _, f := range m.Flags {
+		if !strings.EqualFold(f, mdnSent) {
+			out = append(out, f)
+		}
+	}
+	m.Flags = out
+}
+
 func hasFlag(flags []string, f string) bool {
 	for _, g := range flags {
 		if strings.EqualFold(g, f) {

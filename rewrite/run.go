@@ -134,21 +134,27 @@ func (r *Rewriter) Run(ctx context.Context, src *stream.Reader, out io.Writer) (
 			}
 		}
 	}()
-	var werr error
-	for j := range order {
+	release := func(j *job) {
 		<-j.done
-		if werr == nil {
-			werr = r.write(w, j, &sum)
-			if werr != nil {
-				cancel()
-			}
-		}
 		j.body.Close()
 		j.it.Close()
 		budget.Release(j.weight)
 	}
-	if werr != nil {
-		return sum, werr
+	for j := range order {
+		<-j.done
+		if err := r.write(w, j, &sum); err != nil {
+			// The output is gone: stop, without waiting for the input
+			// to end (what is still under way is released as it ends).
+			cancel()
+			release(j)
+			go func() {
+				for j := range order {
+					release(j)
+				}
+			}()
+			return sum, err
+		}
+		release(j)
 	}
 	select {
 	case err := <-readErr:

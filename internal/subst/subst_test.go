@@ -25,3 +25,27 @@ func TestParseErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestMatchBytes(t *testing.T) {
+	for _, c := range []struct {
+		pat, in string
+		want    bool
+	}{
+		{`m/[\x80-\xff]/`, "caf\xe9", true},
+		{`m/[\x80-\xff]/`, "cafe", false},
+		{`m{^subject: urgent}im`, "From: a\r\nSubject: URGENT\r\n", true},
+		{`ü`, "gr\xc3\xbc\xc3\x9f", true},
+		{`ü`, "gr\xfc", false},
+	} {
+		m, err := ParseMatch(c.pat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.Match([]byte(c.in)); got != c.want {
+			t.Errorf("%s on %q: %v", c.pat, c.in, got)
+		}
+	}
+	if _, err := ParseMatch(`m/a/e`); err == nil {
+		t.Error("flag e accepted")
+	}
+}

@@ -15,6 +15,22 @@ func (r *Rewriter) Flags(m *record.Message) {
 	m.Rewritten = nil
 }
 
+// FlagOps describes the operations that change flags ("" for none), for
+// a sync's state: a pair in sync under other flag operations is not.
+func (r *Rewriter) FlagOps() string {
+	var parts []string
+	for _, rt := range r.o.Regexflag {
+		parts = append(parts, "regexflag "+rt.Source)
+	}
+	if r.o.FilterBuggyFlags {
+		parts = append(parts, OpFilterBuggyFlags)
+	}
+	if r.o.DisarmReadReceipts {
+		parts = append(parts, OpDisarmReadReceipts)
+	}
+	return strings.Join(parts, "\n")
+}
+
 // flags runs the operations on the message's flags, in imapsync's order.
 func (r *Rewriter) flags(c *change) {
 	if len(r.o.Regexflag) > 0 {

@@ -80,6 +80,9 @@ type Options struct {
 	// copies of rewritten messages are recorded there, and host2's
 	// messages found there take their source's identity. Empty: none.
 	LinksPath string
+	// UseUID identifies host1's messages by folder, UIDVALIDITY and UID,
+	// and host2's copies through the links alone (imapsync's --useuid).
+	UseUID bool
 }
 
 // Report is the run summary (--report writes it as JSON).

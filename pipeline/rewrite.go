@@ -51,6 +51,9 @@ func (s *syncer) relabel(host int) func(*record.Message) {
 	if host == 1 && rw != nil {
 		fs = append(fs, rw.Flags)
 	}
+	if host == 1 && s.o.UseUID {
+		fs = append(fs, uidIdent)
+	}
 	if host == 2 && s.links.Len() > 0 {
 		fs = append(fs, func(m *record.Message) { s.links.Apply(m) })
 	}
@@ -145,4 +148,13 @@ func (s *syncer) checkDates(results *tempFile, dst io.Reader) error {
 			s.countVerdictError(err)
 		}
 	})
+}
+
+// uidIdent is --useuid's identity of a host1 message: where it is, for as
+// long as its folder's UIDVALIDITY holds. Its copies have it through the
+// links push writes for every message (none else can match it): a copy
+// made by another tool, or before the links, is not recognised, as
+// imapsync's --useuid without its cache.
+func uidIdent(m *record.Message) {
+	m.Ident = fmt.Sprintf("u:%d:%d", m.UIDValidity, m.UID)
 }

@@ -129,7 +129,7 @@ func (s *syncer) copyPart(ctx context.Context, part *tempFile, budget int64, out
 		var err error
 		o := push.Options{
 			Log: s.hostLog(2), OnError: s.countError, MemoryBudget: budget / 2, Throttle: s.o.Throttle, Progress: s.o.Progress,
-			Links: s.links,
+			Links: s.links, LinkAll: s.o.UseUID,
 		}
 		if j := s.journal; j != nil {
 			o.OnSending = func(m *record.Message, folder string, size int64) { j.Sending(m, folder, m.Ident, size) }

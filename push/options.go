@@ -46,6 +46,9 @@ type Options struct {
 	// Links, when set, records for each rewritten message appended which
 	// destination UID holds which source message (push --links).
 	Links *links.Links
+	// LinkAll links every message appended, rewritten or not (sync's
+	// --useuid: identity by source UID, known only through the links).
+	LinkAll bool
 }
 
 func (o *Options) defaults() {

@@ -167,6 +167,7 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 	// The links are read by every run (a run without rewriting still
 	// matches the copies an earlier one rewrote).
 	o.LinksPath = pairPath(c, a1, a2, ".links")
+	o.UseUID = c.Bool("useuid")
 	if !o.DryRun {
 		// One run per account pair: two at once would both copy everything.
 		lock, err := lockFlags{}.take(c, a1, a2)

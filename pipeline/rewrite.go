@@ -73,12 +73,12 @@ func (s *syncer) relabel(host int) func(*record.Message) {
 // rewrite rewrites one message on its way to host2, counting it; a
 // message left out returns an error (said and counted here).
 func (s *syncer) rewrite(ctx context.Context, m *record.Message, body *record.Body) (*record.Body, error) {
-	nb, err := s.o.Rewrite.Message(ctx, m, body)
+	nb, ops, err := s.o.Rewrite.Message(ctx, m, body)
 	s.mu.Lock()
 	if s.rep.Rewrite == nil {
 		s.rep.Rewrite = &rewrite.Summary{}
 	}
-	s.rep.Rewrite.Add(m, err)
+	s.rep.Rewrite.Add(ops, err)
 	if err == nil && s.o.Rewrite.Options().IdateFromHeader {
 		if s.sentDates == nil {
 			s.sentDates = map[srcKey]time.Time{}

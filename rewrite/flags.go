@@ -12,7 +12,6 @@ import (
 // so that it says which flags the copies were given.
 func (r *Rewriter) Flags(m *record.Message) {
 	r.flags(&change{m: m})
-	m.Rewritten = nil
 }
 
 // FlagOps describes the operations that change flags ("" for none), for

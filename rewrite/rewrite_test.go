@@ -28,7 +28,7 @@ func rewriteOne(t *testing.T, o Options, raw []byte) (*record.Message, []byte, e
 		t.Fatal(err)
 	}
 	m := &record.Message{Type: record.TypeMessage, Folder: "INBOX", UID: 7, Flags: []string{`\Seen`}}
-	nb, err := r.Message(context.Background(), m, body)
+	nb, _, err := r.Message(context.Background(), m, body)
 	if err != nil {
 		return m, nil, err
 	}

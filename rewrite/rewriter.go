@@ -3,6 +3,7 @@ package rewrite
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/identity"
@@ -45,15 +46,17 @@ func (s *Skipped) Error() string { return fmt.Sprintf("skipped: matches --skipme
 
 // Message rewrites one message: m is changed in place (flags, internal
 // date, size, "rewritten"; its identity filled in when it had none, from
-// the bytes as read) and the new body returned. It takes body: the body
-// returned may be body itself (nothing changed its bytes) or a new one,
-// body being closed. A message left out returns a nil body and an error:
-// *Skipped for --skipmess, else why it failed (exit code 111).
-func (r *Rewriter) Message(ctx context.Context, m *record.Message, body *record.Body) (*record.Body, error) {
+// the bytes as read) and the new body returned, with the operations that
+// changed something (added to m.Rewritten, after those of stages before).
+// It takes body: the body returned may be body itself (nothing changed
+// its bytes) or a new one, body being closed. A message left out returns
+// a nil body and an error: *Skipped for --skipmess, else why it failed
+// (exit code 111).
+func (r *Rewriter) Message(ctx context.Context, m *record.Message, body *record.Body) (*record.Body, []string, error) {
 	header, err := identity.ReadHeader(body)
 	if err != nil {
 		body.Close()
-		return nil, exitcode.Newf(exitcode.WithErrors, "reading the message: %v", err)
+		return nil, nil, exitcode.Newf(exitcode.WithErrors, "reading the message: %v", err)
 	}
 	if m.Ident == "" {
 		facts := identity.Of(header, r.o.Ident)
@@ -65,7 +68,7 @@ func (r *Rewriter) Message(ctx context.Context, m *record.Message, body *record.
 	c := &change{m: m, body: body}
 	if err := r.bytes(ctx, c, header); err != nil {
 		c.body.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	r.flags(c)
 	if r.o.IdateFromHeader {
@@ -75,7 +78,12 @@ func (r *Rewriter) Message(ctx context.Context, m *record.Message, body *record.
 		}
 	}
 	m.Size = c.body.Size()
-	return c.body, nil
+	for _, op := range c.ops {
+		if !slices.Contains(m.Rewritten, op) {
+			m.Rewritten = append(m.Rewritten, op)
+		}
+	}
+	return c.body, c.ops, nil
 }
 
 // change is one message being rewritten: its body so far and the
@@ -83,15 +91,13 @@ func (r *Rewriter) Message(ctx context.Context, m *record.Message, body *record.
 type change struct {
 	m    *record.Message
 	body *record.Body
+	ops  []string
 }
 
 func (c *change) did(op string) {
-	for _, o := range c.m.Rewritten {
-		if o == op {
-			return
-		}
+	if !slices.Contains(c.ops, op) {
+		c.ops = append(c.ops, op)
 	}
-	c.m.Rewritten = append(c.m.Rewritten, op)
 }
 
 // replace makes nb the body, closing the one it replaces.
@@ -132,7 +138,7 @@ func (r *Rewriter) bytes(ctx context.Context, c *change, header []byte) error {
 	}
 	if r.o.DisarmReadReceipts || r.o.AddHeader {
 		// The header as the operations before left it.
-		if len(c.m.Rewritten) > 0 {
+		if len(c.ops) > 0 {
 			h, err := identity.ReadHeader(c.body)
 			if err != nil {
 				return exitcode.Newf(exitcode.WithErrors, "reading the rewritten message: %v", err)

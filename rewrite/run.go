@@ -28,9 +28,9 @@ type Summary struct {
 	exitcode.Tally
 }
 
-// Add counts one message's outcome: its "rewritten" list, or why it was
-// left out.
-func (s *Summary) Add(m *record.Message, err error) {
+// Add counts one message's outcome: the operations that changed it (see
+// Rewriter.Message), or why it was left out.
+func (s *Summary) Add(ops []string, err error) {
 	s.Messages++
 	var sk *Skipped
 	switch {
@@ -38,12 +38,12 @@ func (s *Summary) Add(m *record.Message, err error) {
 		s.Skipped++
 	case err != nil:
 		s.Tally.Add(err)
-	case len(m.Rewritten) > 0:
+	case len(ops) > 0:
 		s.Rewritten++
 		if s.ByOp == nil {
 			s.ByOp = map[string]int{}
 		}
-		for _, op := range m.Rewritten {
+		for _, op := range ops {
 			s.ByOp[op]++
 		}
 	}
@@ -67,6 +67,7 @@ func (s *Summary) Ops() string {
 type job struct {
 	it     *stream.Item
 	body   *record.Body
+	ops    []string
 	err    error
 	weight int64
 	done   chan struct{}
@@ -89,7 +90,7 @@ func (r *Rewriter) Run(ctx context.Context, src *stream.Reader, out io.Writer) (
 	for range r.o.Workers {
 		go func() {
 			for j := range work {
-				j.body, j.err = r.Message(ctx, j.it.Msg, j.it.Body)
+				j.body, j.ops, j.err = r.Message(ctx, j.it.Msg, j.it.Body)
 				j.it.Body = nil
 				close(j.done)
 			}
@@ -187,7 +188,7 @@ func (r *Rewriter) write(w *record.Writer, j *job, sum *Summary) error {
 		return w.Write(it.Msg)
 	}
 	m := it.Msg
-	sum.Add(m, j.err)
+	sum.Add(j.ops, j.err)
 	var sk *Skipped
 	switch {
 	case errors.As(j.err, &sk):

@@ -160,11 +160,12 @@ func (s *syncer) diffInventories(inv *inventory, o diff.Options) (map[string]boo
 // verdict prints imapsync's closing lines from a comparison of the two
 // sides.
 func (s *syncer) verdict(sum diff.Summary, extra int) error {
-	// Messages --skipmess left out on purpose are not missing.
-	skipped := 0
+	// Messages --skipmess left out on purpose are not missing, nor
+	// compared: like those not selected.
 	if r := s.rep.Rewrite; r != nil {
-		skipped = min(r.Skipped, sum.OnlySrc)
+		skipped := min(r.Skipped, sum.OnlySrc)
 		sum.OnlySrc -= skipped
+		sum.SrcMessages -= skipped
 	}
 	s.rep.Verified, s.rep.Verify = true, &sum
 	// The destination is compared with the source as it was copied, so

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# A rewrite stage: reads message records with raw bodies on stdin, prepends
-# a header line ($1, "Name: value") to each message, writes the records on
-# stdout. Other records, the end record included, pass through. "size" is
-# dropped: push takes it from the new bytes.
+# A rewrite stage in jq: reads message records with raw bodies on stdin,
+# prepends a header line ($1, "Name: value") to each message, writes the
+# records on stdout. Other records, the end record included, pass through.
+# "size" is dropped: push takes it from the new bytes. (`imapx rewrite
+# --pipemess/--regexmess` does this kind of job natively; this script shows
+# how to do it in jq without corrupting a byte: see README, "Rewriting with
+# jq".)
 #
+# jq must never decode "raw": @base64d makes a UTF-8 string of the bytes,
+# and every byte that is not UTF-8 (a Latin-1 "ü" in a header) silently
+# becomes U+FFFD.
 # One jq process streams the whole input, whatever the size or number of
 # messages: the header is added to the base64 text without decoding it
 # (padded after its colon to a multiple of 3 bytes, so that its base64

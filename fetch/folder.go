@@ -317,6 +317,9 @@ func (f *fetcher) emit(m *record.Message, body *record.Body, header []byte) erro
 	if m.Ident == "" {
 		m.Ident = facts.Ident
 	}
+	if f.o.Relabel != nil {
+		f.o.Relabel(m)
+	}
 	if f.o.Headers && body == nil {
 		m.Headers, m.HeaderFields = headerText(header, f.o.Ident)
 	}

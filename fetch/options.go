@@ -54,6 +54,12 @@ type Options struct {
 	// are fetched without their header, which a server answers from its
 	// index. The others have their header fetched as usual.
 	KnownIdent func(folder string, validity, uid uint32) (string, bool)
+	// Relabel, when set, changes each message record before it is
+	// written: the destination copies of rewritten messages take their
+	// source's identity from links (fetch --links, sync's reads of
+	// host2), and sync's host1 flags go through the rewrite's flag
+	// operations, as the copies' did.
+	Relabel func(*record.Message)
 	// Connections is how many folders are read at once, each on its own
 	// connection (1 when unset); records of different folders interleave.
 	Connections int

@@ -21,6 +21,9 @@ type bridge struct {
 	n      int
 	// sent, when set, takes a digest of every body for the verify.
 	sent *sentDigests
+	// rewrite, when set, rewrites each message before it goes on; a
+	// message it leaves out (nil body) is not handed to push.
+	rewrite func(*record.Message, *record.Body) (*record.Body, error)
 }
 
 // newBridge bounds the bodies in memory to budget bytes, of which push may
@@ -34,6 +37,14 @@ func newBridge(ctx context.Context, budget, pushBudget int64) *bridge {
 // Message implements fetch.Sink.
 func (b *bridge) Message(m *record.Message, body *record.Body) error {
 	b.n++
+	if b.rewrite != nil && body != nil {
+		nb, err := b.rewrite(m, body)
+		if err != nil {
+			return nil // counted and said by rewrite; the others go on
+		}
+		body = nb
+	}
+	// The digest of what is sent: the rewritten bytes, when rewritten.
 	b.sent.add(m, body)
 	it := &stream.Item{Type: record.TypeMessage, Msg: m, Body: body, Pos: "message " + m.Folder}
 	if body != nil && body.Bytes() != nil {

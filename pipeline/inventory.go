@@ -166,6 +166,7 @@ func (s *syncer) readSide(ctx context.Context, c *imapclient.Client, dial sessio
 		Listed: nonNil(listed), Skip: skip, Ident: s.o.Ident, Connections: s.o.Connections, Log: s.hostLog(host), OnError: s.countError, Progress: s.o.Progress,
 		Criteria: sel.Criteria, Keep: sel.Keep,
 	}
+	o.Relabel = s.relabel(host)
 	if known != nil {
 		o.KnownIdent = func(folder string, validity, uid uint32) (string, bool) {
 			id, ok := known[msgKey{folder, validity, uid}]

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/imapx/imapx/internal/record"
 	"github.com/imapx/imapx/internal/state"
@@ -65,6 +66,8 @@ type messageRef struct {
 	UID         uint32 `json:"uid"`
 	Size        int64  `json:"size"`
 	Ident       string `json:"ident"`
+	// InternalDate is checked against the date sent (--idatefromheader).
+	InternalDate time.Time `json:"internaldate"`
 }
 
 func (m *messageRef) key() msgKey { return msgKey{m.Folder, m.UIDValidity, m.UID} }

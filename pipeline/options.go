@@ -13,6 +13,7 @@ import (
 	"github.com/imapx/imapx/internal/selection"
 	"github.com/imapx/imapx/internal/state"
 	"github.com/imapx/imapx/push"
+	"github.com/imapx/imapx/rewrite"
 )
 
 // Options for a sync.
@@ -74,6 +75,16 @@ type Options struct {
 	// Progress is told of each phase (inventory, copy, flags, verify) and
 	// of the work done in it; nil shows nothing.
 	Progress progress.Reporter
+	// Rewrite, when set, rewrites each message on its way from host1 to
+	// host2 (imapsync's --pipemess, --regexmess…; package rewrite).
+	Rewrite *rewrite.Rewriter
+	// LinksPath is the account pair's links file (package links): the
+	// copies of rewritten messages are recorded there, and host2's
+	// messages found there take their source's identity. Empty: none.
+	LinksPath string
+	// UseUID identifies host1's messages by folder, UIDVALIDITY and UID,
+	// and host2's copies through the links alone (imapsync's --useuid).
+	UseUID bool
 }
 
 // Report is the run summary (--report writes it as JSON).
@@ -111,4 +122,7 @@ type Report struct {
 	FirstError string          `json:"first_error,omitempty"`
 	// Stats are imapsync's end-of-run statistics.
 	Stats Stats `json:"stats"`
+	// Rewrite counts the messages rewritten on their way, by operation,
+	// and those left out (--skipmess, a failed --pipemess).
+	Rewrite *rewrite.Summary `json:"rewrite,omitempty"`
 }

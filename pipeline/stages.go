@@ -112,6 +112,9 @@ func (s *syncer) copyPart(ctx context.Context, part *tempFile, budget int64, out
 	defer stopFetch()
 	b := newBridge(fctx, budget, budget/2)
 	b.sent = s.sent
+	if s.o.Rewrite != nil {
+		b.rewrite = func(m *record.Message, body *record.Body) (*record.Body, error) { return s.rewrite(fctx, m, body) }
+	}
 	g.Go(func() error {
 		defer b.close()
 		_, err := fetch.RunTo(fctx, s.src, fetch.Options{
@@ -126,6 +129,7 @@ func (s *syncer) copyPart(ctx context.Context, part *tempFile, budget int64, out
 		var err error
 		o := push.Options{
 			Log: s.hostLog(2), OnError: s.countError, MemoryBudget: budget / 2, Throttle: s.o.Throttle, Progress: s.o.Progress,
+			Links: s.links, LinkAll: s.o.UseUID,
 		}
 		if j := s.journal; j != nil {
 			o.OnSending = func(m *record.Message, folder string, size int64) { j.Sending(m, folder, m.Ident, size) }

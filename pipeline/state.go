@@ -26,7 +26,18 @@ func (s *syncer) statePath() string { return state.Path(s.o.StateDir, s.o.StateK
 
 // fingerprint covers every option that changes what "in sync" means.
 func (s *syncer) fingerprint() string {
-	return state.Fingerprint(s.o.Ident, s.o.Diff, s.o.Select1.Criteria, s.o.Select1.Describe, s.o.Select2.Criteria, s.o.Select2.Describe)
+	opts := []any{s.o.Ident, s.o.Diff, s.o.Select1.Criteria, s.o.Select1.Describe, s.o.Select2.Criteria, s.o.Select2.Describe}
+	if s.o.UseUID {
+		opts = append(opts, "useuid")
+	}
+	if rw := s.o.Rewrite; rw != nil {
+		// The flag operations change which flags the copies should have;
+		// other rewriting does not change what "in sync" means (identity).
+		if f := rw.FlagOps(); f != "" {
+			opts = append(opts, f)
+		}
+	}
+	return state.Fingerprint(opts...)
 }
 
 // saveState writes st; a failure costs the next run time, not mail.

@@ -13,6 +13,7 @@ import (
 	"github.com/imapx/imapx/diff"
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/journal"
+	"github.com/imapx/imapx/internal/links"
 	"github.com/imapx/imapx/internal/record"
 	"github.com/imapx/imapx/internal/scratch"
 	"github.com/imapx/imapx/internal/session"
@@ -48,6 +49,11 @@ type syncer struct {
 	planned    bool
 	// bytesPartial: the state lacked the bytes of a pair not read.
 	bytesPartial bool
+	// links are the account pair's links (nil: none kept).
+	links *links.Links
+	// sentDates are the internal dates --idatefromheader gave the
+	// messages sent (under mu), for the verify.
+	sentDates map[srcKey]time.Time
 }
 
 // Sync runs a one-way sync from src to dst and returns its report; the
@@ -66,9 +72,13 @@ func Sync(ctx context.Context, src, dst session.Dialer, o Options) (*Report, err
 	s := &syncer{o: &o, src: src, dst: dst, rep: &Report{}, log: o.Log, cancel: cancel, lastLap: start}
 	s.reconnects[0].w, s.reconnects[1].w = s.log, s.log
 	s.openJournal()
+	if err := s.openLinks(); err != nil {
+		return s.rep, err
+	}
 	s.phase("inventory", 0, 0)
 	err := s.run(ctx)
 	s.closeJournal()
+	s.closeLinks()
 	s.endPhase()
 	s.rep.Seconds = time.Since(start).Seconds()
 	if cause := context.Cause(ctx); errors.Is(cause, errorsMaxReached) {

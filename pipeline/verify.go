@@ -83,6 +83,12 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 	if err != nil {
 		return err
 	}
+	if dr, err = inv.dst.rewind(); err != nil {
+		return err
+	}
+	if err := s.checkDates(results, dr); err != nil {
+		return err
+	}
 	if err := inv.addClean(first, clean); err != nil {
 		return err
 	}
@@ -154,6 +160,13 @@ func (s *syncer) diffInventories(inv *inventory, o diff.Options) (map[string]boo
 // verdict prints imapsync's closing lines from a comparison of the two
 // sides.
 func (s *syncer) verdict(sum diff.Summary, extra int) error {
+	// Messages --skipmess left out on purpose are not missing, nor
+	// compared: like those not selected.
+	if r := s.rep.Rewrite; r != nil {
+		skipped := min(r.Skipped, sum.OnlySrc)
+		sum.OnlySrc -= skipped
+		sum.SrcMessages -= skipped
+	}
 	s.rep.Verified, s.rep.Verify = true, &sum
 	// The destination is compared with the source as it was copied, so
 	// messages --delete1 removed since still count.
@@ -180,6 +193,7 @@ func (s *syncer) verdict(sum diff.Summary, extra int) error {
 		s.countVerdictError(exitcode.Newf(exitcode.WithErrors, "%d messages have more copies on host2 than on host1", extra))
 		fmt.Fprintf(s.log, "The sync is not exact: %d messages have more copies on host2 than on host1.\n", extra)
 	}
+	s.rewriteVerdict()
 	fmt.Fprintln(s.log, "There is no unidentified message on host1.")
 	if n := s.rep.NotSelected; n > 0 {
 		fmt.Fprintf(s.log, "%d messages in host1 were not selected (message selection options): not copied, not compared.\n", n)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/folders"
+	"github.com/imapx/imapx/internal/links"
 	"github.com/imapx/imapx/internal/progress"
 	"github.com/imapx/imapx/internal/record"
 )
@@ -42,6 +43,12 @@ type Options struct {
 	// never settled.
 	OnSending func(m *record.Message, folder string, size int64)
 	OnSettled func(m *record.Message)
+	// Links, when set, records for each rewritten message appended which
+	// destination UID holds which source message (push --links).
+	Links *links.Links
+	// LinkAll links every message appended, rewritten or not (sync's
+	// --useuid: identity by source UID, known only through the links).
+	LinkAll bool
 }
 
 func (o *Options) defaults() {

@@ -334,6 +334,11 @@ func (p *pusher) appended(pd *pending, uid imap.UID, validity uint32) {
 		p.confirmed[pd.folder][uid] = true
 	}
 	p.sum.Bytes += pd.it.Body.Size()
+	if m := pd.it.Msg; len(m.Rewritten) > 0 || p.o.LinkAll {
+		if err := p.o.Links.Add(pd.folder, validity, uint32(uid), m.Ident); err != nil {
+			fmt.Fprintf(p.o.Log, "imapx: warning: --links: %v\n", err)
+		}
+	}
 	if p.o.OnSettled != nil {
 		p.o.OnSettled(pd.it.Msg)
 	}

@@ -66,6 +66,7 @@ func TestScripts(t *testing.T) {
 			"alertproxy":  cmdAlertProxy,
 			"setacl":      cmdSetACL,
 			"acl":         cmdACL,
+			"samesubst":   cmdSameSubst,
 		},
 	})
 }
@@ -176,6 +177,9 @@ func cmdSeed(ts *testscript.TestScript, neg bool, args []string) {
 	case strings.HasPrefix(corpus, "big:"):
 		n, _ := strconv.Atoi(strings.TrimPrefix(corpus, "big:"))
 		msgs = []imaptest.SeedMessage{imaptest.Big(n, now)}
+	case strings.HasPrefix(corpus, "rewrite:"):
+		n, _ := strconv.Atoi(strings.TrimPrefix(corpus, "rewrite:"))
+		msgs = imaptest.RewriteMail(now, n)
 	case corpus == "none":
 	default:
 		ts.Fatalf("unknown corpus %q", corpus)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/subst"
 )
 
 // Mapping is imapsync's folder-name options, in the order imapsync applies
@@ -16,7 +17,7 @@ import (
 type Mapping struct {
 	F1F2        map[string]string
 	Automap     bool
-	Regextrans2 []*Regextrans
+	Regextrans2 []*subst.Subst
 	// Subfolder1 is the source folder whose hierarchy becomes the
 	// destination's root; Subfolder2 the destination folder the whole
 	// source goes under.

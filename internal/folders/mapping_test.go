@@ -5,14 +5,15 @@ import (
 	"testing"
 
 	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/subst"
 )
 
 func str(s string) *string { return &s }
 
-func rts(t *testing.T, ss ...string) []*Regextrans {
-	var out []*Regextrans
+func rts(t *testing.T, ss ...string) []*subst.Subst {
+	var out []*subst.Subst
 	for _, s := range ss {
-		rt, err := ParseRegextrans(s)
+		rt, err := subst.Parse(s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,27 +94,6 @@ func TestAutomap(t *testing.T) {
 		m = mp.Mapper(Naming{Delim: "/"}, Naming{Delim: ".", Prefix: "INBOX."}, src, dst)
 		if got := m.Map("Trash"); !strings.HasSuffix(got, ".Trash") {
 			t.Errorf("%+v: Trash → %q", mp, got)
-		}
-	}
-}
-
-func TestParseRegextransErrors(t *testing.T) {
-	for in, want := range map[string]string{
-		`s/(?=x)a/b/`:  "lookahead",
-		`s/(?<!x)a/b/`: "negative lookbehind",
-		`s/(a)\1/b/`:   `backreference \1`,
-		`s/a/\U$1/`:    `\U`,
-		`s/a/b/e`:      "e flag is Perl-only",
-		`s/a/b/x`:      "x flag is Perl-only",
-		`s/a/b/q`:      "unknown flag",
-		`y/a/b/`:       "not a substitution",
-		`s/a/b`:        "no closing",
-		`s/a/$x/`:      "Perl variable",
-		`s/a(/b/`:      "missing closing )",
-	} {
-		_, err := ParseRegextrans(in)
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: error %v, want %q", in, err, want)
 		}
 	}
 }

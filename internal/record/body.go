@@ -31,6 +31,10 @@ func (b *Body) Reader() io.Reader {
 	return bytes.NewReader(b.mem)
 }
 
+// File returns the temporary file holding the body, nil when the body is
+// in memory (a rewrite maps it to match a pattern across it).
+func (b *Body) File() *os.File { return b.file }
+
 // Bytes returns the body when it is held in memory, nil otherwise.
 func (b *Body) Bytes() []byte { return b.mem }
 

@@ -67,7 +67,11 @@ type Message struct {
 	HeaderFields []string `json:"header_fields,omitempty"`
 	// DstFolder is where a planned copy goes (fetch --plan).
 	DstFolder string `json:"dst_folder,omitempty"`
-	Extra     Extra  `json:"-"`
+	// Rewritten names the operations `imapx rewrite` applied (pipemess,
+	// regexmess…); Ident then stays the source message's identity, which
+	// push records in its links (see package links).
+	Rewritten []string `json:"rewritten,omitempty"`
+	Extra     Extra    `json:"-"`
 }
 
 // Ref names a message (or, with UID 0, a folder) on one side.

@@ -124,6 +124,7 @@ record"), so a pipeline cut short never looks done. A jq filter between stages m
 			s.fetchCommand(),
 			s.identCommand(),
 			s.diffCommand(),
+			s.rewriteCommand(),
 			s.pushCommand(),
 			s.flagsCommand(),
 			s.formatCommand(),

@@ -35,7 +35,7 @@ func TestCompletionBash(t *testing.T) {
 	}
 	for _, tc := range []struct{ words, want string }{
 		{"imapx fe", "fetch"},
-		{"imapx ", "list fetch ident diff push flags format sync demo completion man --help --version"},
+		{"imapx ", "list fetch ident diff rewrite push flags format sync demo completion man --help --version"},
 		{"imapx fetch --pl", "--plan"},
 		{"imapx fetch imap://a@b --fu", "--full"},
 		{"imapx sync --passfile", "--passfile1 --passfile2"},

@@ -165,16 +165,17 @@ func substitute(text, examplesDir string) string {
 	text = hostFlagRE.ReplaceAllString(text, "--host$1 127.0.0.1 --port$1 $$MEMPORT --notls$1")
 	text = userFlagRE.ReplaceAllString(text, "--user$1 user$1")
 	text = elidedRE.ReplaceAllString(text, "${1}"+docPassword)
-	return regexp.MustCompile(`(^|[\s|;(])examples/`).ReplaceAllString(text, "${1}"+examplesDir+"/")
+	return regexp.MustCompile(`(^|[\s|;("'])examples/`).ReplaceAllString(text, "${1}"+examplesDir+"/")
 }
 
 // docPrelude makes the files examples name without making them: the
-// password files, the two inventories and their plan, a backup, and an
+// password files, the two inventories and their plan, full messages, a backup, and an
 // mbox written by another tool.
 const docPrelude = `printf 'secret\n' > pw; cp pw pw2; cp pw p1; cp pw p2
 imapx fetch imap://user1@$MEM?tls=none > src.jsonl
 imapx fetch imap://user2@$MEM?tls=none > dst.jsonl
 imapx diff src.jsonl dst.jsonl > plan.jsonl
+imapx fetch --full imap://user1@$MEM?tls=none > msgs.jsonl
 imapx fetch --full --format mbox -o backup.mbox imap://user1@$MEM?tls=none
 printf 'From a@example.org Tue Jan  2 03:04:05 2024\nMessage-ID: <other@example.org>\nSubject: from another tool\n\nbody\n' > other-tool.mbox
 `

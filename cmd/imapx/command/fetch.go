@@ -10,6 +10,7 @@ import (
 	"github.com/imapx/imapx/fetch"
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/folders"
+	"github.com/imapx/imapx/internal/record"
 	"github.com/imapx/imapx/internal/session"
 	"github.com/imapx/imapx/internal/table"
 )
@@ -41,6 +42,7 @@ EXAMPLES:
 			outputFlag("write to `FILE` (atomically: an old file is replaced only on success)"),
 			&cli.StringFlag{Name: "plan", Usage: "fetch only the messages of the copy ops in plan `FILE` (from imapx diff; - for stdin)"},
 			fetchConnectionsFlag(),
+			linksFlag("read a destination: its copies of rewritten messages take their source's identity from the links in `FILE` (written by push --links)"),
 		}, identityFlags{}.flags(), jqFlag{}.flags(), noEndFlag{}.flags(), messageFlags{}.flags(),
 			selectionFlags{}.flags(), accountFlags{}.flags()),
 		Action: func(c *cli.Context) error {
@@ -63,6 +65,13 @@ EXAMPLES:
 			a, err := accountFlags{}.account(s, c, args[0])
 			if err != nil {
 				return err
+			}
+			l, err := openLinks(c)
+			if err != nil {
+				return err
+			}
+			if l != nil {
+				o.Relabel = func(m *record.Message) { l.Apply(m) }
 			}
 			out, err := s.openOutput(c)
 			if err != nil {

@@ -42,6 +42,8 @@ var flagPosCases = []flagPosCase{
 		args: []string{"$DIR/src.jsonl", "$DIR/dst.jsonl"}, out: []string{`copy`}},
 	{cmd: "diff", flags: [][]string{{"--exit-code"}, {"--delete2"}},
 		args: []string{"-", "$DIR/dst.jsonl"}, code: 1, out: []string{`"op":"delete"`}},
+	{cmd: "rewrite", flags: [][]string{{"--regexmess", `s/^Subject: /Subject: [x] /m`}, {"--addheader"}, {"--workers", "2"}, {"--no-end"}},
+		args: []string{"$DIR/small.mbox"}, out: []string{`"rewritten":\[`}},
 	{cmd: "push", flags: [][]string{{"--dry-run"}, {"--passfile", "$DIR/pw2"}, {"--folder", "Restored"}, {"--window", "4"}},
 		args: []string{"imap://user2@$MEM?tls=none", "$DIR/small.mbox"}, out: []string{`"dry_run":true`}},
 	{cmd: "flags", flags: [][]string{{"--dry-run"}, {"--passfile", "$DIR/pw1"}, {"--no-end"}},

@@ -31,7 +31,8 @@ func init() {
 		imapsyncOption{name: "noabletosearch", status: implemented, says: "age and size from the FETCH (internal dates), both sides"},
 		imapsyncOption{name: "noabletosearch1", status: implemented, says: "host1 only"},
 		imapsyncOption{name: "noabletosearch2", status: implemented, says: "host2 only"},
-		notDone1("useuid", "not done by imapx: messages are identified by their headers, never by UID; folders unchanged since the last sync are not read at all (--statedir), which is what --useuid's cache saves imapsync"),
+		imapsyncOption{name: "useuid", status: implemented, says: "host1's messages identified by folder, UIDVALIDITY and UID, their copies through the account pair's links (which every copy is then recorded in); a copy made before, or by another tool, is not recognised",
+			flag: &cli.BoolFlag{Name: "useuid", Category: "Identity", Usage: "identify host1's messages by UID, their copies on host2 through the account pair's links (imapsync's --useuid)"}},
 		// deletions
 		imapsyncOption{name: "noexpunge2", status: implemented, says: "what --delete2 deletes stays marked \\Deleted"},
 		imapsyncOption{name: "nouidexpunge2", status: implemented, says: "as --noexpunge2 (imapx expunges only with UID EXPUNGE, or around its own marks)"},

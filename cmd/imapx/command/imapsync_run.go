@@ -19,7 +19,6 @@ func notDoneV(name, why string) imapsyncOption {
 // (those of the folder mapping, selection, deletion and log groups are
 // registered by their own files), throttling, debugging, housekeeping.
 func init() {
-	unchanged := "not done by imapx, which copies every message byte for byte (its verify compares the copies): the message is copied unchanged"
 	registerImapsync(
 		// modes
 		imapsyncOption{name: "dry", status: implemented, says: "changes nothing; lists each message it would copy, flag it would change and message it would delete (folder, UID, size, flags, Subject)"},
@@ -54,7 +53,7 @@ func init() {
 		imapsyncOption{name: "syncinternaldates", status: implemented, says: "always on"},
 		imapsyncOption{name: "resyncflags", status: implemented, says: "the default"},
 		imapsyncOption{name: "noresyncflags", status: implemented, says: "flags of messages on both sides are left alone"},
-		moot1("addheader", "a message with no Message-Id is identified by a digest of its header: nothing needs adding"),
+		imapsyncOption{name: "addheader", status: implemented, says: "adds \"Message-Id: <UID@imapsync>\" to messages without one; the copy keeps its source's identity through the account pair's links"},
 		moot1("usecache", "imapx keeps its own state in --statedir"),
 		moot1("nousecache", "imapx keeps its own state in --statedir (--nostate: none)"),
 		moot1("nosyncacls", "imapx copies no ACLs (the default)"),
@@ -65,15 +64,15 @@ func init() {
 		moot1("noskipcrossduplicates", "imapx does not skip cross-folder duplicates (the default)"),
 		notDone1("skipcrossduplicates", "not done by imapx: a message in two source folders is copied to both"),
 		moot1("debugcrossduplicates", "imapx does not skip cross-folder duplicates"),
-		notDone1("idatefromheader", "not done by imapx: the internal date is host1's"),
-		notDone1("filterbuggyflags", "not done by imapx: a flag the destination refuses is reported as an error"),
-		notDone1("disarmreadreceipts", unchanged),
-		notDoneV("regexmess", unchanged),
-		notDoneV("pipemess", unchanged),
-		notDoneV("truncmess", unchanged),
-		notDoneV("skipmess", "not done by imapx: no message is skipped by its content"),
+		imapsyncOption{name: "idatefromheader", status: implemented, says: "the internal date from the Date: header"},
+		imapsyncOption{name: "filterbuggyflags", status: implemented, says: "drops unknown \\-flags and keywords atoms cannot hold"},
+		imapsyncOption{name: "disarmreadreceipts", status: implemented, says: "adds $MDNSent to messages with Disposition-Notification-To"},
+		imapsyncOption{name: "regexmess", status: implemented, says: "RE2 on the message's bytes (every byte one character, as Perl's); repeatable, in order"},
+		imapsyncOption{name: "pipemess", status: implemented, says: "repeatable (cmd1 | cmd2); without a shell unless --pipemess-shell; --pipemess-timeout per message; a failure leaves the message out, exit 111"},
+		imapsyncOption{name: "truncmess", status: implemented, says: "cuts messages over N bytes"},
+		imapsyncOption{name: "skipmess", status: implemented, says: "m/REGEX/ on the message's bytes; left-out messages are not counted missing"},
 		notDoneV("maxlinelength", "not done by imapx: no message is skipped for its line length"),
-		notDoneV("regexflag", "not done by imapx: flags are copied as they are"),
+		imapsyncOption{name: "regexflag", status: implemented, says: "on the space-separated flag list; the source's flags are compared through it"},
 		// throttling, limits, locks
 		imapsyncOption{name: "maxmessagespersecond", status: implemented, says: "average rate"},
 		imapsyncOption{name: "maxbytespersecond", status: implemented, says: "average rate"},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/imapx/imapx/diff"
 	"github.com/imapx/imapx/internal/folders"
+	"github.com/imapx/imapx/internal/subst"
 )
 
 // mappingFlags are imapsync's folder mapping options, shared by diff and
@@ -78,7 +79,7 @@ func (g mappingFlags) apply(c *cli.Context, o *diff.Options) error {
 func (mappingFlags) mapping(c *cli.Context) (folders.Mapping, error) {
 	var m folders.Mapping
 	for _, s := range c.StringSlice("regextrans2") {
-		rt, err := folders.ParseRegextrans(s)
+		rt, err := subst.Parse(s)
 		if err != nil {
 			return m, usagef(c, "--regextrans2 %v", err)
 		}

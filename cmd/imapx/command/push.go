@@ -44,6 +44,7 @@ EXAMPLES:
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"dry"}, Usage: "report what would be done, change nothing"},
 			&cli.IntFlag{Name: "window", Value: 128, Usage: "APPENDs in flight on each connection"},
 			pushConnectionsFlag(),
+			linksFlag("record in `FILE` which destination UID holds which source message, for each rewritten message appended (read by fetch --links)"),
 		}, noEndFlag{}.flags(), throttleFlags{}.flags(), progressFlag{}.flags(), accountFlags{}.flags(), mappingFlags{}.nameFlags()),
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, 1, 2, "ACCOUNT")
@@ -70,6 +71,10 @@ EXAMPLES:
 			if err != nil {
 				return err
 			}
+			if o.Links, err = openLinks(c); err != nil {
+				return err
+			}
+			defer o.Links.Close()
 			start := time.Now()
 			d.Start("copy", 0, 0)
 			rd := stream.NewReader(in, inputName(inPath))

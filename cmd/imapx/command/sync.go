@@ -11,6 +11,7 @@ import (
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/session"
 	"github.com/imapx/imapx/pipeline"
+	"github.com/imapx/imapx/rewrite"
 )
 
 // sync's two accounts: imapsync's --host1… and --host2… options.
@@ -36,7 +37,7 @@ func (s *streams) syncCommand() *cli.Command {
 	}
 	flags = joinFlags(flags, identityFlags{}.flags(), throttleFlags{}.flags(), progressFlag{}.flags(), diffFlags{}.flags(),
 		stateFlags{}.flags(), lockFlags{}.flags(), logFlags{}.flags(), []cli.Flag{connectionsFlag()}, selectionFlags{}.flags(), syncSelectFlags{}.flags(), deleteFlags{}.flags(),
-		host1.flags(), host2.flags(), imapsyncFlags())
+		rewriteFlags{}.flags(), host1.flags(), host2.flags(), imapsyncFlags())
 	return &cli.Command{
 		Name:      "sync",
 		Usage:     "sync SRC to DST in one process (imapsync-compatible options)",
@@ -154,6 +155,20 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 	deleteFlags{}.apply(c, &o)
 	o.ACL = aclOptions(c, a1, a2)
 	o.StateDir, o.StateKey = stateFlags{}.options(c, a1, a2)
+	ro, err := rewriteFlags{}.options(c)
+	if err != nil {
+		return err
+	}
+	if ro.Active() {
+		ro.Ident = ident
+		if o.Rewrite, err = rewrite.New(ro); err != nil {
+			return err
+		}
+	}
+	// The links are read by every run (a run without rewriting still
+	// matches the copies an earlier one rewrote).
+	o.LinksPath = pairPath(c, a1, a2, ".links")
+	o.UseUID = c.Bool("useuid")
 	if !o.DryRun {
 		// One run per account pair: two at once would both copy everything.
 		lock, err := lockFlags{}.take(c, a1, a2)

@@ -1,4 +1,8 @@
-package folders
+// Package subst is Perl's s/PATTERN/REPLACEMENT/FLAGS on Go's RE2, as
+// imapsync's options take it: --regextrans2 on folder names (text),
+// --regexmess and --regexflag on messages and flag lists (bytes, see
+// ParseBytes), and the m/PATTERN/ of --skipmess.
+package subst
 
 import (
 	"fmt"
@@ -6,17 +10,19 @@ import (
 	"strings"
 )
 
-// Regextrans is one imapsync --regextrans2 substitution, a Perl-style
-// s/PATTERN/REPLACEMENT/FLAGS run on Go's RE2: $1, ${1} and \1 name
+// Subst is one Perl-style substitution s/PATTERN/REPLACEMENT/FLAGS run
+// on Go's RE2: $1, ${1} and \1 name
 // groups in the replacement, i ignores case, g replaces every match (else
 // the first only), s and m are RE2's. Perl-only constructs (lookaround,
 // backreferences in the pattern, \U…, the e and x flags) are refused by
-// ParseRegextrans with their name.
-type Regextrans struct {
+// Parse with their name.
+type Subst struct {
 	Source string
 	re     *regexp.Regexp
 	repl   string // in regexp.Expand's template syntax
 	global bool
+	// bytewise: made by ParseBytes, for widened subjects.
+	bytewise bool
 }
 
 // perlOnly names the Perl constructs RE2 lacks, for the usage error.
@@ -28,8 +34,11 @@ var perlOnly = []struct{ token, name string }{
 	{`\G`, `\G`}, {`\Z`, `\Z`},
 }
 
-// ParseRegextrans parses one --regextrans2 value.
-func ParseRegextrans(s string) (*Regextrans, error) {
+// Parse parses one substitution on text (a --regextrans2 value): the
+// pattern, replacement and subject are UTF-8.
+func Parse(s string) (*Subst, error) { return parse(s, false) }
+
+func parse(s string, bytewise bool) (*Subst, error) {
 	if len(s) < 4 || s[0] != 's' {
 		return nil, fmt.Errorf("%q is not a substitution s/PATTERN/REPLACEMENT/FLAGS", s)
 	}
@@ -63,7 +72,7 @@ func ParseRegextrans(s string) (*Regextrans, error) {
 		pat = strings.ReplaceAll(pat, `\/`, `/`)
 		repl = strings.ReplaceAll(repl, `\/`, `/`)
 	}
-	rt := &Regextrans{Source: s}
+	rt := &Subst{Source: s, bytewise: bytewise}
 	mods := ""
 	for _, f := range flags {
 		switch f {
@@ -87,22 +96,38 @@ func ParseRegextrans(s string) (*Regextrans, error) {
 	if m := regexp.MustCompile(`\\[1-9]`).FindString(pat); m != "" {
 		return nil, fmt.Errorf("%q: the backreference %s in the pattern is Perl-only; imapx uses RE2 syntax (https://github.com/google/re2/wiki/Syntax)", s, m)
 	}
-	if mods != "" {
-		pat = "(?" + mods + ")" + pat
-	}
-	re, err := regexp.Compile(pat)
+	re, err := compile(pat, mods, bytewise)
 	if err != nil {
-		return nil, fmt.Errorf("%q: %v (imapx uses RE2 syntax: https://github.com/google/re2/wiki/Syntax)", s, err)
+		return nil, fmt.Errorf("%q: %v", s, err)
 	}
 	rt.re = re
 	if rt.repl, err = template(repl); err != nil {
 		return nil, fmt.Errorf("%q: %v", s, err)
 	}
+	if bytewise {
+		rt.repl = latin1(rt.repl)
+	}
 	return rt, nil
 }
 
-// Apply substitutes in name.
-func (rt *Regextrans) Apply(name string) string {
+// compile compiles an RE2 pattern with the flags i, s, m; bytewise
+// compiles it for subjects widened by latin1 (see ParseBytes).
+func compile(pat, mods string, bytewise bool) (*regexp.Regexp, error) {
+	if bytewise {
+		pat = latin1(pat)
+	}
+	if mods != "" {
+		pat = "(?" + mods + ")" + pat
+	}
+	re, err := regexp.Compile(pat)
+	if err != nil {
+		return nil, fmt.Errorf("%v (imapx uses RE2 syntax: https://github.com/google/re2/wiki/Syntax)", err)
+	}
+	return re, nil
+}
+
+// Apply substitutes in name (a substitution made by Parse).
+func (rt *Subst) Apply(name string) string {
 	if rt.global {
 		return rt.re.ReplaceAllString(name, rt.repl)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/imapx/imapx/flags"
 	"github.com/imapx/imapx/internal/exitcode"
+	"github.com/imapx/imapx/internal/identity"
 	"github.com/imapx/imapx/internal/journal"
 	"github.com/imapx/imapx/internal/record"
 )
@@ -42,6 +43,51 @@ func (s *syncer) closeJournal() {
 	if err := s.journal.Close(); err != nil {
 		fmt.Fprintf(s.log, "imapx: warning: journal of APPENDs: %v\n", err)
 	}
+}
+
+// sentIdent is the header identity of the bytes about to be sent for m,
+// when it is not m's own (a rewrite changed the identity's headers; with
+// --useuid m's identity is its place): the journal records it, so that
+// the next run knows the copy an unanswered APPEND left for its source's
+// (dstIdent). "" when it is the same.
+func (s *syncer) sentIdent(m *record.Message, body *record.Body) string {
+	if len(m.Rewritten) == 0 && !s.o.UseUID {
+		return ""
+	}
+	f, err := identity.FromBody(body, s.o.Ident)
+	if err != nil || f.Ident == m.Ident {
+		return ""
+	}
+	return f.Ident
+}
+
+// dstIdent gives a message read on host2 the identity of its source: a
+// rewritten copy its link's, and a copy an interrupted run's unanswered
+// APPEND left with no link, the identity its journal entry names (the
+// link is written then, so later runs know it without the journal). Such
+// a copy is then the source's copy like any other: nothing is copied
+// again for it, and were it one too many (the source copied again before
+// it arrived), removeJournaled removes one, as for copies not rewritten.
+func (s *syncer) dstIdent(m *record.Message) {
+	if s.links.Apply(m) {
+		return
+	}
+	id, ok := s.journal.Claim(claimKey{m.Folder, m.UIDValidity, m.UID}, m.Folder, m.Ident, m.Size)
+	if !ok {
+		return
+	}
+	if id != m.Ident {
+		if err := s.links.Add(m.Folder, m.UIDValidity, m.UID, id); err != nil {
+			fmt.Fprintf(s.log, "imapx: warning: links: %v\n", err)
+		}
+	}
+	m.Ident = id
+}
+
+// claimKey names a destination message for the journal's claims.
+type claimKey struct {
+	folder        string
+	validity, uid uint32
 }
 
 // leftFolders are the destination folders an interrupted run had APPENDs
@@ -175,10 +221,16 @@ func (s *syncer) removeJournaled(ctx context.Context, inv *inventory, read map[s
 	var keep []journal.Entry
 	for _, e := range s.journal.Left() {
 		sk := sized{copyKey{e.Folder, e.Ident}, e.Size}
+		// An entry whose bytes had another identity accounts for no copy
+		// of the source's until its own was found (claimed, dstIdent).
+		claimed := s.journal.Claimed(e.ID)
+		mine := e.Sent == "" || claimed
 		switch {
-		case checked[e.Folder] && len(pool[sk]) > 0:
+		case checked[e.Folder] && mine && len(pool[sk]) > 0:
 			doomed = append(doomed, pool[sk][0])
 			pool[sk] = pool[sk][1:]
+		case claimed:
+			// Found, linked, and not one too many: its fate is known.
 		case !checked[e.Folder] || time.Since(time.Unix(e.Time, 0)) < journalHold:
 			// Not read this run, or not found yet: an APPEND still on
 			// its way through a slow link can land after this check.

@@ -54,8 +54,8 @@ func (s *syncer) relabel(host int) func(*record.Message) {
 	if host == 1 && s.o.UseUID {
 		fs = append(fs, uidIdent)
 	}
-	if host == 2 && s.links.Len() > 0 {
-		fs = append(fs, func(m *record.Message) { s.links.Apply(m) })
+	if host == 2 && (s.links.Len() > 0 || s.journal.Claims()) {
+		fs = append(fs, s.dstIdent)
 	}
 	if rw != nil && rw.Options().DisarmReadReceipts {
 		fs = append(fs, rewrite.DropMDNSent)

@@ -132,7 +132,9 @@ func (s *syncer) copyPart(ctx context.Context, part *tempFile, budget int64, out
 			Links: s.links, LinkAll: s.o.UseUID,
 		}
 		if j := s.journal; j != nil {
-			o.OnSending = func(m *record.Message, folder string, size int64) { j.Sending(m, folder, m.Ident, size) }
+			o.OnSending = func(m *record.Message, folder string, body *record.Body) {
+				j.Sending(m, folder, m.Ident, s.sentIdent(m, body), body.Size())
+			}
 			o.OnSettled = func(m *record.Message) { j.Settled(m) }
 		}
 		sum, err = push.RunFrom(gctx, s.dst, o, b, out)

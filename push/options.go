@@ -40,8 +40,10 @@ type Options struct {
 	// written, and OnSettled once its outcome is known (stored, refused,
 	// or found on the server after a cut): sync's journal of APPENDs in
 	// flight. A message given up on (the connection lost for good) is
-	// never settled.
-	OnSending func(m *record.Message, folder string, size int64)
+	// never settled. OnSending gets the body to be sent (the journal
+	// records its size, and its identity when a rewrite changed it); it
+	// must not keep it.
+	OnSending func(m *record.Message, folder string, body *record.Body)
 	OnSettled func(m *record.Message)
 	// Links, when set, records for each rewritten message appended which
 	// destination UID holds which source message (push --links).

@@ -245,7 +245,7 @@ func (p *pusher) message(ctx context.Context, it *stream.Item) error {
 	// literals from every client, and refuse pays its price only when needed.
 	pd := &pending{it: it, folder: folder, flags: flags, binary: nul}
 	if p.o.OnSending != nil {
-		p.o.OnSending(m, folder, it.Body.Size())
+		p.o.OnSending(m, folder, it.Body)
 	}
 	p.inFlight = append(p.inFlight, pd)
 	if it.Body.Bytes() != nil {

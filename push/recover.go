@@ -131,7 +131,7 @@ func (p *pusher) reconcile(c *imapclient.Client) error {
 	if len(unknown) == 0 {
 		return nil
 	}
-	arrived, err := p.arrivals(c, unknown)
+	arrived, validity, err := p.arrivals(c, unknown)
 	if err != nil {
 		return err
 	}
@@ -166,7 +166,9 @@ func (p *pusher) reconcile(c *imapclient.Client) error {
 		uid, ok := found[pd]
 		switch {
 		case ok:
-			p.settled(pd, uid, 0, nil)
+			// With its folder's UIDVALIDITY: a rewritten message found
+			// here is linked to its source (--links) as if answered.
+			p.settled(pd, uid, validity[pd.folder], nil)
 		case pd.cmd != nil && pd.batch != nil && stored[pd.batch]:
 			fmt.Fprintf(p.o.Log, "imapx: warning: %s → %s: stored (its MULTIAPPEND arrived) but not found as sent\n", pd.it.Pos, pd.folder)
 			p.settled(pd, 0, 0, nil)
@@ -208,8 +210,9 @@ func keyOf(pd *pending) arrivalKey {
 
 // arrivals lists, for each folder of the unknown APPENDs, the messages
 // that arrived since the first of them was sent and that no APPEND of
-// this push was confirmed to have made, by identity and size.
-func (p *pusher) arrivals(c *imapclient.Client, unknown []*pending) (map[string]map[arrivalKey][]imap.UID, error) {
+// this push was confirmed to have made, by identity and size, and the
+// folder's UIDVALIDITY.
+func (p *pusher) arrivals(c *imapclient.Client, unknown []*pending) (map[string]map[arrivalKey][]imap.UID, map[string]uint32, error) {
 	start := map[string]imap.UID{}
 	var order []string
 	for _, pd := range unknown {
@@ -221,17 +224,20 @@ func (p *pusher) arrivals(c *imapclient.Client, unknown []*pending) (map[string]
 		}
 	}
 	arrived := map[string]map[arrivalKey][]imap.UID{}
+	validity := map[string]uint32{}
 	p.selected = "" // reconcile examines folders: send selects again
 	for _, folder := range order {
 		got := map[arrivalKey][]imap.UID{}
 		arrived[folder] = got
 		from := max(start[folder], 1)
-		if _, err := c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+		sel, err := c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+		if err != nil {
 			if session.IsConnError(err) {
-				return nil, err
+				return nil, nil, err
 			}
 			continue // gone or refused: what was sent there goes again
 		}
+		validity[folder] = sel.UIDValidity
 		cmd := c.Fetch(imap.UIDSet{imap.UIDRange{Start: from, Stop: 0}}, &imap.FetchOptions{
 			UID: true, RFC822Size: true,
 			BodySection: []*imap.FetchItemBodySection{{Peek: true, Specifier: imap.PartSpecifierHeader}},
@@ -258,8 +264,8 @@ func (p *pusher) arrivals(c *imapclient.Client, unknown []*pending) (map[string]
 			}
 		}
 		if err := cmd.Close(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return arrived, nil
+	return arrived, validity, nil
 }

@@ -67,6 +67,8 @@ func TestScripts(t *testing.T) {
 			"setacl":      cmdSetACL,
 			"acl":         cmdACL,
 			"samesubst":   cmdSameSubst,
+			"holdproxy":   cmdHoldProxy,
+			"waitcount":   cmdWaitCount,
 		},
 	})
 }

@@ -11,6 +11,14 @@
 // source's count that the entries account for: copies imapx provably
 // made, never anyone else's mail.
 //
+// A rewrite (or --useuid) can give the bytes sent another header identity
+// than their source's: the copy a killed run left then carries that
+// identity, and no link (push links a copy when its APPEND is answered).
+// Such an entry also records the identity of the bytes sent ("sent"), and
+// the next run claims a destination message of that folder, identity and
+// size for it: that message is the entry's copy, linked to the source's
+// identity (Claim), and is then counted, kept or removed as any other.
+//
 // The file is JSON lines, appended unbuffered before each APPEND is sent
 // (a kill loses nothing that was written; a crash of the machine can lose
 // the last entries, as it can lose the mail). A line cut short by a kill
@@ -36,7 +44,10 @@ type Entry struct {
 	ID     string `json:"id"`
 	Folder string `json:"folder"`
 	Ident  string `json:"ident"`
-	Size   int64  `json:"size"`
+	// Sent is the header identity of the bytes sent, when it is not
+	// Ident (a rewrite changed the identity's headers; --useuid).
+	Sent string `json:"sent,omitempty"`
+	Size int64  `json:"size"`
 	// Time is when the APPEND was sent (Unix seconds).
 	Time int64 `json:"t"`
 }
@@ -59,6 +70,11 @@ type Journal struct {
 	open map[string]Entry
 	old  []Entry
 	err  error // the first write error, reported once at Close
+
+	// claimed are the earlier runs' entries whose copies Claim found
+	// (entry ID → the message), and claims the messages claimed.
+	claimed map[string]any
+	claims  map[any]string
 }
 
 // Open reads what earlier runs left in the journal at path and opens it
@@ -76,11 +92,66 @@ func Open(path string) (*Journal, error) {
 		return nil, err
 	}
 	return &Journal{path: path, run: fmt.Sprintf("%x", time.Now().UnixNano()), f: f,
-		keys: map[any]string{}, open: map[string]Entry{}, old: old}, nil
+		keys: map[any]string{}, open: map[string]Entry{}, old: old,
+		claimed: map[string]any{}, claims: map[any]string{}}, nil
 }
 
 // Left returns the entries earlier runs left open.
-func (j *Journal) Left() []Entry { return j.old }
+func (j *Journal) Left() []Entry {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.old
+}
+
+// Claim looks, for a destination message with no link (at names it: any
+// comparable value, e.g. folder, UIDVALIDITY and UID), for an entry an
+// earlier run left whose bytes sent had this folder, header identity and
+// size under another identity than their source's; it returns that
+// source identity: the message is that APPEND's copy. Each entry claims
+// one message; the same message asks again, it gets the same answer.
+func (j *Journal) Claim(at any, folder, ident string, size int64) (string, bool) {
+	if j == nil {
+		return "", false
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if id, ok := j.claims[at]; ok {
+		return id, true
+	}
+	for _, e := range j.old {
+		if e.Sent == ident && e.Folder == folder && e.Size == size && j.claimed[e.ID] == nil {
+			j.claimed[e.ID] = at
+			j.claims[at] = e.Ident
+			return e.Ident, true
+		}
+	}
+	return "", false
+}
+
+// Claims reports whether an earlier run left entries Claim can match.
+func (j *Journal) Claims() bool {
+	if j == nil {
+		return false
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, e := range j.old {
+		if e.Sent != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Claimed reports whether Claim found the copy of an earlier run's entry.
+func (j *Journal) Claimed(id string) bool {
+	if j == nil {
+		return false
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.claimed[id] != nil
+}
 
 // KeepLeft replaces the earlier runs' entries with keep (those whose
 // folders were not checked), once the others were.
@@ -91,15 +162,16 @@ func (j *Journal) KeepLeft(keep []Entry) {
 }
 
 // Sending records an APPEND about to be sent; key names the message until
-// Settled (any comparable value, e.g. its record).
-func (j *Journal) Sending(key any, folder, ident string, size int64) {
+// Settled (any comparable value, e.g. its record). sent is the header
+// identity of the bytes sent when it is not ident ("" when it is).
+func (j *Journal) Sending(key any, folder, ident, sent string, size int64) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if _, ok := j.keys[key]; ok {
 		return // sent again after a cut: one entry is enough
 	}
 	j.n++
-	e := Entry{ID: fmt.Sprintf("%s.%d", j.run, j.n), Folder: folder, Ident: ident, Size: size, Time: time.Now().Unix()}
+	e := Entry{ID: fmt.Sprintf("%s.%d", j.run, j.n), Folder: folder, Ident: ident, Sent: sent, Size: size, Time: time.Now().Unix()}
 	j.keys[key] = e.ID
 	j.open[e.ID] = e
 	j.write(line{Op: "+", Entry: e})

@@ -16,10 +16,10 @@ func TestLeftOpenAcrossRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, b, c := new(int), new(int), new(int)
-	j.Sending(a, "INBOX", "h:1", 10)
-	j.Sending(b, "Sent", "h:2", 20)
-	j.Sending(b, "Sent", "h:2", 20) // sent again after a cut: one entry
-	j.Sending(c, "INBOX", "h:3", 30)
+	j.Sending(a, "INBOX", "h:1", "", 10)
+	j.Sending(b, "Sent", "h:2", "", 20)
+	j.Sending(b, "Sent", "h:2", "", 20) // sent again after a cut: one entry
+	j.Sending(c, "INBOX", "h:3", "", 30)
 	j.Settled(a)
 	j.Settled(new(int)) // unknown: ignored
 	// Killed here: the file is as written, with half a line at its end.
@@ -36,8 +36,8 @@ func TestLeftOpenAcrossRuns(t *testing.T) {
 		t.Fatalf("left = %+v, want the Sent and h:3 entries", left)
 	}
 	d := new(int)
-	j2.Sending(d, "INBOX", "h:4", 40) // this run's, never answered
-	j2.KeepLeft(left[1:])             // Sent was checked
+	j2.Sending(d, "INBOX", "h:4", "", 40) // this run's, never answered
+	j2.KeepLeft(left[1:])                 // Sent was checked
 	if err := j2.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -52,5 +52,53 @@ func TestLeftOpenAcrossRuns(t *testing.T) {
 	j3.Close()
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Fatalf("journal with nothing open not removed: %v", err)
+	}
+}
+
+// An APPEND whose bytes had another identity than their source's (a
+// rewrite) is recorded with both; the next run claims one message of that
+// folder, identity and size for each such entry, and the same message
+// again gets the same answer.
+func TestClaimRewrittenCopy(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pair.journal")
+	j, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b, c := new(int), new(int), new(int)
+	j.Sending(a, "INBOX", "h:src1", "h:sent", 100)
+	j.Sending(b, "INBOX", "h:src2", "h:sent", 100) // two sources, same bytes' identity
+	j.Sending(c, "INBOX", "h:src3", "", 50)        // identity unchanged: nothing to claim
+	j.f.Close()                                    // killed: nothing settled
+
+	j2, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j2.Close()
+	type uid struct{ n int }
+	if _, ok := j2.Claim(uid{9}, "INBOX", "h:src3", 50); ok {
+		t.Fatal("an entry whose identity did not change claimed a message")
+	}
+	if _, ok := j2.Claim(uid{9}, "INBOX", "h:sent", 99); ok {
+		t.Fatal("a message of another size claimed")
+	}
+	if _, ok := j2.Claim(uid{9}, "Sent", "h:sent", 100); ok {
+		t.Fatal("a message of another folder claimed")
+	}
+	id1, ok1 := j2.Claim(uid{1}, "INBOX", "h:sent", 100)
+	id2, ok2 := j2.Claim(uid{2}, "INBOX", "h:sent", 100)
+	again, ok3 := j2.Claim(uid{1}, "INBOX", "h:sent", 100)
+	_, ok4 := j2.Claim(uid{3}, "INBOX", "h:sent", 100)
+	if !ok1 || !ok2 || !ok3 || ok4 || id1 != "h:src1" || id2 != "h:src2" || again != id1 {
+		t.Fatalf("claims: %q %v, %q %v, again %q %v, third %v", id1, ok1, id2, ok2, again, ok3, ok4)
+	}
+	left := j2.Left()
+	if !j2.Claimed(left[0].ID) || !j2.Claimed(left[1].ID) || j2.Claimed(left[2].ID) {
+		t.Fatalf("claimed entries wrong: %+v", left)
+	}
+	var nilJ *Journal
+	if _, ok := nilJ.Claim(uid{1}, "INBOX", "h:sent", 100); ok || nilJ.Claimed("x") {
+		t.Fatal("a nil journal claimed")
 	}
 }

@@ -46,9 +46,12 @@ func TestRecoverKeyMatchesServerHeader(t *testing.T) {
 		unknown = append(unknown, &pending{it: &stream.Item{Msg: &record.Message{}, Body: body}, folder: "INBOX", since: 1})
 	}
 	p := &pusher{}
-	arrived, err := p.arrivals(c, unknown)
+	arrived, validity, err := p.arrivals(c, unknown)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if validity["INBOX"] == 0 {
+		t.Error("no UIDVALIDITY for INBOX: the messages found could not be linked")
 	}
 	for i, pd := range unknown {
 		k := keyOf(pd)

@@ -219,6 +219,15 @@ func (s *syncer) removeJournaled(ctx context.Context, inv *inventory, read map[s
 	}
 	var doomed []messageRef
 	var keep []journal.Entry
+	found := 0
+	for _, e := range s.journal.Left() {
+		if s.journal.Claimed(e.ID) {
+			found++
+		}
+	}
+	if found > 0 {
+		fmt.Fprintf(s.log, "imapx: found %d copies of rewritten messages that an interrupted run's unanswered APPENDs made; linked to their host1 messages\n", found)
+	}
 	for _, e := range s.journal.Left() {
 		sk := sized{copyKey{e.Folder, e.Ident}, e.Size}
 		// An entry whose bytes had another identity accounts for no copy

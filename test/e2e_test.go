@@ -69,6 +69,7 @@ func TestScripts(t *testing.T) {
 			"samesubst":   cmdSameSubst,
 			"holdproxy":   cmdHoldProxy,
 			"waitcount":   cmdWaitCount,
+			"plantorphan": cmdPlantOrphan,
 		},
 	})
 }

@@ -226,7 +226,7 @@ func (s *syncer) removeJournaled(ctx context.Context, inv *inventory, read map[s
 		}
 	}
 	if found > 0 {
-		fmt.Fprintf(s.log, "imapx: found %d copies of rewritten messages that an interrupted run's unanswered APPENDs made; linked to their host1 messages\n", found)
+		fmt.Fprintf(s.log, "imapx: found %d copies that an interrupted run's unanswered APPENDs made under another identity than their source's (rewritten, --useuid); linked to their host1 messages\n", found)
 	}
 	for _, e := range s.journal.Left() {
 		sk := sized{copyKey{e.Folder, e.Ident}, e.Size}

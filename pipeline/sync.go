@@ -208,8 +208,17 @@ func (s *syncer) run(ctx context.Context) error {
 		if err := s.syncACLs(ctx, inv); err != nil {
 			return err
 		}
+		removed := s.rep.DuplicatesRemoved
 		if err := s.removeJournaled(ctx, inv, inv.read); err != nil {
 			return err
+		}
+		if s.rep.DuplicatesRemoved > removed {
+			// The plan counted the copies just removed: compare again.
+			_, sum, err := s.diffInventories(inv, inv.diffOptions(s.o.Diff))
+			if err != nil {
+				return err
+			}
+			planned = inv.withSkipped(sum)
 		}
 		extra, err := beyond(inv, inv.read)
 		if err != nil {

@@ -17,21 +17,23 @@ import (
 )
 
 // plantorphan STATEDIR SRCURL DSTURL SRCUSER DSTUSER FOLDER USEHEADER
-// REGEX REPLACEMENT: leave what a killed run's unanswered APPEND of a
-// rewritten message leaves when the server stores it late (after the
-// next run copied that message again): SRCUSER's first message of FOLDER,
-// REGEX replaced (Go syntax, as the rewrite did), appended to DSTUSER's
-// FOLDER with its flags and date and no link, and the entry the killed
-// run's journal holds for it (its source's identity and the identity and
-// size of the bytes sent, under --useheader USEHEADER).
+// REGEX REPLACEMENT [REGEX REPLACEMENT…]: leave what a killed run's
+// unanswered APPEND of a rewritten message leaves when the server stores
+// it late (after the next run copied that message again): SRCUSER's first
+// message of FOLDER, each REGEX replaced in turn (Go syntax, as the
+// rewrite did), appended to DSTUSER's FOLDER with its flags and date and
+// no link, and the entry the killed run's journal holds for it (its
+// source's identity and the identity and size of the bytes sent, under
+// --useheader USEHEADER, "-" for the default).
 func cmdPlantOrphan(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 9 {
-		ts.Fatalf("usage: plantorphan STATEDIR SRCURL DSTURL SRCUSER DSTUSER FOLDER USEHEADER REGEX REPLACEMENT")
+	if len(args) < 9 || len(args)%2 == 0 {
+		ts.Fatalf("usage: plantorphan STATEDIR SRCURL DSTURL SRCUSER DSTUSER FOLDER USEHEADER REGEX REPLACEMENT [REGEX REPLACEMENT…]")
 	}
 	stateDir, srcURL, dstURL, srcUser, dstUser, folder := args[0], args[1], args[2], args[3], args[4], args[5]
-	o := identity.Options{Headers: []string{args[6]}}
-	re, err := regexp.Compile(args[7])
-	ts.Check(err)
+	var o identity.Options
+	if args[6] != "-" {
+		o.Headers = []string{args[6]}
+	}
 	msgs, _, err := dovecot(ts).ReadAll(srcUser, users[srcUser])
 	ts.Check(err)
 	var src []byte
@@ -50,7 +52,12 @@ func cmdPlantOrphan(ts *testscript.TestScript, neg bool, args []string) {
 	if src == nil {
 		ts.Fatalf("%s has no message in %s", srcUser, folder)
 	}
-	sent := re.ReplaceAll(src, []byte(args[8]))
+	sent := src
+	for i := 7; i < len(args); i += 2 {
+		re, err := regexp.Compile(args[i])
+		ts.Check(err)
+		sent = re.ReplaceAll(sent, []byte(args[i+1]))
+	}
 	c, err := dovecot(ts).Client(dstUser, users[dstUser])
 	ts.Check(err)
 	defer c.Close()

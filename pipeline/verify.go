@@ -143,6 +143,12 @@ func (s *syncer) diffInventories(inv *inventory, o diff.Options) (map[string]boo
 	if err != nil {
 		return nil, sum, err
 	}
+	ops, cross, err := s.applyCross(inv, ops, true)
+	if err != nil {
+		return nil, sum, err
+	}
+	defer ops.Close()
+	sum = cross.withCross(sum)
 	r, err := ops.rewind()
 	if err != nil {
 		return nil, sum, err

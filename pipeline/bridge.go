@@ -21,6 +21,9 @@ type bridge struct {
 	n      int
 	// sent, when set, takes a digest of every body for the verify.
 	sent *sentDigests
+	// keywords, when set, are added to a message's flags: its Gmail
+	// labels as keywords (--synclabels), which host1 does not store.
+	keywords map[msgKey][]string
 }
 
 // newBridge bounds the bodies in memory to budget bytes, of which push may
@@ -34,6 +37,9 @@ func newBridge(ctx context.Context, budget, pushBudget int64) *bridge {
 // Message implements fetch.Sink.
 func (b *bridge) Message(m *record.Message, body *record.Body) error {
 	b.n++
+	if kws := b.keywords[msgKey{m.Folder, m.UIDValidity, m.UID}]; kws != nil {
+		m.Flags = addFlags(m.Flags, kws)
+	}
 	b.sent.add(m, body)
 	it := &stream.Item{Type: record.TypeMessage, Msg: m, Body: body, Pos: "message " + m.Folder}
 	if body != nil && body.Bytes() != nil {

@@ -27,7 +27,7 @@ func (s *syncer) checkLabels2(ctx context.Context) error {
 	}
 	s.labels2 = c.Caps().Has(gmailExt)
 	c.Close()
-	if !s.labels2 {
+	if !s.labels2 && !s.o.SyncLabels && !s.o.SkipCrossDuplicates {
 		fmt.Fprintf(s.log, "imapx: note: host2 offers no %s: a message in several folders is copied into each\n", gmailExt)
 	}
 	return nil
@@ -323,4 +323,52 @@ func gmailLabels(m *record.Message) ([]string, bool) {
 		return nil, false
 	}
 	return ls, true
+}
+
+// labelFlags are the keywords --synclabels gave the plan's copies (the
+// copy ops' flags beyond host1's), by source message, for the bridge
+// to add; nil in the other modes.
+func (s *syncer) labelFlags(part *tempFile) (map[msgKey][]string, error) {
+	if !s.o.SyncLabels || s.o.LabelsAsFolders || s.labels2 {
+		return nil, nil
+	}
+	pr, err := part.rewind()
+	if err != nil {
+		return nil, err
+	}
+	out := map[msgKey][]string{}
+	err = readScratch(pr, "plan").Each(func(l *record.Line) error {
+		var op record.Op
+		if err := l.DecodeOnly(&op); err != nil {
+			return err
+		}
+		if op.Op == record.OpCopy && op.Src != nil {
+			var kws []string
+			for _, f := range op.Flags {
+				if !strings.HasPrefix(f, `\`) {
+					kws = append(kws, f)
+				}
+			}
+			if kws != nil {
+				out[msgKey{op.Src.Folder, op.Src.UIDValidity, op.Src.UID}] = kws
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// addFlags is flags with those of more it lacks (case-insensitively).
+func addFlags(flags, more []string) []string {
+	have := map[string]bool{}
+	for _, f := range flags {
+		have[strings.ToLower(f)] = true
+	}
+	for _, f := range more {
+		if !have[strings.ToLower(f)] {
+			flags = append(flags, f)
+			have[strings.ToLower(f)] = true
+		}
+	}
+	return flags
 }

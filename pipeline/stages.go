@@ -100,6 +100,10 @@ func (s *syncer) copy(ctx context.Context, plan *tempFile, planned diff.Summary)
 // copyPart copies one share of the plan: fetch and push joined by a
 // bridge holding at most budget bytes of bodies in memory.
 func (s *syncer) copyPart(ctx context.Context, part *tempFile, budget int64, out io.Writer) (push.Summary, error) {
+	keywords, err := s.labelFlags(part)
+	if err != nil {
+		return push.Summary{}, err
+	}
 	pr, err := part.rewind()
 	if err != nil {
 		return push.Summary{}, err
@@ -112,6 +116,7 @@ func (s *syncer) copyPart(ctx context.Context, part *tempFile, budget int64, out
 	defer stopFetch()
 	b := newBridge(fctx, budget, budget/2)
 	b.sent = s.sent
+	b.keywords = keywords
 	g.Go(func() error {
 		defer b.close()
 		_, err := fetch.RunTo(fctx, s.src, fetch.Options{

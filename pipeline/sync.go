@@ -175,7 +175,7 @@ func (s *syncer) run(ctx context.Context) error {
 		return err
 	}
 	defer inv.Close()
-	if s.o.SyncLabels && !s.o.LabelsAsFolders {
+	if s.o.SyncLabels && !s.o.LabelsAsFolders && !s.labels2 {
 		if err := s.labelKeywords(inv); err != nil {
 			return err
 		}

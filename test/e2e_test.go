@@ -64,6 +64,10 @@ func TestScripts(t *testing.T) {
 			"folders":     cmdFolders,
 			"subscribed":  cmdSubscribed,
 			"alertproxy":  cmdAlertProxy,
+			"provider":    cmdProvider,
+			"provstat":    cmdProvStat,
+			"gmailhas":    cmdGmailHas,
+			"keywords":    cmdKeywords,
 		},
 	})
 }
@@ -108,6 +112,7 @@ func setup(env *testscript.Env) error {
 		env.Setenv("PW_"+strings.ToUpper(u), p)
 	}
 	env.Values[dovecotKey] = d
+	env.Values[providersKey] = providers{}
 	// Scripts named *crosslayout* also get a Courier/Cyrus-style second
 	// server ($PLAIN2), to sync between the two layouts.
 	if strings.Contains(filepath.Base(env.WorkDir), "crosslayout") {

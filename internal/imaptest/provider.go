@@ -93,6 +93,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-imap/v2/imapserver"
 )
 
@@ -285,3 +286,30 @@ func (p *Provider) Token() string {
 	}
 	return best
 }
+
+// Dial logs in to the provider as a test's independent reader: with a
+// password, or with a valid token when the provider takes tokens only.
+func (p *Provider) Dial(user, password string) (*imapclient.Client, error) {
+	c, err := imapclient.DialInsecure(p.Addr(), nil)
+	if err != nil {
+		return nil, err
+	}
+	if p.opts.Tokens {
+		err = c.Authenticate(&xoauth2Client{user: user, token: p.Token()})
+	} else {
+		err = c.Login(user, password).Wait()
+	}
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+type xoauth2Client struct{ user, token string }
+
+func (x *xoauth2Client) Start() (string, []byte, error) {
+	return "XOAUTH2", []byte("user=" + x.user + "\x01auth=Bearer " + x.token + "\x01\x01"), nil
+}
+
+func (x *xoauth2Client) Next([]byte) ([]byte, error) { return []byte{}, nil }

@@ -87,6 +87,10 @@ func ThrottleWait(attempt int, err error) time.Duration {
 	return d
 }
 
+// ErrThrottled stands for any throttling answer (its ThrottleNote is
+// the one every throttled reconnect's warning carries).
+var ErrThrottled = errors.New("throttled")
+
 // ThrottleNote is what a stage's reconnect warning says of a throttled
 // command (counted by sync's statistics from the log): "" for any other
 // loss.

@@ -36,7 +36,7 @@ func (s *streams) syncCommand() *cli.Command {
 	}
 	flags = joinFlags(flags, identityFlags{}.flags(), throttleFlags{}.flags(), progressFlag{}.flags(), diffFlags{}.flags(),
 		stateFlags{}.flags(), lockFlags{}.flags(), logFlags{}.flags(), []cli.Flag{connectionsFlag()}, selectionFlags{}.flags(), syncSelectFlags{}.flags(), deleteFlags{}.flags(),
-		host1.flags(), host2.flags(), imapsyncFlags())
+		host1.flags(), host2.flags(), providerFlags(), imapsyncFlags())
 	return &cli.Command{
 		Name:      "sync",
 		Usage:     "sync SRC to DST in one process (imapsync-compatible options)",
@@ -61,6 +61,9 @@ EXAMPLES:
    imapx sync --maxbytespersecond 200000 --exitwhenover 450000000 --progress json imaps://a@old imaps://a@new`,
 		Flags: flags,
 		Action: func(c *cli.Context) error {
+			if err := applyPresets(c, s.stderr); err != nil {
+				return usagef(c, "%v", err)
+			}
 			noteMoot(c, s.stderr)
 			if c.Bool("version") {
 				fmt.Fprintln(s.stdout, version)
@@ -152,6 +155,9 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 		Progress:      disp,
 	}
 	deleteFlags{}.apply(c, &o)
+	if err := providerOptions(c, &o); err != nil {
+		return err
+	}
 	o.StateDir, o.StateKey = stateFlags{}.options(c, a1, a2)
 	if !o.DryRun {
 		// One run per account pair: two at once would both copy everything.

@@ -99,7 +99,7 @@ func (s *syncer) applyLabels(ctx context.Context, inv *inventory, plan, results 
 		if err := l.DecodeOnly(&r); err != nil {
 			return err
 		}
-		if r.OK && r.Op == record.OpCopy && r.Dst != nil && r.Dst.UID != 0 && want[r.Ident] != nil {
+		if r.OK && (r.Op == "append" || r.Op == record.OpCopy) && r.Dst != nil && r.Dst.UID != 0 && want[r.Ident] != nil {
 			if _, ok := place[r.Ident]; !ok {
 				place[r.Ident] = dstPlace{r.Dst.Folder, r.Dst.UID}
 			}

@@ -33,9 +33,9 @@ type Stats struct {
 	Reconnections2 int     `json:"reconnections_host2"`
 	// Throttled1 and Throttled2 count the commands each host refused as
 	// throttling (waited for, re-dialed, resumed).
-	Throttled1 int `json:"throttled_host1"`
-	Throttled2 int `json:"throttled_host2"`
-	Biggest        int64   `json:"biggest_message_transferred"`
+	Throttled1 int   `json:"throttled_host1"`
+	Throttled2 int   `json:"throttled_host2"`
+	Biggest    int64 `json:"biggest_message_transferred"`
 	// StartDiff and EndDiff are host2 − host1 before the copy and at the
 	// verify (nil when the run did not get there).
 	StartDiff *Difference `json:"start_difference,omitempty"`

@@ -68,6 +68,7 @@ func TestScripts(t *testing.T) {
 			"provstat":    cmdProvStat,
 			"gmailhas":    cmdGmailHas,
 			"keywords":    cmdKeywords,
+			"seedfolders": cmdSeedFolders,
 		},
 	})
 }

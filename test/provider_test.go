@@ -181,3 +181,10 @@ func cmdKeywords(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s holds %d copies of %q, want 1", args[0], found, args[1])
 	}
 }
+
+// seedfolders USER: the Gmail sample as an ordinary server holds it, one
+// copy per label folder (imaptest.GmailSampleAsFolders), in the script's
+// Dovecot.
+func cmdSeedFolders(ts *testscript.TestScript, neg bool, args []string) {
+	ts.Check(dovecot(ts).Seed(args[0], users[args[0]], imaptest.GmailSampleAsFolders(sampleTime)))
+}

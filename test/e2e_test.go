@@ -69,6 +69,7 @@ func TestScripts(t *testing.T) {
 			"gmailhas":    cmdGmailHas,
 			"keywords":    cmdKeywords,
 			"seedfolders": cmdSeedFolders,
+			"provfolders": cmdProvFolders,
 		},
 	})
 }

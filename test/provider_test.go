@@ -188,3 +188,39 @@ func cmdKeywords(ts *testscript.TestScript, neg bool, args []string) {
 func cmdSeedFolders(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(dovecot(ts).Seed(args[0], users[args[0]], imaptest.GmailSampleAsFolders(sampleTime)))
 }
+
+// provfolders NAME FOLDER:N...: read over IMAP, on a connection of its
+// own, each named folder of the provider's user NAME holds N messages,
+// none twice (by Message-ID).
+func cmdProvFolders(ts *testscript.TestScript, neg bool, args []string) {
+	p := provider(ts, args[0])
+	c, err := p.Dial(args[0], args[0]+"-pw")
+	ts.Check(err)
+	defer c.Close()
+	for _, a := range args[1:] {
+		i := strings.LastIndexByte(a, ':')
+		folder := a[:i]
+		want, _ := strconv.Atoi(a[i+1:])
+		sel, err := c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+		if err != nil {
+			ts.Fatalf("%s: select %q: %v", args[0], folder, err)
+		}
+		if int(sel.NumMessages) != want {
+			ts.Fatalf("%s: %q holds %d messages, want %d", args[0], folder, sel.NumMessages, want)
+		}
+		if want == 0 {
+			continue
+		}
+		msgs, err := c.Fetch(imap.SeqSet{{Start: 1, Stop: 0}}, &imap.FetchOptions{
+			BodySection: []*imap.FetchItemBodySection{{Specifier: imap.PartSpecifierHeader, HeaderFields: []string{"Message-Id"}, Peek: true}}}).Collect()
+		ts.Check(err)
+		seen := map[string]bool{}
+		for _, m := range msgs {
+			id := strings.TrimSpace(string(m.BodySection[0].Bytes))
+			if id != "" && seen[id] {
+				ts.Fatalf("%s: %q holds %s twice", args[0], folder, id)
+			}
+			seen[id] = true
+		}
+	}
+}

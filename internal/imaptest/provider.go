@@ -68,7 +68,7 @@ package imaptest
 //     FAQ.Exchange.txt ("Exchange supports 9900 characters line length",
 //     the error "BAD Command Argument Error 11").
 //   - Throttling (option ThrottleEvery N, any Kind): every Nth command
-//     after login is refused, in turn with Office 365's "BAD Request is
+//     of a connection after login is refused, in turn with Office 365's "BAD Request is
 //     throttled. Suggested Backoff Time: D milliseconds", "NO Server
 //     Unavailable. 15" and "* BYE Connection closed. 14" (the connection
 //     closed). Source: FAQ.Exchange.txt and FAQ.Office365.txt (those
@@ -108,7 +108,8 @@ type ProviderOptions struct {
 	MaxMessageSize int64
 	// MaxLineLength refuses messages with a longer line (Exchange; 0: 9900).
 	MaxLineLength int
-	// ThrottleEvery refuses every Nth command after login (0: never).
+	// ThrottleEvery refuses every Nth command of a connection after
+	// login (0: never).
 	ThrottleEvery int
 	// ThrottleBackoff is the "Suggested Backoff Time" announced.
 	ThrottleBackoff time.Duration
@@ -143,7 +144,6 @@ type Provider struct {
 
 	mu       sync.Mutex
 	accounts map[string]*account
-	commands int
 	stats    ProviderStats
 	tokens   map[string]time.Time // token -> expiry
 	stop     chan struct{}
@@ -206,8 +206,12 @@ func StartProvider(opts ProviderOptions) (*Provider, error) {
 		caps[imap.CapLiteralPlus] = struct{}{}
 	}
 	p.srv = imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return &providerSession{p: p}, nil, nil
+		NewSession: func(conn *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			ps := &providerSession{p: p, conn: conn}
+			if opts.Kind == "gmail" {
+				return gmailSession{ps}, nil, nil
+			}
+			return ps, nil, nil
 		},
 		Caps:         caps,
 		InsecureAuth: true,

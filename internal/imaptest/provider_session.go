@@ -15,10 +15,13 @@ import (
 // providerSession is one connection to an emulated provider.
 type providerSession struct {
 	p        *Provider
+	conn     *imapserver.Conn
 	acct     *account
 	token    string // the XOAUTH2 token it logged in with
 	selected *pfolder
 	readOnly bool
+	// commands counts this connection's commands since login.
+	commands int
 }
 
 var _ imapserver.SessionIMAP4rev2 = (*providerSession)(nil)
@@ -27,7 +30,8 @@ var _ imapserver.SessionSASL = (*providerSession)(nil)
 func (s *providerSession) Close() error { return nil }
 
 // gate runs before every command after login, with p.mu held: an expired
-// token ends the connection, every ThrottleEvery-th command is refused.
+// token ends the connection, every ThrottleEvery-th command of the
+// connection is refused.
 func (s *providerSession) gate() error {
 	p := s.p
 	if s.token != "" && time.Now().After(p.tokens[s.token]) {
@@ -37,8 +41,8 @@ func (s *providerSession) gate() error {
 	if p.opts.ThrottleEvery <= 0 {
 		return nil
 	}
-	p.commands++
-	if p.commands%p.opts.ThrottleEvery != 0 {
+	s.commands++
+	if s.commands%p.opts.ThrottleEvery != 0 {
 		return nil
 	}
 	p.stats.Throttled++
@@ -57,6 +61,10 @@ func (s *providerSession) lock() error {
 	s.p.mu.Lock()
 	if err := s.gate(); err != nil {
 		s.p.mu.Unlock()
+		if e := err.(*imap.Error); e.Type == imap.StatusResponseTypeBye && s.conn != nil {
+			// Untagged, then the connection closes, as servers do.
+			s.conn.Bye(e.Text)
+		}
 		return err
 	}
 	return nil
@@ -324,12 +332,11 @@ func (s *providerSession) Append(mailbox string, r imap.LiteralReader, options *
 	return &imap.AppendData{UID: uid, UIDValidity: f.uidValidity}, nil
 }
 
-func (s *providerSession) AppendLimit() uint32 {
-	if s.p.opts.Kind == "gmail" {
-		return 35651584
-	}
-	return 0
-}
+// gmailSession is a Gmail connection: Gmail advertises APPENDLIMIT,
+// Exchange does not (it refuses an over-size message after reading it).
+type gmailSession struct{ *providerSession }
+
+func (s gmailSession) AppendLimit() uint32 { return 35651584 }
 
 func (s *providerSession) Poll(w *imapserver.UpdateWriter, allowExpunge bool) error { return nil }
 

@@ -324,7 +324,7 @@ func (s *syncer) plan(inv *inventory) (*tempFile, diff.Summary, error) {
 	}
 	s.rep.CrossDuplicates = cross.skipped
 	if cross.skipped > 0 {
-		fmt.Fprintf(s.log, "imapx: %d cross-folder duplicates not copied: host2 holds them in another folder (--skipcrossduplicates)\n", cross.skipped)
+		fmt.Fprintf(s.log, "imapx: %d cross-folder duplicates not copied: host2 holds them in another folder\n", cross.skipped)
 	}
 	if cross.labels > 0 {
 		fmt.Fprintf(s.log, "imapx: %d copies into other folders become Gmail labels (STORE X-GM-LABELS)\n", cross.labels)

@@ -161,6 +161,12 @@ var cliCases = []cliCase{
 	{name: "demo", args: "demo", out: []string{`== The source account's folders`, `Archive/2023`, `== Audit before the sync`, `== Audit after the sync`,
 		`The destination now holds every message, flag, keyword and internal date of the source.\n$`}},
 	{name: "demo takes no arguments' flags", args: "demo --bogus", code: 64, err: []string{`unknown option --bogus`}},
+	// the Gmail demo: 14 folder entries of 6 messages, one copy per label
+	// folder (9), All Mail's labelled copies left out (5), a re-run exact
+	{name: "demo gmail", args: "demo --provider gmail", out: []string{`\[Gmail\]/All Mail`, `X-GM|labels as folders`,
+		`copied 9 messages`, `5 cross-folder duplicates not copied`, `The sync looks good, all 14 identified messages`,
+		`copied 0 messages`, `host2 holds the 9 messages of the Gmail account's 14 folder entries`}},
+	{name: "demo bad provider", args: "demo --provider yahoo", code: 64, err: []string{`--provider takes gmail, not "yahoo"`}},
 
 	// against the in-process server
 	{name: "list", args: "list --passfile $DIR/pw1 imap://user1@$MEM?tls=none",

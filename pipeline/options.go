@@ -82,6 +82,9 @@ type Options struct {
 	// into several folders is appended once and labelled with the other
 	// folders by STORE X-GM-LABELS (when host2 offers X-GM-EXT-1).
 	LabelsOnHost2 bool
+	// MaxLineLength keeps back from the copy a message with a longer
+	// line (imapsync's --maxlinelength); they count as not selected.
+	MaxLineLength int
 	// Progress is told of each phase (inventory, copy, flags, verify) and
 	// of the work done in it; nil shows nothing.
 	Progress progress.Reporter

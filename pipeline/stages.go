@@ -94,6 +94,9 @@ func (s *syncer) copy(ctx context.Context, plan *tempFile, planned diff.Summary)
 		return nil, err
 	}
 	fmt.Fprintf(s.log, "imapx: copied %d messages (%d bytes), created %d folders%s\n", s.rep.Copied, s.rep.CopiedBytes, s.rep.FoldersCreated, s.lap())
+	if n := s.longSkipped(); n > 0 {
+		fmt.Fprintf(s.log, "imapx: %d messages not copied: a line longer than --maxlinelength %d bytes\n", n, s.o.MaxLineLength)
+	}
 	return results, nil
 }
 
@@ -117,6 +120,9 @@ func (s *syncer) copyPart(ctx context.Context, part *tempFile, budget int64, out
 	b := newBridge(fctx, budget, budget/2)
 	b.sent = s.sent
 	b.keywords = keywords
+	if s.o.MaxLineLength > 0 {
+		b.skip = s.skipLong
+	}
 	g.Go(func() error {
 		defer b.close()
 		_, err := fetch.RunTo(fctx, s.src, fetch.Options{

@@ -51,6 +51,8 @@ type syncer struct {
 	// labels2: host2 takes STORE X-GM-LABELS (LabelsOnHost2 and
 	// X-GM-EXT-1 offered).
 	labels2 bool
+	// long counts the messages --maxlinelength kept from the copy.
+	long longLines
 }
 
 // Sync runs a one-way sync from src to dst and returns its report; the

@@ -104,6 +104,12 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 	if err != nil {
 		return err
 	}
+	// Messages --maxlinelength kept back are left out on purpose.
+	if n := min(s.longSkipped(), sum.OnlySrc); n > 0 {
+		sum.OnlySrc -= n
+		sum.SrcMessages -= n
+		s.rep.NotSelected += n
+	}
 	// A copy of the wrong size did not arrive, and its pair is not in sync.
 	sum.OnlySrc += len(bad)
 	sum.Same -= len(bad)

@@ -39,6 +39,8 @@ func init() {
 			flag: &cli.BoolFlag{Name: "nosynclabels", Category: "Gmail", Usage: "do not sync labels (the default)"}},
 		imapsyncOption{name: "noresynclabels", status: implemented, says: "labels are flags once copied: --noresyncflags leaves them",
 			flag: &cli.BoolFlag{Name: "noresynclabels", Category: "Gmail", Usage: "accepted: labels as keywords follow --noresyncflags"}},
+		imapsyncOption{name: "maxlinelength", status: implemented, says: "a message with a longer line is not copied (counted as not selected, named in the log file); Exchange refuses lines over 9,900 characters",
+			flag: &cli.IntFlag{Name: "maxlinelength", Category: "Messages", Usage: "do not copy a message with a line longer than `N` bytes (Exchange: 9900)"}},
 		imapsyncOption{name: "maxsleep", status: implemented, says: "caps each pause of --maxbytespersecond/--maxmessagespersecond at that many seconds (imapx's default: no cap; --gmail1/2 set 2 as imapsync)",
 			flag: &cli.Float64Flag{Name: "maxsleep", Category: "Throttling", Usage: "pause at most `SECONDS` for the rate limits (imapsync's default 2 with --gmail1/2)"}},
 	)
@@ -180,5 +182,8 @@ func providerOptions(c *cli.Context, o *pipeline.Options) error {
 		return usagef(c, "--labels-as takes keywords or folders, not %q", c.String("labels-as"))
 	}
 	o.LabelsOnHost2 = (c.Bool("gmail2") || o.SyncLabels) && !c.Bool("nosynclabels")
+	if o.MaxLineLength = c.Int("maxlinelength"); o.MaxLineLength < 0 {
+		return usagef(c, "--maxlinelength takes a positive number of bytes")
+	}
 	return nil
 }

@@ -66,7 +66,6 @@ func init() {
 		notDoneV("pipemess", unchanged),
 		notDoneV("truncmess", unchanged),
 		notDoneV("skipmess", "not done by imapx: no message is skipped by its content"),
-		notDoneV("maxlinelength", "not done by imapx: no message is skipped for its line length"),
 		notDoneV("regexflag", "not done by imapx: flags are copied as they are"),
 		// throttling, limits, locks
 		imapsyncOption{name: "maxmessagespersecond", status: implemented, says: "average rate"},

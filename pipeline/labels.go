@@ -11,6 +11,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/imapx/imapx/internal/exitcode"
+	"github.com/imapx/imapx/internal/mutate"
 	"github.com/imapx/imapx/internal/record"
 	"github.com/imapx/imapx/internal/session"
 )
@@ -144,6 +145,7 @@ func (s *syncer) applyLabels(ctx context.Context, inv *inventory, plan, results 
 		names = append(names, f)
 	}
 	sort.Strings(names)
+	gate := mutate.Gate{Dry: s.o.DryRun}
 	var c *imapclient.Client
 	defer func() {
 		if c != nil {
@@ -164,7 +166,7 @@ func (s *syncer) applyLabels(ctx context.Context, inv *inventory, plan, results 
 					return false, err
 				}
 			}
-			if _, err := c.Select(folder, nil).Wait(); err != nil {
+			if _, err := gate.Select(c, folder).Wait(); err != nil {
 				return false, err
 			}
 			for _, ident := range byFolder[folder] {
@@ -174,7 +176,11 @@ func (s *syncer) applyLabels(ctx context.Context, inv *inventory, plan, results 
 					flags[i] = imap.Flag(l)
 				}
 				store := &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, GmailLabels: true, Flags: flags}
-				if err := c.Store(imap.UIDSetNum(imap.UID(p.uid)), store, nil).Close(); err != nil {
+				cmd, err := gate.Store(c, imap.UIDSetNum(imap.UID(p.uid)), store)
+				if err != nil {
+					return false, err
+				}
+				if err := cmd.Close(); err != nil {
 					return false, err
 				}
 			}

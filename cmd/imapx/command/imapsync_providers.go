@@ -102,10 +102,14 @@ func exchangePresets(n string) []preset {
 	return []preset{{name: "maxsize", value: "10000000"}, {name: "maxmessagespersecond", value: "4"}}
 }
 
+// presetLists are the repeatable options a preset adds to, as imapsync
+// pushes onto its lists, whatever the command line gave.
+var presetLists = map[string]bool{"useheader": true, "regextrans2": true, "folderlast": true, "exclude": true, "f1f2": true}
+
 // applyPresets sets what --gmailN, --officeN and --exchangeN imply, as
-// imapsync does: an option the command line gave keeps its value (a list
-// option given keeps only what was given), and each preset says what it
-// set on w.
+// imapsync does: an option the command line gave keeps its value, a list
+// option gets the preset's values added (once), and each preset says
+// what it set on w.
 func applyPresets(c *cli.Context, w io.Writer) error {
 	given := map[string]bool{}
 	for _, name := range c.FlagNames() {
@@ -124,7 +128,13 @@ func applyPresets(c *cli.Context, w io.Writer) error {
 			set := ""
 		next:
 			for _, o := range p.list {
-				if given[o.name] {
+				if presetLists[o.name] {
+					for _, v := range c.StringSlice(o.name) {
+						if v == o.value {
+							continue next
+						}
+					}
+				} else if given[o.name] {
 					continue
 				}
 				for _, u := range o.unless {

@@ -41,8 +41,9 @@ func refusedForNow(e *imap.Error) bool {
 // down or come back later, on a command rather than a login: Office 365
 // and Exchange's "Request is throttled. Suggested Backoff Time: N
 // milliseconds" (a BAD) and "Server Unavailable. 15", RFC 5530's
-// [UNAVAILABLE], [LIMIT] and [INUSE] codes, a [THROTTLED] code, and the
-// same words in a BYE. Such an answer is treated as a lost connection:
+// [UNAVAILABLE], [INUSE] and [LIMIT] codes (not a LIMIT about flags or
+// keywords: that one lasts), a [THROTTLED] code, and the same words in a
+// BYE. Such an answer is treated as a lost connection:
 // the stage waits (ThrottleWait), re-dials and resumes where it was, so
 // that no message is lost (refused) or doubled (push checks which
 // APPENDs arrived before sending any again).
@@ -51,9 +52,15 @@ func Throttled(err error) bool {
 	if !errors.As(err, &e) {
 		return err != nil && throttleWords(err.Error())
 	}
+	text := strings.ToLower(e.Text)
 	switch e.Code {
-	case imap.ResponseCodeUnavailable, imap.ResponseCodeLimit, imap.ResponseCodeInUse, "THROTTLED":
+	case imap.ResponseCodeUnavailable, imap.ResponseCodeInUse, "THROTTLED":
 		return true
+	case imap.ResponseCodeLimit:
+		// RFC 5530's LIMIT also names lasting limits, such as the number
+		// of keywords a folder takes: those are refusals (flags handles
+		// them), not a reason to wait.
+		return !strings.Contains(text, "flag") && !strings.Contains(text, "keyword")
 	}
 	return throttleWords(e.Text)
 }

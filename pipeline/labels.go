@@ -50,6 +50,8 @@ func gmailLabel(folder string, f *record.Folder) string {
 			return `\Starred`
 		case `\Important`:
 			return `\Important`
+		case `\All`:
+			return "" // every message is in All Mail: no label to set
 		}
 	}
 	return folder
@@ -82,8 +84,10 @@ func (s *syncer) applyLabels(ctx context.Context, inv *inventory, plan, results 
 			return err
 		}
 		if op.Op == opLabel {
-			want[op.Ident] = append(want[op.Ident], gmailLabel(op.Dst.Folder, inv.dstFolders[op.Dst.Folder]))
-			n++
+			if l := gmailLabel(op.Dst.Folder, inv.dstFolders[op.Dst.Folder]); l != "" {
+				want[op.Ident] = append(want[op.Ident], l)
+				n++
+			}
 		}
 		return nil
 	})

@@ -114,10 +114,11 @@ func (s *syncer) crossMode() crossMode {
 	switch {
 	case s.o.LabelsOnHost2 && s.labels2:
 		return crossLabel
+	case s.o.SyncLabels && s.o.LabelsAsFolders:
+		// Asked for: a copy per label, over --gmail1's skipping.
+		return crossSkipAll
 	case s.o.SkipCrossDuplicates:
 		return crossSkip
-	case s.o.SyncLabels && s.o.LabelsAsFolders:
-		return crossSkipAll
 	case s.o.SyncLabels:
 		return crossSkip
 	}

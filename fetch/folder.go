@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -86,6 +87,11 @@ func (f *fetcher) tryFolder(ctx context.Context, j job, st *folderState) error {
 			sec.HeaderFields = withMessageID(fields)
 		}
 		opts.BodySection = []*imap.FetchItemBodySection{sec}
+	}
+
+	if !f.o.Full && c.Caps().Has("X-GM-EXT-1") {
+		// Gmail: the labels go in the record ("labels"), for --synclabels.
+		opts.GmailLabels = true
 	}
 
 	// One UID FETCH at a time on the connection: Dovecot runs pipelined
@@ -250,6 +256,10 @@ func (f *fetcher) read(j job, msg *imapclient.FetchMessageData, wantSection bool
 			gotDate = true
 		case imapclient.FetchItemDataRFC822Size:
 			serverSize = item.Size
+		case imapclient.FetchItemDataGmailLabels:
+			if b, err := json.Marshal(item.Labels); err == nil {
+				m.Extra = record.Extra{"labels": b}
+			}
 		case imapclient.FetchItemDataBodySection:
 			gotSection = true
 			if item.Literal == nil {

@@ -24,6 +24,11 @@ type bridge struct {
 	// rewrite, when set, rewrites each message before it goes on; a
 	// message it leaves out (nil body) is not handed to push.
 	rewrite func(*record.Message, *record.Body) (*record.Body, error)
+	// keywords, when set, are added to a message's flags: its Gmail
+	// labels as keywords (--synclabels), which host1 does not store.
+	keywords map[msgKey][]string
+	// skip, when set, keeps a message from push (--maxlinelength).
+	skip func(*record.Message, *record.Body) (bool, error)
 }
 
 // newBridge bounds the bodies in memory to budget bytes, of which push may
@@ -37,6 +42,15 @@ func newBridge(ctx context.Context, budget, pushBudget int64) *bridge {
 // Message implements fetch.Sink.
 func (b *bridge) Message(m *record.Message, body *record.Body) error {
 	b.n++
+	if b.skip != nil {
+		if skipped, err := b.skip(m, body); skipped || err != nil {
+			body.Close()
+			return err
+		}
+	}
+	if kws := b.keywords[msgKey{m.Folder, m.UIDValidity, m.UID}]; kws != nil {
+		m.Flags = addFlags(m.Flags, kws)
+	}
 	if b.rewrite != nil && body != nil {
 		nb, err := b.rewrite(m, body)
 		if err != nil {

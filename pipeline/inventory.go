@@ -139,18 +139,30 @@ func (s *syncer) rereadDst(ctx context.Context, first *inventory, only map[strin
 
 // list dials one side and lists its folders; the connection is handed
 // back open, for the read that follows.
+// A listing cut short (a lost connection, a throttling server) is
+// listed again on a new connection.
 func list(ctx context.Context, dial session.Dialer, o folders.Options, host int) (*imapclient.Client, []record.Folder, error) {
-	c, err := dial(ctx)
-	if err != nil {
-		return nil, nil, exitcode.ForHost(err, host)
-	}
-	fs, err := folders.List(ctx, c, o)
-	if err != nil {
+	for attempt := 0; ; attempt++ {
+		c, err := dial(ctx)
+		if err != nil {
+			return nil, nil, exitcode.ForHost(err, host)
+		}
+		fs, err := folders.List(ctx, c, o)
+		if err == nil {
+			return c, fs, nil
+		}
 		c.Close()
-		return nil, nil, exitcode.ForHost(err, host)
+		if !session.IsConnError(err) || attempt >= listRetries || ctx.Err() != nil {
+			return nil, nil, exitcode.ForHost(err, host)
+		}
+		if err := session.Sleep(ctx, session.ThrottleWait(attempt, err)); err != nil {
+			return nil, nil, err
+		}
 	}
-	return c, fs, nil
 }
+
+// listRetries bounds the listings tried again in a row.
+const listRetries = 5
 
 // readSide fetches one side's inventory of the listed folders, less skip,
 // to out, starting on c (the connection that listed them); known, when

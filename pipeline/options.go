@@ -72,6 +72,22 @@ type Options struct {
 	Throttle *push.Throttle
 	// ACL copies the folders' ACLs (imapsync's --syncacls).
 	ACL ACLOptions
+	// SkipCrossDuplicates copies no message host2 already holds in
+	// another folder, or that the run copies into a folder before (in
+	// the plan's folder order): imapsync's --skipcrossduplicates.
+	SkipCrossDuplicates bool
+	// SyncLabels reads Gmail's labels (X-GM-LABELS, else the folders a
+	// message shows in) and copies each message once, its other user
+	// labels as keywords (LabelsAsFolders: as a copy in each label's
+	// folder, All Mail keeping only the unlabelled), --synclabels.
+	SyncLabels, LabelsAsFolders bool
+	// LabelsOnHost2: host2 is Gmail (--gmail2): a message the run copies
+	// into several folders is appended once and labelled with the other
+	// folders by STORE X-GM-LABELS (when host2 offers X-GM-EXT-1).
+	LabelsOnHost2 bool
+	// MaxLineLength keeps back from the copy a message with a longer
+	// line (imapsync's --maxlinelength); they count as not selected.
+	MaxLineLength int
 	// Progress is told of each phase (inventory, copy, flags, verify) and
 	// of the work done in it; nil shows nothing.
 	Progress progress.Reporter
@@ -120,6 +136,11 @@ type Report struct {
 	Seconds    float64         `json:"seconds"`
 	ExitCode   int             `json:"exit_code"`
 	FirstError string          `json:"first_error,omitempty"`
+	// CrossDuplicates counts the copies --skipcrossduplicates (or
+	// --synclabels) left out: on host2 in another folder. Labelled
+	// counts the messages labelled on a Gmail host2 instead of copied.
+	CrossDuplicates int `json:"cross_duplicates_skipped,omitempty"`
+	Labelled        int `json:"labelled_on_destination,omitempty"`
 	// Stats are imapsync's end-of-run statistics.
 	Stats Stats `json:"stats"`
 	// Rewrite counts the messages rewritten on their way, by operation,

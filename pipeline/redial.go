@@ -45,7 +45,7 @@ func (r *redialer) do(ctx context.Context, step func(c *imapclient.Client, fresh
 		if attempt >= redialRetries {
 			return exitcode.New(exitcode.Connection2, fmt.Errorf("%w (giving up after %d reconnects)", err, attempt))
 		}
-		if err := session.Sleep(ctx, session.Backoff(attempt)); err != nil {
+		if err := session.Sleep(ctx, session.ThrottleWait(attempt, err)); err != nil {
 			return err
 		}
 	}

@@ -94,12 +94,19 @@ func (s *syncer) copy(ctx context.Context, plan *tempFile, planned diff.Summary)
 		return nil, err
 	}
 	fmt.Fprintf(s.log, "imapx: copied %d messages (%d bytes), created %d folders%s\n", s.rep.Copied, s.rep.CopiedBytes, s.rep.FoldersCreated, s.lap())
+	if n := s.longSkipped(); n > 0 {
+		fmt.Fprintf(s.log, "imapx: %d messages not copied: a line longer than --maxlinelength %d bytes\n", n, s.o.MaxLineLength)
+	}
 	return results, nil
 }
 
 // copyPart copies one share of the plan: fetch and push joined by a
 // bridge holding at most budget bytes of bodies in memory.
 func (s *syncer) copyPart(ctx context.Context, part *tempFile, budget int64, out io.Writer) (push.Summary, error) {
+	keywords, err := s.labelFlags(part)
+	if err != nil {
+		return push.Summary{}, err
+	}
 	pr, err := part.rewind()
 	if err != nil {
 		return push.Summary{}, err
@@ -112,6 +119,10 @@ func (s *syncer) copyPart(ctx context.Context, part *tempFile, budget int64, out
 	defer stopFetch()
 	b := newBridge(fctx, budget, budget/2)
 	b.sent = s.sent
+	b.keywords = keywords
+	if s.o.MaxLineLength > 0 {
+		b.skip = s.skipLong
+	}
 	if s.o.Rewrite != nil {
 		b.rewrite = func(m *record.Message, body *record.Body) (*record.Body, error) { return s.rewrite(fctx, m, body) }
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/imapx/imapx/internal/session"
 )
 
 // Stats are imapsync's end-of-run statistics ("++++ Statistics"), in the
@@ -29,7 +31,11 @@ type Stats struct {
 	Bandwidth      float64 `json:"bandwidth_kib_per_second"`
 	Reconnections1 int     `json:"reconnections_host1"`
 	Reconnections2 int     `json:"reconnections_host2"`
-	Biggest        int64   `json:"biggest_message_transferred"`
+	// Throttled1 and Throttled2 count the commands each host refused as
+	// throttling (waited for, re-dialed, resumed).
+	Throttled1 int   `json:"throttled_host1"`
+	Throttled2 int   `json:"throttled_host2"`
+	Biggest    int64 `json:"biggest_message_transferred"`
 	// StartDiff and EndDiff are host2 − host1 before the copy and at the
 	// verify (nil when the run did not get there).
 	StartDiff *Difference `json:"start_difference,omitempty"`
@@ -80,6 +86,7 @@ func (s *syncer) finishStats(start time.Time) {
 	st.MessageRate = float64(r.Copied) / secs
 	st.Bandwidth = float64(r.CopiedBytes) / 1024 / secs
 	st.Reconnections1, st.Reconnections2 = s.reconnects[0].count(), s.reconnects[1].count()
+	st.Throttled1, st.Throttled2 = s.reconnects[0].throttled(), s.reconnects[1].throttled()
 	s.msgs.mu.Lock()
 	st.Failed, st.Biggest = s.msgs.failed, s.msgs.biggest
 	s.msgs.mu.Unlock()
@@ -95,19 +102,28 @@ func (s *syncer) finishStats(start time.Time) {
 // reconnectCounter passes a side's log lines on and counts those saying
 // a lost connection is being re-dialed (fetch, push and flags all say
 // "reconnecting").
+// Those whose cause was a throttling answer say so (session.ThrottleNote)
+// and are counted as throttles too.
 type reconnectCounter struct {
-	w  io.Writer
-	mu sync.Mutex
-	n  int
+	w         io.Writer
+	mu        sync.Mutex
+	n, thrott int
 }
 
 func (c *reconnectCounter) Write(p []byte) (int, error) {
 	if n := strings.Count(string(p), "; reconnecting"); n > 0 {
 		c.mu.Lock()
 		c.n += n
+		c.thrott += strings.Count(string(p), session.ThrottleNote(session.ErrThrottled))
 		c.mu.Unlock()
 	}
 	return c.w.Write(p)
+}
+
+func (c *reconnectCounter) throttled() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.thrott
 }
 
 func (c *reconnectCounter) count() int {
@@ -151,6 +167,8 @@ func PrintStats(w io.Writer, r *Report) {
 	p("Average bandwidth rate", "%.1f KiB/s", st.Bandwidth)
 	p("Reconnections to host1", "%d", st.Reconnections1)
 	p("Reconnections to host2", "%d", st.Reconnections2)
+	p("Throttled by host1", "%d", st.Throttled1)
+	p("Throttled by host2", "%d", st.Throttled2)
 	p("Biggest message transferred", "%d bytes (%s)", st.Biggest, binBytes(st.Biggest))
 	diff := func(label string, d *Difference) {
 		if d == nil {

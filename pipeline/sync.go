@@ -54,6 +54,11 @@ type syncer struct {
 	// sentDates are the internal dates --idatefromheader gave the
 	// messages sent (under mu), for the verify.
 	sentDates map[srcKey]time.Time
+	// labels2: host2 takes STORE X-GM-LABELS (LabelsOnHost2 and
+	// X-GM-EXT-1 offered).
+	labels2 bool
+	// long counts the messages --maxlinelength kept from the copy.
+	long longLines
 }
 
 // Sync runs a one-way sync from src to dst and returns its report; the
@@ -167,14 +172,26 @@ func (s *syncer) run(ctx context.Context) error {
 		}
 	}
 	vouch := st
-	if len(s.leftFolders()) > 0 {
-		vouch = nil // after an interrupted run, read every folder
+	if len(s.leftFolders()) > 0 || s.o.SkipCrossDuplicates || s.o.SyncLabels || s.o.LabelsOnHost2 {
+		// After an interrupted run, read every folder; cross-folder
+		// duplicates are found only among the folders read.
+		vouch = nil
+	}
+	if s.o.LabelsOnHost2 {
+		if err := s.checkLabels2(ctx); err != nil {
+			return err
+		}
 	}
 	inv, err := s.readBoth(ctx, vouch)
 	if err != nil {
 		return err
 	}
 	defer inv.Close()
+	if s.o.SyncLabels && !s.o.LabelsAsFolders && !s.labels2 {
+		if err := s.labelKeywords(inv); err != nil {
+			return err
+		}
+	}
 
 	plan, planned, err := s.plan(inv)
 	if err != nil {
@@ -240,6 +257,9 @@ func (s *syncer) run(ctx context.Context) error {
 		return err
 	}
 	defer results.Close()
+	if err := s.applyLabels(ctx, inv, plan, results); err != nil {
+		return err
+	}
 	if err := s.syncACLs(ctx, inv); err != nil {
 		return err
 	}
@@ -328,5 +348,16 @@ func (s *syncer) plan(inv *inventory) (*tempFile, diff.Summary, error) {
 		plan.Close()
 		return nil, diff.Summary{}, err
 	}
-	return plan, inv.withSkipped(sum), nil
+	plan, cross, err := s.applyCross(inv, plan, false)
+	if err != nil {
+		return nil, diff.Summary{}, err
+	}
+	s.rep.CrossDuplicates = cross.skipped
+	if cross.skipped > 0 {
+		fmt.Fprintf(s.log, "imapx: %d cross-folder duplicates not copied: host2 holds them in another folder\n", cross.skipped)
+	}
+	if cross.labels > 0 {
+		fmt.Fprintf(s.log, "imapx: %d copies into other folders become Gmail labels (STORE X-GM-LABELS)\n", cross.labels)
+	}
+	return plan, inv.withSkipped(cross.withCross(sum)), nil
 }

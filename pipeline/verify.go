@@ -110,6 +110,12 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 	if err != nil {
 		return err
 	}
+	// Messages --maxlinelength kept back are left out on purpose.
+	if n := min(s.longSkipped(), sum.OnlySrc); n > 0 {
+		sum.OnlySrc -= n
+		sum.SrcMessages -= n
+		s.rep.NotSelected += n
+	}
 	// A copy of the wrong size did not arrive, and its pair is not in sync.
 	sum.OnlySrc += len(bad)
 	sum.Same -= len(bad)
@@ -149,6 +155,12 @@ func (s *syncer) diffInventories(inv *inventory, o diff.Options) (map[string]boo
 	if err != nil {
 		return nil, sum, err
 	}
+	ops, cross, err := s.applyCross(inv, ops, true)
+	if err != nil {
+		return nil, sum, err
+	}
+	defer ops.Close()
+	sum = cross.withCross(sum)
 	r, err := ops.rewind()
 	if err != nil {
 		return nil, sum, err

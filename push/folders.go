@@ -132,7 +132,16 @@ func (p *pusher) ensureFolder(ctx context.Context, name string, spec folderSpec)
 	}
 	p.folders[name] = true
 	if spec.subscribe {
-		if err := p.gate.Subscribe(p.c, name); err != nil {
+		err := p.gate.Subscribe(p.c, name)
+		// A throttling server's NO or BAD leaves the connection as it was:
+		// ask again after its wait.
+		for try := 0; err != nil && try < 5 && session.Throttled(err) && ctx.Err() == nil; try++ {
+			if serr := session.Sleep(ctx, session.ThrottleWait(try, err)); serr != nil {
+				return serr
+			}
+			err = p.gate.Subscribe(p.c, name)
+		}
+		if err != nil {
 			fmt.Fprintf(p.o.Log, "imapx: warning: SUBSCRIBE %q: %v\n", name, err)
 		}
 	}

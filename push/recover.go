@@ -33,9 +33,9 @@ func (p *pusher) recover(ctx context.Context, cause error) error {
 			p.closeConn()
 			return exitcode.New(exitcode.Connection, fmt.Errorf("giving up after %d reconnects: %w", p.o.Retries, cause))
 		}
-		fmt.Fprintf(p.o.Log, "imapx: warning: destination connection lost (%v); reconnecting, %d APPENDs to check\n", cause, len(p.inFlight))
+		fmt.Fprintf(p.o.Log, "imapx: warning: destination connection lost%s (%v); reconnecting, %d APPENDs to check\n", session.ThrottleNote(cause), cause, len(p.inFlight))
 		p.closeConn()
-		if err := session.Sleep(ctx, session.Backoff(p.failures-1)); err != nil {
+		if err := session.Sleep(ctx, session.ThrottleWait(p.failures-1, cause)); err != nil {
 			return err
 		}
 		c, err := p.client(ctx)

@@ -109,7 +109,7 @@ func (p *pusher) trySend(ctx context.Context, pd *pending) error {
 	}
 	err := p.send(ctx, pd)
 	var imapErr *imap.Error
-	if errors.As(err, &imapErr) {
+	if errors.As(err, &imapErr) && !session.Throttled(err) {
 		p.failFolder(pd.folder, exitcode.New(exitcode.Select, fmt.Errorf("select folder %q: %w", pd.folder, err)))
 		p.fail(pd, p.folderErr[pd.folder])
 		return nil

@@ -28,6 +28,9 @@ type Limits struct {
 	// (--exitwhenover): the APPENDs already sent finish, no other starts,
 	// and the push returns ErrTransferLimit.
 	ExitWhenOver int64
+	// MaxSleep caps each pause the rates ask for (--maxsleep; imapsync's
+	// default is 2 s, set here by --gmail1/--gmail2); 0: no cap.
+	MaxSleep time.Duration
 }
 
 // Throttle paces the APPENDs of a push and counts the bytes it sent. The
@@ -92,19 +95,32 @@ func (t *Throttle) wait(ctx context.Context, size int64) error {
 			fmt.Errorf("%w: %d bytes sent, --exitwhenover %d", ErrTransferLimit, before, t.l.ExitWhenOver),
 			"run the same command again (once the provider's quota allows) to copy the rest")
 	}
+	// Reserve what the message takes of each rate; the reservations add
+	// up, so the longest delay is the pause (capped by MaxSleep).
+	now := time.Now()
+	var pause time.Duration
 	if t.msgs != nil {
-		if err := t.msgs.Wait(ctx); err != nil {
-			return err
-		}
+		pause = max(pause, t.msgs.ReserveN(now, 1).DelayFrom(now))
 	}
 	if t.bytes != nil {
 		// Bytes up to BytesAfter go unthrottled.
 		n := min(size, before+size-t.l.BytesAfter)
 		for burst := int64(t.bytes.Burst()); n > 0; n -= burst {
-			if err := t.bytes.WaitN(ctx, int(min(n, burst))); err != nil {
-				return err
-			}
+			pause = max(pause, t.bytes.ReserveN(now, int(min(n, burst))).DelayFrom(now))
 		}
 	}
-	return nil
+	if t.l.MaxSleep > 0 {
+		pause = min(pause, t.l.MaxSleep)
+	}
+	if pause <= 0 {
+		return nil
+	}
+	timer := time.NewTimer(pause)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

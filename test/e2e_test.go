@@ -70,6 +70,12 @@ func TestScripts(t *testing.T) {
 			"holdproxy":   cmdHoldProxy,
 			"waitcount":   cmdWaitCount,
 			"plantorphan": cmdPlantOrphan,
+			"provider":    cmdProvider,
+			"provstat":    cmdProvStat,
+			"gmailhas":    cmdGmailHas,
+			"keywords":    cmdKeywords,
+			"seedfolders": cmdSeedFolders,
+			"provfolders": cmdProvFolders,
 		},
 	})
 }
@@ -116,6 +122,7 @@ func setup(env *testscript.Env) error {
 		env.Setenv("PW_"+strings.ToUpper(u), p)
 	}
 	env.Values[dovecotKey] = d
+	env.Values[providersKey] = providers{}
 	// Scripts named *crosslayout* also get a Courier/Cyrus-style second
 	// server ($PLAIN2), to sync between the two layouts.
 	if strings.Contains(filepath.Base(env.WorkDir), "crosslayout") {

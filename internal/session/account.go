@@ -56,6 +56,9 @@ type Account struct {
 	// OAuthTokenFile holds an OAuth2 access token; it is re-read at every
 	// connection so that an external refresher can keep it current.
 	OAuthTokenFile string
+	// OAuthTokenCmd, when set, gives the OAuth2 access token instead:
+	// its command runs at every connection (--oauthtokencmd1).
+	OAuthTokenCmd *TokenCmd
 
 	Insecure bool   // skip certificate verification
 	CAFile   string // extra CA certificates (PEM)

@@ -276,7 +276,7 @@ func (a *Account) login(c *imapclient.Client) error {
 	mech := strings.ToLower(a.AuthMech)
 	if mech == "" {
 		switch {
-		case a.OAuthTokenFile != "" || a.OAuthToken != "" || a.OAuthDirect != "":
+		case a.OAuthTokenFile != "" || a.OAuthToken != "" || a.OAuthDirect != "" || a.OAuthTokenCmd != nil:
 			mech = "xoauth2"
 		case a.AuthUser != "":
 			mech = "plain"
@@ -327,6 +327,9 @@ func (a *Account) login(c *imapclient.Client) error {
 }
 
 func (a *Account) readToken() (string, error) {
+	if a.OAuthTokenCmd != nil {
+		return a.OAuthTokenCmd.Token(a.flag("oauthtokencmd"))
+	}
 	if a.OAuthToken != "" {
 		return a.OAuthToken, nil
 	}
@@ -351,7 +354,11 @@ func (a *Account) secrets() []string {
 			s = append(s, d)
 		}
 	}
-	if a.OAuthTokenFile != "" || a.OAuthToken != "" {
+	if a.OAuthTokenCmd != nil {
+		if tok := a.OAuthTokenCmd.Last(); tok != "" {
+			s = append(s, tok)
+		}
+	} else if a.OAuthTokenFile != "" || a.OAuthToken != "" {
 		if tok, err := a.readToken(); err == nil {
 			s = append(s, tok)
 		}

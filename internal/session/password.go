@@ -26,7 +26,7 @@ type PasswordSources struct {
 // ResolvePassword fills a.Password from the first source that has one. An
 // account that authenticates with an OAuth token needs none.
 func ResolvePassword(a *Account, src PasswordSources) error {
-	if a.OAuthTokenFile != "" || a.OAuthToken != "" || a.OAuthDirect != "" {
+	if a.OAuthTokenFile != "" || a.OAuthToken != "" || a.OAuthDirect != "" || a.OAuthTokenCmd != nil {
 		return nil
 	}
 	if src.PassFile != "" {

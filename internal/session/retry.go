@@ -25,6 +25,10 @@ type Dialer func(ctx context.Context) (*imapclient.Client, error)
 // same failure again; nor is a write a dry run held back.
 func IsConnError(err error) bool {
 	var imapErr *imap.Error
+	if errors.As(err, &imapErr) && Throttled(imapErr) {
+		// A throttling answer: wait, re-dial, resume (see Throttled).
+		return true
+	}
 	if err == nil || errors.As(err, &imapErr) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, mutate.ErrDryRun) {
 		return false
 	}
@@ -114,12 +118,12 @@ func (r Retry) Do(ctx context.Context, what string, step func() (progress bool, 
 			return &GaveUp{What: what, Attempts: attempt, Err: err}
 		}
 		if r.Log != nil {
-			fmt.Fprintf(r.Log, "imapx: warning: %s: connection lost (%v); reconnecting\n", what, err)
+			fmt.Fprintf(r.Log, "imapx: warning: %s: connection lost%s (%v); reconnecting\n", what, ThrottleNote(err), err)
 		}
 		if r.Hangup != nil {
 			r.Hangup()
 		}
-		if err := Sleep(ctx, Backoff(attempt)); err != nil {
+		if err := Sleep(ctx, ThrottleWait(attempt, err)); err != nil {
 			return err
 		}
 	}

@@ -20,6 +20,10 @@ type FetchOptions struct {
 	BinarySectionSize []*FetchItemBinarySectionSize // requires IMAP4rev2 or BINARY
 	ModSeq            bool                          // requires CONDSTORE
 
+	// Gmail's IMAP extensions (capability X-GM-EXT-1): the message's
+	// labels, its unique ID and its thread's ID.
+	GmailLabels, GmailMsgID, GmailThrID bool
+
 	ChangedSince uint64 // requires CONDSTORE
 }
 

@@ -19,4 +19,10 @@ type StoreFlags struct {
 	Op     StoreFlagsOp
 	Silent bool
 	Flags  []Flag
+
+	// GmailLabels makes the command change Gmail's labels (X-GM-LABELS,
+	// capability X-GM-EXT-1) instead of the flags: Flags then holds the
+	// labels, system ones with a backslash (\\Inbox, \\Sent, \\Important…),
+	// others by name in UTF-8.
+	GmailLabels bool
 }

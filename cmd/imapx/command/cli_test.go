@@ -175,6 +175,12 @@ var cliCases = []cliCase{
 	{name: "demo", args: "demo", out: []string{`== The source account's folders`, `Archive/2023`, `== Audit before the sync`, `== Audit after the sync`,
 		`The destination now holds every message, flag, keyword and internal date of the source.\n$`}},
 	{name: "demo takes no arguments' flags", args: "demo --bogus", code: 64, err: []string{`unknown option --bogus`}},
+	// the Gmail demo: 14 folder entries of 6 messages, one copy per label
+	// folder (9), All Mail's labelled copies left out (5), a re-run exact
+	{name: "demo gmail", args: "demo --provider gmail", out: []string{`\[Gmail\]/All Mail`, `X-GM|labels as folders`,
+		`copied 9 messages`, `5 cross-folder duplicates not copied`, `The sync looks good, all 14 identified messages`,
+		`copied 0 messages`, `host2 holds the 9 messages of the Gmail account's 14 folder entries`}},
+	{name: "demo bad provider", args: "demo --provider yahoo", code: 64, err: []string{`--provider takes gmail, not "yahoo"`}},
 
 	// against the in-process server
 	{name: "list", args: "list --passfile $DIR/pw1 imap://user1@$MEM?tls=none",
@@ -204,9 +210,9 @@ var cliCases = []cliCase{
 	{name: "sync passfile1 named", args: "sync --passfile1 $DIR/nosuchfile imap://a@b imap://c@d", code: 66, err: []string{`^imapx: error: --passfile1: open`}},
 	{name: "sync no password names passfile2", args: "sync --passfile1 $DIR/pw1 imap://user1@$MEM?tls=none imap://user2@$MEM?tls=none", code: 64,
 		err: []string{`give one with --passfile2 FILE or the IMAPX_PASSWORD2 or IMAPSYNC_PASSWORD2`}},
-	{name: "sync moot option notes", args: "sync --usecache --noreleasecheck --maxlinelength 100 --justconnect imap://user1@$MEM?tls=none imap://user2@$MEM?tls=none",
+	{name: "sync moot option notes", args: "sync --usecache --noreleasecheck --justconnect imap://user1@$MEM?tls=none imap://user2@$MEM?tls=none",
 		out: []string{`^Host1 banner: \* OK`, `^Host2 capability: .*IMAP4rev1`},
-		err: []string{`^imapx: note: --usecache: imapx keeps its own state in --statedir$`, `^imapx: note: --noreleasecheck: `, `^imapx: note: --maxlinelength: not done by imapx`}},
+		err: []string{`^imapx: note: --usecache: imapx keeps its own state in --statedir$`, `^imapx: note: --noreleasecheck: `}},
 	{name: "sync justfoldersizes", args: "sync --justfoldersizes --folder INBOX --folderrec Archive --passfile1 $DIR/pw1 --passfile2 $DIR/pw2 imap://user1@$MEM?tls=none imap://user2@$MEM?tls=none",
 		out: []string{`^Host1 folder "INBOX" +Size: +25423 Messages: +20 Biggest: +20252$`, `^Host1 folder "Archive/2024" +Size: +1355 Messages: +5 `,
 			`^Host2 folder "Archive/2023" +does not exist$`, `^ +Host1 +Host2 +Host2-Host1$`, `^Nb messages: +30 +0 +-30$`,

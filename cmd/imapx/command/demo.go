@@ -27,7 +27,18 @@ source with sample mail (nested and non-ASCII folders, duplicates, a message wit
 Message-ID, 8-bit and bare-LF bodies, flags and keywords), then shows what each step
 prints: the folder list, the audit (diff) before, the sync, and the audit after, which
 must find nothing left to do. Exits 0 only when the destination matches.`,
-		Action: func(c *cli.Context) error { return s.demo(c.Context) },
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "provider", Usage: "`gmail`: the source is an emulated Gmail (labels as folders, All Mail, X-GM-LABELS), synced as --gmail1 --synclabels --labels-as folders"},
+		},
+		Action: func(c *cli.Context) error {
+			switch c.String("provider") {
+			case "":
+				return s.demo(c.Context)
+			case "gmail":
+				return s.demoGmail(c.Context)
+			}
+			return usagef(c, "--provider takes gmail, not %q", c.String("provider"))
+		},
 	}
 }
 

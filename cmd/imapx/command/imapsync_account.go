@@ -38,11 +38,6 @@ func init() {
 			imapsyncOption{name: "keepalive" + n, status: implemented, says: "TCP keepalive (the default, as imapsync since 2.169)", flag: &cli.BoolFlag{Name: "keepalive" + n, Category: cat, Usage: "TCP keepalive (the default)"}},
 			imapsyncOption{name: "nokeepalive" + n, status: implemented, says: "no TCP keepalive", flag: &cli.BoolFlag{Name: "nokeepalive" + n, Category: cat, Usage: "no TCP keepalive"}},
 			imapsyncOption{name: "debugimap" + n, status: implemented, says: h + "'s IMAP dialogue on stderr, passwords and tokens masked", flag: &cli.BoolFlag{Name: "debugimap" + n, Category: cat, Usage: "print the IMAP dialogue on stderr (passwords masked)"}},
-			imapsyncOption{name: "gmail" + n, status: equivalent, says: "--host" + n + " imap.gmail.com --ssl" + n + " (imapsync's Gmail tuning of folders and rates is left to the other options)",
-				flag: &cli.BoolFlag{Name: "gmail" + n, Category: cat, Usage: "--host" + n + " imap.gmail.com --ssl" + n}},
-			imapsyncOption{name: "office" + n, status: equivalent, says: "--host" + n + " outlook.office365.com --ssl" + n + " (imapsync's Office 365 tuning is left to the other options)",
-				flag: &cli.BoolFlag{Name: "office" + n, Category: cat, Usage: "--host" + n + " outlook.office365.com --ssl" + n}},
-			moot1("exchange"+n, "imapsync's workarounds for Exchange: imapx needs none of them"),
 			moot1("domino"+n, "imapsync's workarounds for Domino: imapx needs none of them"),
 			moot1("emailreport"+n, "imapx puts no report in a mailbox: see --report FILE (JSON)"),
 			moot1("noemailreport"+n, "imapx puts no report in a mailbox (the default)"),
@@ -55,17 +50,6 @@ func init() {
 		mootV("debugssl", "imapx names the TLS failure in its error (certificate, host name, version); --debugimap shows the dialogue"),
 		moot1("noid", "imapx sends no ID command"),
 	)
-}
-
-// presetHost is the server --gmailN or --officeN names ("" without them).
-func (g accountFlags) presetHost(c *cli.Context) string {
-	switch {
-	case c.Bool("gmail" + g.n):
-		return "imap.gmail.com"
-	case c.Bool("office" + g.n):
-		return "outlook.office365.com"
-	}
-	return ""
 }
 
 // imapsyncAuth applies imapsync's authentication and connection options
@@ -93,6 +77,9 @@ func (g accountFlags) imapsyncAuth(s *streams, c *cli.Context, a *session.Accoun
 		}
 	}
 	a.OAuthDirect = c.String("oauthdirect" + n)
+	if cmd := c.String("oauthtokencmd" + n); cmd != "" {
+		a.OAuthTokenCmd = session.NewTokenCmd(cmd)
+	}
 	a.NoKeepAlive = c.Bool("nokeepalive" + n)
 	if c.Bool("debugimap") || c.Bool("debugimap"+n) {
 		a.Debug = s.stderr

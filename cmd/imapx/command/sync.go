@@ -37,7 +37,7 @@ func (s *streams) syncCommand() *cli.Command {
 	}
 	flags = joinFlags(flags, identityFlags{}.flags(), throttleFlags{}.flags(), progressFlag{}.flags(), diffFlags{}.flags(),
 		stateFlags{}.flags(), lockFlags{}.flags(), logFlags{}.flags(), []cli.Flag{connectionsFlag()}, selectionFlags{}.flags(), syncSelectFlags{}.flags(), deleteFlags{}.flags(),
-		rewriteFlags{}.flags(), host1.flags(), host2.flags(), imapsyncFlags())
+		rewriteFlags{}.flags(), host1.flags(), host2.flags(), providerFlags(), imapsyncFlags())
 	return &cli.Command{
 		Name:      "sync",
 		Usage:     "sync SRC to DST in one process (imapsync-compatible options)",
@@ -62,6 +62,9 @@ EXAMPLES:
    imapx sync --maxbytespersecond 200000 --exitwhenover 450000000 --progress json imaps://a@old imaps://a@new`,
 		Flags: flags,
 		Action: func(c *cli.Context) error {
+			if err := applyPresets(c, s.stderr); err != nil {
+				return usagef(c, "%v", err)
+			}
 			noteMoot(c, s.stderr)
 			if c.Bool("version") {
 				fmt.Fprintln(s.stdout, version)
@@ -154,6 +157,9 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 	}
 	deleteFlags{}.apply(c, &o)
 	o.ACL = aclOptions(c, a1, a2)
+	if err := providerOptions(c, &o); err != nil {
+		return err
+	}
 	o.StateDir, o.StateKey = stateFlags{}.options(c, a1, a2)
 	ro, err := rewriteFlags{}.options(c)
 	if err != nil {

@@ -1,6 +1,8 @@
 package command
 
 import (
+	"time"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/imapx/imapx/push"
@@ -27,6 +29,7 @@ func (throttleFlags) throttle(c *cli.Context) (*push.Throttle, error) {
 		BytesPerSecond:    c.Int64("maxbytespersecond"),
 		BytesAfter:        c.Int64("maxbytesafter"),
 		ExitWhenOver:      c.Int64("exitwhenover"),
+		MaxSleep:          time.Duration(c.Float64("maxsleep") * float64(time.Second)),
 	}
 	if !(l.MessagesPerSecond >= 0) || l.BytesPerSecond < 0 || l.BytesAfter < 0 || l.ExitWhenOver < 0 {
 		return nil, usagef(c, "--maxmessagespersecond, --maxbytespersecond, --maxbytesafter and --exitwhenover take positive numbers")

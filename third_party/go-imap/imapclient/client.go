@@ -179,6 +179,9 @@ type Client struct {
 
 	decCh  chan struct{}
 	decErr error
+	// bye is the server's BYE, kept to say why the connection ended
+	// (read goroutine only).
+	bye *imap.StatusResponse
 
 	mutex        sync.Mutex
 	state        imap.ConnState
@@ -656,6 +659,9 @@ func (c *Client) read() {
 		if cmdErr == nil {
 			cmdErr = io.ErrUnexpectedEOF
 		}
+		if c.bye != nil && c.State() != imap.ConnStateLogout {
+			cmdErr = &ByeError{Bye: *c.bye, Err: cmdErr}
+		}
 		c.closeWithError(cmdErr)
 	}()
 
@@ -976,6 +982,9 @@ func (c *Client) readResponseData(typ string) error {
 			return fmt.Errorf("in resp-text: %v", c.dec.Err())
 		}
 		c.options.alert(strings.ToUpper(typ), code, text)
+		if strings.EqualFold(typ, "BYE") && c.greetingRecv {
+			c.bye = &imap.StatusResponse{Type: imap.StatusResponseTypeBye, Code: imap.ResponseCode(code), Text: text}
+		}
 
 		if code == "CLOSED" {
 			c.setState(imap.ConnStateAuthenticated)

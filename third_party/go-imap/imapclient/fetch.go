@@ -58,6 +58,9 @@ func writeFetchItems(enc *imapwire.Encoder, numKind imapwire.NumKind, options *i
 		"INTERNALDATE":  options.InternalDate,
 		"RFC822.SIZE":   options.RFC822Size,
 		"MODSEQ":        options.ModSeq,
+		"X-GM-LABELS":   options.GmailLabels,
+		"X-GM-MSGID":    options.GmailMsgID,
+		"X-GM-THRID":    options.GmailThrID,
 	}
 	for k, req := range m {
 		if req {
@@ -509,6 +512,10 @@ type FetchMessageBuffer struct {
 	BinarySection     []FetchBinarySectionBuffer
 	BinarySectionSize []FetchItemDataBinarySectionSize
 	ModSeq            uint64 // requires CONDSTORE
+
+	// Gmail's items (X-GM-EXT-1).
+	GmailLabels            []string
+	GmailMsgID, GmailThrID uint64
 }
 
 func (buf *FetchMessageBuffer) populateItemData(item FetchItemData) error {
@@ -555,6 +562,12 @@ func (buf *FetchMessageBuffer) populateItemData(item FetchItemData) error {
 		buf.BinarySectionSize = append(buf.BinarySectionSize, item)
 	case FetchItemDataModSeq:
 		buf.ModSeq = item.ModSeq
+	case FetchItemDataGmailLabels:
+		buf.GmailLabels = item.Labels
+	case FetchItemDataGmailMsgID:
+		buf.GmailMsgID = item.ID
+	case FetchItemDataGmailThrID:
+		buf.GmailThrID = item.ID
 	default:
 		panic(fmt.Errorf("unsupported fetch item data %T", item))
 	}
@@ -802,6 +815,22 @@ func (c *Client) handleFetch(seqNum uint32) error {
 				return dec.Err()
 			}
 			item = FetchItemDataModSeq{ModSeq: modSeq}
+		case "X-GM-LABELS":
+			labels, err := readGmailLabels(dec)
+			if err != nil {
+				return fmt.Errorf("in X-GM-LABELS: %v", err)
+			}
+			item = FetchItemDataGmailLabels{Labels: labels}
+		case "X-GM-MSGID", "X-GM-THRID":
+			var id uint64
+			if !dec.ExpectSP() || !dec.ExpectModSeq(&id) {
+				return dec.Err()
+			}
+			if attName == "X-GM-MSGID" {
+				item = FetchItemDataGmailMsgID{ID: id}
+			} else {
+				item = FetchItemDataGmailThrID{ID: id}
+			}
 		default:
 			return fmt.Errorf("unsupported msg-att name: %q", attName)
 		}

@@ -32,12 +32,20 @@ func (c *Client) Store(numSet imap.NumSet, store *imap.StoreFlags, options *imap
 	default:
 		panic(fmt.Errorf("imapclient: unknown store flags op: %v", store.Op))
 	}
-	enc.Atom("FLAGS")
+	if store.GmailLabels {
+		enc.Atom("X-GM-LABELS")
+	} else {
+		enc.Atom("FLAGS")
+	}
 	if store.Silent {
 		enc.Atom(".SILENT")
 	}
 	enc.SP().List(len(store.Flags), func(i int) {
-		enc.Flag(store.Flags[i])
+		if store.GmailLabels {
+			writeGmailLabel(enc.Encoder, string(store.Flags[i]))
+		} else {
+			enc.Flag(store.Flags[i])
+		}
 	})
 	enc.end()
 	return cmd

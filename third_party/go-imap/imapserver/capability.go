@@ -93,6 +93,7 @@ func (c *Conn) availableCaps() []imap.Cap {
 			imap.CapCreateSpecialUse,
 			imap.CapLiteralPlus,
 			imap.CapUnauthenticate,
+			imap.Cap("X-GM-EXT-1"), // Gmail's items (gmail.go)
 		})
 
 		if appendLimitSession, ok := c.session.(SessionAppendLimit); ok {

@@ -180,6 +180,12 @@ func handleFetchAtt(dec *imapwire.Decoder, attName string, options *imap.FetchOp
 			return err
 		}
 		options.BodySection = append(options.BodySection, &section)
+	case "X-GM-LABELS":
+		options.GmailLabels = true
+	case "X-GM-MSGID":
+		options.GmailMsgID = true
+	case "X-GM-THRID":
+		options.GmailThrID = true
 	default:
 		return newClientBugError("Unknown FETCH data item")
 	}

@@ -16,9 +16,14 @@ func (c *Conn) handleStore(dec *imapwire.Decoder, numKind NumKind) error {
 	if !dec.ExpectSP() || !dec.ExpectNumSet(numKind.wire(), &numSet) || !dec.ExpectSP() || !dec.ExpectAtom(&item) || !dec.ExpectSP() {
 		return dec.Err()
 	}
+	// X-GM-LABELS (Gmail) takes labels, which are astrings, not flags.
+	readFlag := internal.ExpectFlag
+	if strings.HasSuffix(strings.TrimSuffix(strings.ToUpper(item), ".SILENT"), "X-GM-LABELS") {
+		readFlag = readGmailLabel
+	}
 	var flags []imap.Flag
 	isList, err := dec.List(func() error {
-		flag, err := internal.ExpectFlag(dec)
+		flag, err := readFlag(dec)
 		if err != nil {
 			return err
 		}
@@ -29,7 +34,7 @@ func (c *Conn) handleStore(dec *imapwire.Decoder, numKind NumKind) error {
 		return err
 	} else if !isList {
 		for {
-			flag, err := internal.ExpectFlag(dec)
+			flag, err := readFlag(dec)
 			if err != nil {
 				return err
 			}
@@ -60,8 +65,8 @@ func (c *Conn) handleStore(dec *imapwire.Decoder, numKind NumKind) error {
 		op = imap.StoreFlagsSet
 	}
 
-	if item != "FLAGS" {
-		return newClientBugError("STORE can only change FLAGS")
+	if item != "FLAGS" && item != "X-GM-LABELS" {
+		return newClientBugError("STORE can only change FLAGS or X-GM-LABELS")
 	}
 
 	if err := c.checkState(imap.ConnStateSelected); err != nil {
@@ -71,8 +76,9 @@ func (c *Conn) handleStore(dec *imapwire.Decoder, numKind NumKind) error {
 	w := &FetchWriter{conn: c}
 	options := imap.StoreOptions{}
 	return c.session.Store(w, numSet, &imap.StoreFlags{
-		Op:     op,
-		Silent: silent,
-		Flags:  flags,
+		Op:          op,
+		Silent:      silent,
+		Flags:       flags,
+		GmailLabels: item == "X-GM-LABELS",
 	}, &options)
 }

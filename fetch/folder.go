@@ -53,8 +53,16 @@ func (f *fetcher) tryFolder(ctx context.Context, j job, st *folderState) error {
 	st.validity = sel.UIDValidity
 
 	if !st.resolved {
-		if st.uids, err = f.resolve(c, j, sel.NumMessages); err != nil {
-			return err
+		ok := false
+		if e := f.earlier(c, j, sel); e != nil {
+			if ok, err = f.incremental(c, j, st, e, sel.NumMessages); err != nil {
+				return err
+			}
+		}
+		if !ok {
+			if st.uids, err = f.resolve(c, j, sel.NumMessages); err != nil {
+				return err
+			}
 		}
 		st.resolved = true
 	}

@@ -54,6 +54,9 @@ type Options struct {
 	// are fetched without their header, which a server answers from its
 	// index. The others have their header fetched as usual.
 	KnownIdent func(folder string, validity, uid uint32) (string, bool)
+	// Earlier, when set, gives a folder's earlier read (nil: none): on a
+	// server with CONDSTORE only what changed since is read (earlier.go).
+	Earlier func(folder string) *Earlier
 	// Connections is how many folders are read at once, each on its own
 	// connection (1 when unset); records of different folders interleave.
 	Connections int
@@ -75,6 +78,8 @@ type Summary struct {
 	Folders  int
 	Messages int
 	Bytes    int64
+	// Incremental counts the folders read from an earlier read (Earlier).
+	Incremental int
 	// Tally counts the messages and folders that failed; it decides the
 	// exit code.
 	exitcode.Tally

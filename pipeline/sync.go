@@ -16,6 +16,7 @@ import (
 	"github.com/imapx/imapx/internal/record"
 	"github.com/imapx/imapx/internal/scratch"
 	"github.com/imapx/imapx/internal/session"
+	"github.com/imapx/imapx/internal/state"
 )
 
 // errorsMaxReached stops the run (exit 112).
@@ -48,6 +49,9 @@ type syncer struct {
 	planned    bool
 	// bytesPartial: the state lacked the bytes of a pair not read.
 	bytesPartial bool
+	// invs keeps each side's folder inventories for incremental reads
+	// (nil: no state kept).
+	invs *state.Inventories
 }
 
 // Sync runs a one-way sync from src to dst and returns its report; the
@@ -146,6 +150,9 @@ func (s *syncer) exitCode(err error) int {
 
 func (s *syncer) run(ctx context.Context) error {
 	st := s.loadState()
+	if st != nil {
+		s.invs = state.InventoriesOf(s.statePath(), s.fingerprint())
+	}
 	if s.o.ExpungeSource && !s.o.DryRun {
 		if err := s.expungeSource(ctx); err != nil {
 			return err
@@ -165,6 +172,8 @@ func (s *syncer) run(ctx context.Context) error {
 		return err
 	}
 	defer inv.Close()
+	s.storeInventories(1, inv.src, inv.srcFolders, inv.read)
+	s.storeInventories(2, inv.dst, inv.dstFolders, mappedDst(inv, inv.read))
 
 	plan, planned, err := s.plan(inv)
 	if err != nil {

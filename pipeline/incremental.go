@@ -1,0 +1,127 @@
+package pipeline
+
+import (
+	"fmt"
+
+	"github.com/imapx/imapx/fetch"
+	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/state"
+)
+
+// Incremental reads inside a folder: each side's inventory of every folder
+// read is kept beside the state (state.Inventories), with the STATUS
+// listed before the read. A later read of a folder that changed reads,
+// on a server with CONDSTORE, only the UIDs now there, the flags changed
+// since and the messages from the old UIDNEXT on, and writes the
+// inventory a full read would (fetch/earlier.go).
+
+// minStored is the smallest folder whose inventory is kept: a smaller one
+// costs about the same round trips read in full.
+const minStored = 32
+
+func sideName(host int) string {
+	if host == 2 {
+		return "dst"
+	}
+	return "src"
+}
+
+// earlierFor gives fetch the stored inventories of one side, checked
+// against the folders as listed now: same UIDVALIDITY, and neither
+// UIDNEXT nor HIGHESTMODSEQ gone back (a server that lost its
+// mod-sequences would hide flag changes).
+func (s *syncer) earlierFor(host int, listed []record.Folder) func(string) *fetch.Earlier {
+	if s.invs == nil {
+		return nil
+	}
+	now := byName(listed)
+	side := sideName(host)
+	return func(folder string) *fetch.Earlier {
+		f := now[folder]
+		if f == nil {
+			return nil
+		}
+		cur, ok := state.StatusOf(f)
+		if !ok || cur.HighestModSeq == 0 {
+			return nil
+		}
+		inv, ok := s.invs.Open(side, folder)
+		if !ok {
+			return nil
+		}
+		was := inv.Status
+		if was.UIDValidity != cur.UIDValidity || was.HighestModSeq == 0 || was.HighestModSeq > cur.HighestModSeq || was.UIDNext > cur.UIDNext {
+			return nil
+		}
+		return &fetch.Earlier{UIDValidity: was.UIDValidity, UIDNext: was.UIDNext, ModSeq: was.HighestModSeq, Each: inv.Each}
+	}
+}
+
+// storeInventories keeps host's inventory t of the folders names, as
+// listed in folders, for the next read.
+func (s *syncer) storeInventories(host int, t *tempFile, folders map[string]*record.Folder, names map[string]bool) {
+	if s.invs == nil || s.o.DryRun {
+		return
+	}
+	side := sideName(host)
+	ws := map[string]*state.InvWriter{}
+	abort := func() {
+		for _, w := range ws {
+			w.Abort()
+		}
+	}
+	for name := range names {
+		f := folders[name]
+		if f == nil {
+			continue
+		}
+		st, ok := state.StatusOf(f)
+		if !ok || st.HighestModSeq == 0 || st.Messages < minStored {
+			continue
+		}
+		w, err := s.invs.Create(side, name, st)
+		if err != nil {
+			abort()
+			fmt.Fprintf(s.log, "imapx: warning: keeping inventories: %v\n", err)
+			return
+		}
+		ws[name] = w
+	}
+	if len(ws) == 0 {
+		return
+	}
+	err := readScratch(t.readAt(), "inventory").Each(func(l *record.Line) error {
+		if l.Type != record.TypeMessage {
+			return nil
+		}
+		var m struct {
+			Folder string `json:"folder"`
+		}
+		if err := l.DecodeOnly(&m); err != nil {
+			return err
+		}
+		if w := ws[m.Folder]; w != nil {
+			w.Message(l.JSON)
+		}
+		return nil
+	})
+	if err != nil {
+		abort()
+		fmt.Fprintf(s.log, "imapx: warning: keeping inventories: %v\n", err)
+		return
+	}
+	for _, w := range ws {
+		if err := w.Commit(); err != nil {
+			fmt.Fprintf(s.log, "imapx: warning: keeping inventories: %v\n", err)
+		}
+	}
+}
+
+// mappedDst is the destination folders the source folders src map to.
+func mappedDst(inv *inventory, src map[string]bool) map[string]bool {
+	m := map[string]bool{}
+	for name := range src {
+		m[inv.mapping[name]] = true
+	}
+	return m
+}

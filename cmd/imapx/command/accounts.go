@@ -29,7 +29,7 @@ import (
 
 // accountPair is one line of an accounts file.
 type accountPair struct {
-	line                      int
+	line                    int
 	host1, user1, password1 string
 	host2, user2, password2 string
 }

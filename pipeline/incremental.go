@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/imapx/imapx/fetch"
@@ -94,13 +95,17 @@ func (s *syncer) storeInventories(host int, t *tempFile, folders map[string]*rec
 		if l.Type != record.TypeMessage {
 			return nil
 		}
-		var m struct {
-			Folder string `json:"folder"`
+		folder, ok := leadingFolder(l.JSON)
+		if !ok {
+			var m struct {
+				Folder string `json:"folder"`
+			}
+			if err := l.DecodeOnly(&m); err != nil {
+				return err
+			}
+			folder = m.Folder
 		}
-		if err := l.DecodeOnly(&m); err != nil {
-			return err
-		}
-		if w := ws[m.Folder]; w != nil {
+		if w := ws[folder]; w != nil {
 			w.Message(l.JSON)
 		}
 		return nil
@@ -124,4 +129,20 @@ func mappedDst(inv *inventory, src map[string]bool) map[string]bool {
 		m[inv.mapping[name]] = true
 	}
 	return m
+}
+
+// leadingFolder reads the folder of a message record as fetch writes it
+// ({"type":"message","folder":"…", a name without escapes) without
+// decoding the line; ok is false for any other shape.
+func leadingFolder(js []byte) (string, bool) {
+	const prefix = `{"type":"message","folder":"`
+	if !bytes.HasPrefix(js, []byte(prefix)) {
+		return "", false
+	}
+	rest := js[len(prefix):]
+	end := bytes.IndexByte(rest, '"')
+	if end < 0 || bytes.IndexByte(rest[:end], '\\') >= 0 {
+		return "", false
+	}
+	return string(rest[:end]), true
 }

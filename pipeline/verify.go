@@ -54,7 +54,6 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 		return err
 	}
 	defer inv.Close()
-	s.storeInventories(2, inv.dst, inv.dstFolders, reread)
 	stored := <-storedc
 	if stored.err != nil {
 		return stored.err

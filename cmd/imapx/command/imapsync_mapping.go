@@ -31,7 +31,7 @@ func init() {
 		imapsyncOption{name: "noabletosearch", status: implemented, says: "age and size from the FETCH (internal dates), both sides"},
 		imapsyncOption{name: "noabletosearch1", status: implemented, says: "host1 only"},
 		imapsyncOption{name: "noabletosearch2", status: implemented, says: "host2 only"},
-		notDone1("useuid", "not done by imapx: messages are identified by their headers, never by UID; folders unchanged since the last sync are not read at all (--statedir), which is what --useuid's cache saves imapsync"),
+		notDone1("useuid", "not done by imapx: messages are identified by their headers, never by UID; folders unchanged since the last sync are not read at all, and changed ones only for what changed with CONDSTORE (--statedir), which is what --useuid's cache saves imapsync"),
 		// deletions
 		imapsyncOption{name: "noexpunge2", status: implemented, says: "what --delete2 deletes stays marked \\Deleted"},
 		imapsyncOption{name: "nouidexpunge2", status: implemented, says: "as --noexpunge2 (imapx expunges only with UID EXPUNGE, or around its own marks)"},

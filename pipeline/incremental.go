@@ -38,26 +38,40 @@ func (s *syncer) earlierFor(host int, listed []record.Folder) func(string) *fetc
 		return nil
 	}
 	now := byName(listed)
-	side := sideName(host)
-	return func(folder string) *fetch.Earlier {
-		f := now[folder]
-		if f == nil {
-			return nil
-		}
-		cur, ok := state.StatusOf(f)
-		if !ok || cur.HighestModSeq == 0 {
-			return nil
-		}
-		inv, ok := s.invs.Open(side, folder)
-		if !ok {
-			return nil
-		}
-		was := inv.Status
-		if was.UIDValidity != cur.UIDValidity || was.HighestModSeq == 0 || was.HighestModSeq > cur.HighestModSeq || was.UIDNext > cur.UIDNext {
-			return nil
-		}
-		return &fetch.Earlier{UIDValidity: was.UIDValidity, UIDNext: was.UIDNext, ModSeq: was.HighestModSeq, Each: inv.Each}
+	return func(folder string) *fetch.Earlier { return s.stored(host, now[folder]) }
+}
+
+// stored is host's stored inventory of folder f as listed now, or nil.
+func (s *syncer) stored(host int, f *record.Folder) *fetch.Earlier {
+	if s.invs == nil || f == nil {
+		return nil
 	}
+	cur, ok := state.StatusOf(f)
+	if !ok || cur.HighestModSeq == 0 {
+		return nil
+	}
+	inv, ok := s.invs.Open(sideName(host), f.Name)
+	if !ok {
+		return nil
+	}
+	was := inv.Status
+	if was.UIDValidity != cur.UIDValidity || was.HighestModSeq == 0 || was.HighestModSeq > cur.HighestModSeq || was.UIDNext > cur.UIDNext {
+		return nil
+	}
+	return &fetch.Earlier{UIDValidity: was.UIDValidity, UIDNext: was.UIDNext, ModSeq: was.HighestModSeq, Each: inv.Each}
+}
+
+// storedDst are the destination folders of names that have a stored
+// inventory matching their first listing: the verify reads them
+// incrementally, so it needs no identities from the first read.
+func (s *syncer) storedDst(first *inventory, names map[string]bool) map[string]bool {
+	m := map[string]bool{}
+	for name := range names {
+		if s.stored(2, first.dstFolders[name]) != nil {
+			m[name] = true
+		}
+	}
+	return m
 }
 
 // storeInventories keeps host's inventory t of the folders names, as

@@ -25,7 +25,7 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 	for name := range only {
 		reread[first.mapping[name]] = true
 	}
-	known, appended, err := knownIdents(first, results, reread)
+	known, appended, err := knownIdents(first, results, reread, s.storedDst(first, reread))
 	if err != nil {
 		return err
 	}

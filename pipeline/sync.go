@@ -249,14 +249,18 @@ func readScratch(r io.Reader, name string) *record.Reader {
 }
 
 // tempFile is a scratch file removed on Close.
-type tempFile struct{ *os.File }
+type tempFile struct {
+	*os.File
+	// folderBytes caches an inventory's bytes per folder (statebytes.go).
+	folderBytes map[string]int64
+}
 
 func newTemp(pattern string) (*tempFile, error) {
 	f, err := scratch.CreateTemp(pattern)
 	if err != nil {
 		return nil, err
 	}
-	return &tempFile{f}, nil
+	return &tempFile{File: f}, nil
 }
 
 func (t *tempFile) Close() error {

@@ -1,8 +1,11 @@
 package pipeline
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
 
 	"github.com/imapx/imapx/fetch"
 	"github.com/imapx/imapx/internal/record"
@@ -107,22 +110,24 @@ func (s *syncer) storeInventories(host int, t *tempFile, folders map[string]*rec
 	if len(ws) == 0 {
 		return
 	}
-	err := readScratch(t.readAt(), "inventory").Each(func(l *record.Line) error {
-		if l.Type != record.TypeMessage {
+	// The inventory is this run's own scratch file, complete: its lines
+	// are split by folder as they are, not decoded.
+	err := eachRawLine(t.readAt(), func(line []byte) error {
+		if !bytes.HasPrefix(line, []byte(`{"type":"message"`)) {
 			return nil
 		}
-		folder, ok := leadingFolder(l.JSON)
+		folder, ok := leadingFolder(line)
 		if !ok {
 			var m struct {
 				Folder string `json:"folder"`
 			}
-			if err := l.DecodeOnly(&m); err != nil {
+			if err := json.Unmarshal(line, &m); err != nil {
 				return err
 			}
 			folder = m.Folder
 		}
 		if w := ws[folder]; w != nil {
-			w.Message(l.JSON)
+			w.Message(line)
 		}
 		return nil
 	})
@@ -161,4 +166,35 @@ func leadingFolder(js []byte) (string, bool) {
 		return "", false
 	}
 	return string(rest[:end]), true
+}
+
+// eachRawLine calls fn with each line of r, without its newline.
+func eachRawLine(r io.Reader, fn func([]byte) error) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var long []byte
+	for {
+		b, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			long = append(long, b...)
+			continue
+		}
+		if long != nil {
+			b = append(long, b...)
+			long = nil
+		}
+		if len(b) > 0 && b[len(b)-1] == '\n' {
+			b = b[:len(b)-1]
+		}
+		if len(b) > 0 {
+			if ferr := fn(b); ferr != nil {
+				return ferr
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }

@@ -17,9 +17,11 @@ import (
 // listed before the read. A later read of a folder that changed reads,
 // on a server with CONDSTORE, only the UIDs now there, the flags changed
 // since and the messages from the old UIDNEXT on, and writes the
-// inventory a full read would (fetch/earlier.go). Only a run's first read
-// is kept: the verify's re-read takes known identities without fetching
-// headers, so its records are not those of a full read.
+// inventory a full read would (fetch/earlier.go). Both the first read and
+// the verify's re-read are kept. (A folder the verify re-reads in full
+// takes the identities it knows without fetching headers, so its records
+// lack message_id, which no diff reads; a folder read incrementally has
+// its few new messages' headers fetched as a full read would.)
 
 // minStored is the smallest folder whose inventory is kept: a smaller one
 // costs about the same round trips read in full.

@@ -54,6 +54,8 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 		return err
 	}
 	defer inv.Close()
+	// What the run wrote is kept for the next run's reads.
+	s.storeInventories(2, inv.dst, inv.dstFolders, reread)
 	stored := <-storedc
 	if stored.err != nil {
 		return stored.err

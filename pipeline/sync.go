@@ -244,7 +244,7 @@ func (s *syncer) run(ctx context.Context) error {
 // writer's failure the run sees itself, so no end record is required.
 func readScratch(r io.Reader, name string) *record.Reader {
 	rd := record.NewReader(r, name)
-	rd.NoEnd = io.Discard
+	rd.NoEnd, rd.Trusted = io.Discard, true
 	return rd
 }
 

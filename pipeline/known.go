@@ -89,8 +89,10 @@ func eachMessage(r io.Reader, name string, f func(*messageRef)) error {
 			return nil
 		}
 		var m messageRef
-		if err := l.DecodeOnly(&m); err != nil {
-			return err
+		if !fastRef(l.JSON, &m) {
+			if err := l.DecodeOnly(&m); err != nil {
+				return err
+			}
 		}
 		f(&m)
 		return nil

@@ -56,6 +56,11 @@ func folderBytes(t *tempFile) map[string]int64 {
 		if l.Type != record.TypeMessage {
 			return nil
 		}
+		var ref messageRef
+		if fastRef(l.JSON, &ref) {
+			m[ref.Folder] += ref.Size
+			return nil
+		}
 		var msg struct {
 			Folder string `json:"folder"`
 			Size   int64  `json:"size"`

@@ -86,7 +86,7 @@ func TestMassMigrationParallel(t *testing.T) {
 
 	// README's command: line numbers in the arguments, passwords only in
 	// the file; a throttle makes each sync last about a second.
-	script := `parallel --jobs 5 --colsep '\t' --joblog jobs.log --resume-failed ` +
+	script := `parallel --jobs 8 --colsep '\t' --joblog jobs.log --resume-failed ` +
 		`imapx sync --accounts accounts.csv --account {1} --nossl1 --notls1 --nossl2 --notls2 --max-per-server 8 ` +
 		`--maxmessagespersecond 40 --logfile logs/{1}.log --report reports/{1}.json :::: jobs.tsv`
 	start := func() (*exec.Cmd, *bytes.Buffer) {
@@ -104,10 +104,10 @@ func TestMassMigrationParallel(t *testing.T) {
 	first, _ := start()
 	joblog := filepath.Join(dir, "jobs.log")
 	deadline := time.Now().Add(60 * time.Second)
-	for doneJobs(joblog) < 6 {
+	for doneJobs(joblog) < 8 {
 		if time.Now().After(deadline) {
 			killSession(first.Process.Pid)
-			t.Fatal("6 accounts not done in 60 s")
+			t.Fatal("8 accounts not done in 60 s")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

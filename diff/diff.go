@@ -50,6 +50,11 @@ type Options struct {
 	// SkipEmptyFolders does not create destination folders for empty
 	// source folders.
 	SkipEmptyFolders bool
+	// CreateParents creates destination folders for the source's
+	// \Noselect/\NonExistent parents too (real, empty folders); by default
+	// they are left to the server, which makes them for their children
+	// where its layout needs them.
+	CreateParents bool
 	// NoEnd accepts inventories without an end record, warning there.
 	NoEnd io.Writer
 	// Skipped, if set, is told of each source message not copied: already
@@ -154,7 +159,7 @@ func (p *planner) plan() error {
 			if p.o.SkipEmptyFolders && len(sf.msgs) == 0 {
 				continue
 			}
-			if !sf.selectable && len(sf.msgs) == 0 {
+			if !sf.selectable && len(sf.msgs) == 0 && !p.o.CreateParents {
 				// A \Noselect parent stays one: creating its children
 				// makes it on the servers that need it, a CREATE would
 				// make it a real folder.

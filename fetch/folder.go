@@ -29,6 +29,10 @@ type folderState struct {
 	// BODY[] may show NUL bytes as 0x80 (nul.go).
 	binary bool
 	hidden []hiddenNUL
+	// incremental: the folder was read from an earlier read (earlier.go);
+	// the few messages fetched are read in full, headers included, as a
+	// full read would, even with KnownIdent.
+	incremental bool
 }
 
 func (f *fetcher) tryFolder(ctx context.Context, j job, st *folderState) error {
@@ -54,8 +58,17 @@ func (f *fetcher) tryFolder(ctx context.Context, j job, st *folderState) error {
 	st.validity = sel.UIDValidity
 
 	if !st.resolved {
-		if st.uids, err = f.resolve(c, j, sel.NumMessages); err != nil {
-			return err
+		ok := false
+		if e := f.earlier(c, j, sel); e != nil {
+			if ok, err = f.incremental(c, j, st, e, sel.NumMessages); err != nil {
+				return err
+			}
+			st.incremental = ok
+		}
+		if !ok {
+			if st.uids, err = f.resolve(c, j, sel.NumMessages); err != nil {
+				return err
+			}
 		}
 		st.resolved = true
 	}
@@ -74,7 +87,7 @@ func (f *fetcher) tryFolder(ctx context.Context, j job, st *folderState) error {
 	switch {
 	case f.o.Full:
 		opts.BodySection = []*imap.FetchItemBodySection{{Peek: true}}
-	case f.o.KnownIdent != nil:
+	case f.o.KnownIdent != nil && !st.incremental:
 		// Metadata first: the server answers it from its index, without
 		// opening each message; only messages of unknown identity have
 		// their header read, below.
@@ -154,7 +167,8 @@ func (f *fetcher) drain(j job, st *folderState, cmd *imapclient.FetchCommand, ne
 		if msg == nil {
 			break
 		}
-		m, body, header, err := f.read(j, msg, f.o.Full || f.o.KnownIdent == nil)
+		known := f.o.KnownIdent != nil && !st.incremental
+		m, body, header, err := f.read(j, msg, f.o.Full || !known)
 		if errors.Is(err, errIncomplete) {
 			body.Close()
 			continue // fetched again after the reconnect, or reported below
@@ -169,7 +183,7 @@ func (f *fetcher) drain(j job, st *folderState, cmd *imapclient.FetchCommand, ne
 			continue
 		}
 		m.UIDValidity = st.validity
-		if body == nil && f.o.KnownIdent != nil {
+		if body == nil && known {
 			id, ok := f.o.KnownIdent(j.folder, st.validity, m.UID)
 			if !ok {
 				*needHeader = append(*needHeader, imap.UID(m.UID))

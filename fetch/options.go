@@ -60,6 +60,9 @@ type Options struct {
 	// host2), and sync's host1 flags go through the rewrite's flag
 	// operations, as the copies' did.
 	Relabel func(*record.Message)
+	// Earlier, when set, gives a folder's earlier read (nil: none): on a
+	// server with CONDSTORE only what changed since is read (earlier.go).
+	Earlier func(folder string) *Earlier
 	// Connections is how many folders are read at once, each on its own
 	// connection (1 when unset); records of different folders interleave.
 	Connections int
@@ -81,6 +84,8 @@ type Summary struct {
 	Folders  int
 	Messages int
 	Bytes    int64
+	// Incremental counts the folders read from an earlier read (Earlier).
+	Incremental int
 	// Tally counts the messages and folders that failed; it decides the
 	// exit code.
 	exitcode.Tally

@@ -63,6 +63,7 @@ func (f *fetcher) runParallel(ctx context.Context, jobs []job) error {
 		f.sum.Folders += w.sum.Folders
 		f.sum.Messages += w.sum.Messages
 		f.sum.Bytes += w.sum.Bytes
+		f.sum.Incremental += w.sum.Incremental
 		f.sum.Merge(w.sum.Tally)
 	}
 	return err

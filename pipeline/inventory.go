@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"sync"
 
@@ -176,7 +177,7 @@ func (s *syncer) readSide(ctx context.Context, c *imapclient.Client, dial sessio
 	}
 	o := fetch.Options{
 		Listed: nonNil(listed), Skip: skip, Ident: s.o.Ident, Connections: s.o.Connections, Log: s.hostLog(host), OnError: s.countError, Progress: s.o.Progress,
-		Criteria: sel.Criteria, Keep: sel.Keep,
+		Criteria: sel.Criteria, Keep: sel.Keep, Earlier: s.earlierFor(host, listed),
 	}
 	o.Relabel = s.relabel(host)
 	if known != nil {
@@ -186,6 +187,9 @@ func (s *syncer) readSide(ctx context.Context, c *imapclient.Client, dial sessio
 		}
 	}
 	sum, err := fetch.Run(ctx, r.Dial, o, out)
+	if sum.Incremental > 0 {
+		fmt.Fprintf(s.log, "imapx: host%d: %d folders read incrementally, only what changed since the last read (CONDSTORE)\n", host, sum.Incremental)
+	}
 	return sum.Messages, exitcode.ForHost(err, host)
 }
 

@@ -23,8 +23,10 @@ type msgKey struct {
 // header; a message of unknown identity is still read in full.
 //
 // It also returns the size of every message appended this run, which the
-// verify checks against what the server says it stored.
-func knownIdents(first *inventory, results *tempFile, folders map[string]bool) (map[msgKey]string, map[msgKey]int64, error) {
+// verify checks against what the server says it stored. Folders in
+// incremental are read from a stored inventory (only what changed comes
+// from the server): the first read's identities are not needed there.
+func knownIdents(first *inventory, results *tempFile, folders, incremental map[string]bool) (map[msgKey]string, map[msgKey]int64, error) {
 	known := map[msgKey]string{}
 	appended := map[msgKey]int64{}
 	note := func(k msgKey, ident string) {
@@ -32,15 +34,26 @@ func knownIdents(first *inventory, results *tempFile, folders map[string]bool) (
 			known[k] = ident
 		}
 	}
-	r, err := first.dst.rewind()
-	if err != nil {
-		return nil, nil, err
+	needFirst := false
+	for f := range folders {
+		needFirst = needFirst || !incremental[f]
 	}
-	err = eachMessage(r, "destination inventory", func(m *messageRef) { note(m.key(), m.Ident) })
-	if err != nil {
-		return nil, nil, err
+	if needFirst {
+		r, err := first.dst.rewind()
+		if err != nil {
+			return nil, nil, err
+		}
+		err = eachMessage(r, "destination inventory", func(m *messageRef) {
+			if !incremental[m.Folder] {
+				note(m.key(), m.Ident)
+			}
+		})
+		if err != nil {
+			return nil, nil, err
+		}
 	}
-	if r, err = results.rewind(); err != nil {
+	r, err := results.rewind()
+	if err != nil {
 		return nil, nil, err
 	}
 	err = readScratch(r, "results").Each(func(l *record.Line) error {
@@ -79,8 +92,10 @@ func eachMessage(r io.Reader, name string, f func(*messageRef)) error {
 			return nil
 		}
 		var m messageRef
-		if err := l.DecodeOnly(&m); err != nil {
-			return err
+		if !fastRef(l.JSON, &m) {
+			if err := l.DecodeOnly(&m); err != nil {
+				return err
+			}
 		}
 		f(&m)
 		return nil

@@ -43,11 +43,22 @@ func recordBytes(st *state.State, inv *inventory) {
 	}
 }
 
-// folderBytes sums an inventory's message sizes per folder.
+// folderBytes sums an inventory's message sizes per folder, once: an
+// inventory is complete when first summed (the verify shares the first
+// read's source inventory).
 func folderBytes(t *tempFile) map[string]int64 {
+	if t.folderBytes != nil {
+		return t.folderBytes
+	}
 	m := map[string]int64{}
+	defer func() { t.folderBytes = m }()
 	readScratch(t.readAt(), "inventory").Each(func(l *record.Line) error {
 		if l.Type != record.TypeMessage {
+			return nil
+		}
+		var ref messageRef
+		if fastRef(l.JSON, &ref) {
+			m[ref.Folder] += ref.Size
 			return nil
 		}
 		var msg struct {

@@ -17,6 +17,7 @@ import (
 	"github.com/imapx/imapx/internal/record"
 	"github.com/imapx/imapx/internal/scratch"
 	"github.com/imapx/imapx/internal/session"
+	"github.com/imapx/imapx/internal/state"
 )
 
 // errorsMaxReached stops the run (exit 112).
@@ -59,6 +60,9 @@ type syncer struct {
 	labels2 bool
 	// long counts the messages --maxlinelength kept from the copy.
 	long longLines
+	// invs keeps each side's folder inventories for incremental reads
+	// (nil: no state kept).
+	invs *state.Inventories
 }
 
 // Sync runs a one-way sync from src to dst and returns its report; the
@@ -161,6 +165,9 @@ func (s *syncer) exitCode(err error) int {
 
 func (s *syncer) run(ctx context.Context) error {
 	st := s.loadState()
+	if st != nil {
+		s.invs = state.InventoriesOf(s.statePath(), s.fingerprint())
+	}
 	if s.o.ExpungeSource && !s.o.DryRun {
 		if err := s.expungeSource(ctx); err != nil {
 			return err
@@ -192,6 +199,8 @@ func (s *syncer) run(ctx context.Context) error {
 			return err
 		}
 	}
+	s.storeInventories(1, inv.src, inv.srcFolders, inv.read)
+	s.storeInventories(2, inv.dst, inv.dstFolders, mappedDst(inv, inv.read))
 
 	plan, planned, err := s.plan(inv)
 	if err != nil {
@@ -283,19 +292,23 @@ func (s *syncer) run(ctx context.Context) error {
 // writer's failure the run sees itself, so no end record is required.
 func readScratch(r io.Reader, name string) *record.Reader {
 	rd := record.NewReader(r, name)
-	rd.NoEnd = io.Discard
+	rd.NoEnd, rd.Trusted = io.Discard, true
 	return rd
 }
 
 // tempFile is a scratch file removed on Close.
-type tempFile struct{ *os.File }
+type tempFile struct {
+	*os.File
+	// folderBytes caches an inventory's bytes per folder (statebytes.go).
+	folderBytes map[string]int64
+}
 
 func newTemp(pattern string) (*tempFile, error) {
 	f, err := scratch.CreateTemp(pattern)
 	if err != nil {
 		return nil, err
 	}
-	return &tempFile{f}, nil
+	return &tempFile{File: f}, nil
 }
 
 func (t *tempFile) Close() error {

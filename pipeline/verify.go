@@ -25,7 +25,7 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 	for name := range only {
 		reread[first.mapping[name]] = true
 	}
-	known, appended, err := knownIdents(first, results, reread)
+	known, appended, err := knownIdents(first, results, reread, s.storedDst(first, reread))
 	if err != nil {
 		return err
 	}
@@ -54,6 +54,8 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 		return err
 	}
 	defer inv.Close()
+	// What the run wrote is kept for the next run's reads.
+	s.storeInventories(2, inv.dst, inv.dstFolders, reread)
 	stored := <-storedc
 	if stored.err != nil {
 		return stored.err

@@ -267,16 +267,16 @@ func TestServersSync(t *testing.T) {
 	t.Run("cyrus-to-dovecot", func(t *testing.T) {
 		src, dst := acct(s.cyrus, "src"), acct(s.dovecot, "dst")
 		home := t.TempDir()
-		r, diff := syncCase(t, home, src, dst, onlyCRLF(corpus))
+		r, diff := syncCase(t, home, src, dst, onlyCRLF(corpus), "--delete2")
 		expect(t, exactProblems(r, diff))
-		incremental(t, home, src, dst)
+		incremental(t, home, src, dst, true)
 	})
 	t.Run("courier-to-dovecot", func(t *testing.T) {
 		src, dst := acct(s.courier, "src"), acct(s.dovecot, "back")
 		home := t.TempDir()
-		r, diff := syncCase(t, home, src, dst, corpus)
+		r, diff := syncCase(t, home, src, dst, corpus, "--delete2")
 		expect(t, exactProblems(r, diff))
-		incremental(t, home, src, dst)
+		incremental(t, home, src, dst, false)
 	})
 	// --verify full: Cyrus's BODY[HEADER] and BODY[TEXT] of an exact copy
 	// digest as what was sent (no false alarm).
@@ -288,8 +288,10 @@ func TestServersSync(t *testing.T) {
 
 // incremental changes the source (new messages, a flag set, a keyword
 // removed, a message expunged) and syncs again: the destination must
-// follow exactly, and only the new messages are copied.
-func incremental(t *testing.T, home string, src, dst account) {
+// follow exactly, and only the new messages are copied. A source with
+// CONDSTORE (condstore) has its changed folders read incrementally, one
+// without (Courier) in full.
+func incremental(t *testing.T, home string, src, dst account, condstore bool) {
 	t.Helper()
 	now := time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC)
 	more := imaptest.Many(6, now)
@@ -326,6 +328,12 @@ func incremental(t *testing.T, home string, src, dst account) {
 	p := exactProblems(r, diff)
 	if !strings.Contains(r.stderr, fmt.Sprintf("copied %d messages", len(more))) {
 		p = append(p, fmt.Sprintf("want \"copied %d messages\"; stderr:\n%s", len(more), lastLines(r.stderr, 20)))
+	}
+	if got := strings.Contains(r.stderr, "host1: ") && strings.Contains(r.stderr, "read incrementally"); got != condstore {
+		p = append(p, fmt.Sprintf("host1 read incrementally: %v, want %v; stderr:\n%s", got, condstore, lastLines(r.stderr, 20)))
+	}
+	if !strings.Contains(r.stderr, "host2: ") {
+		p = append(p, "host2 (Dovecot, CONDSTORE) not read incrementally; stderr:\n"+lastLines(r.stderr, 20))
 	}
 	expect(t, p)
 }

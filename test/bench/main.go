@@ -20,7 +20,10 @@
 // same corpus from Dovecot to Cyrus and to Courier and back into fresh
 // Dovecot accounts, first sync and no-op re-sync, each run checked by an
 // independent read of both servers; mbsync the same ways if installed;
-// needs root and test/harness/install-servers.sh).
+// needs root and test/harness/install-servers.sh), incr50k (re-sync of a
+// 50,000-message INBOX after 10 new messages and 10 flag changes, imapx
+// with its state against mbsync with its own, imapx's destination
+// verified; -incr-messages sets the size).
 package main
 
 import (
@@ -55,6 +58,7 @@ func main() {
 	flag.IntVar(&vsOpts.rounds, "rounds", 3, "vsmbsync: first syncs per tool and link; the table shows medians")
 	flag.DurationVar(&vsOpts.timeout, "timeout", 30*time.Minute, "vsmbsync, servers: kill a sync run after this long")
 	flag.StringVar(&vsOpts.toxiproxy, "toxiproxy", "", "vsmbsync: toxiproxy server binary (default: build "+toxiproxyPkg+")")
+	flag.IntVar(&incrOpts.messages, "incr-messages", 50000, "incr50k: messages in the INBOX")
 	flag.IntVar(&srvOpts.keywords, "keywords", 0, "servers: give the messages of Projects and below this many more distinct keywords (Cyrus takes 100 a folder)")
 	flag.BoolVar(&srvOpts.mbsync, "mbsync", true, "servers: run mbsync the same ways too (if installed)")
 	prebuilt := flag.String("imapx", "", "use this imapx binary instead of building ./cmd/imapx")
@@ -105,6 +109,7 @@ func run(only string, bigMB, n int, prebuilt string) error {
 		{"sync", true, b.sync},
 		{"vsmbsync", false, b.vsmbsync},
 		{"servers", false, b.servers},
+		{"incr50k", false, b.incr50k},
 	}
 	exact := false
 	for _, s := range scenarios {

@@ -21,6 +21,7 @@ func (diffFlags) flags() []cli.Flag {
 		&cli.BoolFlag{Name: "delete2duplicates", Category: "Plan", Usage: "plan deleting destination duplicates beyond the source's count"},
 		&cli.BoolFlag{Name: "skip-duplicates", Category: "Plan", Usage: "copy one message per identity (imapsync's collapse of duplicates)"},
 		&cli.BoolFlag{Name: "skipemptyfolders", Category: "Plan", Usage: "do not create destination folders for empty source folders"},
+		&cli.BoolFlag{Name: "create-parents", Category: "Plan", Usage: "create the source's \\Noselect parents (Archive above Archive/2023) as real folders; by default the server makes them for their children"},
 	}, mappingFlags{}.flags()...)
 }
 
@@ -37,6 +38,7 @@ func (diffFlags) options(c *cli.Context) (diff.Options, error) {
 		Delete2Duplicates: c.Bool("delete2duplicates"),
 		SkipDuplicates:    c.Bool("skip-duplicates"),
 		SkipEmptyFolders:  c.Bool("skipemptyfolders"),
+		CreateParents:     c.Bool("create-parents"),
 	}
 	return o, mappingFlags{}.apply(c, &o)
 }

@@ -169,7 +169,7 @@ func substitute(text, examplesDir string) string {
 }
 
 // docPrelude makes the files examples name without making them: the
-// password files, the two inventories and their plan, full messages, a backup, and an
+// password files, the two inventories and their plan, full messages, a backup, an accounts file, and an
 // mbox written by another tool.
 const docPrelude = `printf 'secret\n' > pw; cp pw pw2; cp pw p1; cp pw p2
 imapx fetch imap://user1@$MEM?tls=none > src.jsonl
@@ -177,6 +177,7 @@ imapx fetch imap://user2@$MEM?tls=none > dst.jsonl
 imapx diff src.jsonl dst.jsonl > plan.jsonl
 imapx fetch --full imap://user1@$MEM?tls=none > msgs.jsonl
 imapx fetch --full --format mbox -o backup.mbox imap://user1@$MEM?tls=none
+printf '%s;user1;secret;%s;user2;secret\n' "$MEM" "$MEM" > accounts.csv
 printf 'From a@example.org Tue Jan  2 03:04:05 2024\nMessage-ID: <other@example.org>\nSubject: from another tool\n\nbody\n' > other-tool.mbox
 `
 

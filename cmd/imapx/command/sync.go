@@ -37,7 +37,7 @@ func (s *streams) syncCommand() *cli.Command {
 	}
 	flags = joinFlags(flags, identityFlags{}.flags(), throttleFlags{}.flags(), progressFlag{}.flags(), diffFlags{}.flags(),
 		stateFlags{}.flags(), lockFlags{}.flags(), logFlags{}.flags(), []cli.Flag{connectionsFlag()}, selectionFlags{}.flags(), syncSelectFlags{}.flags(), deleteFlags{}.flags(),
-		rewriteFlags{}.flags(), host1.flags(), host2.flags(), providerFlags(), imapsyncFlags())
+		rewriteFlags{}.flags(), host1.flags(), host2.flags(), providerFlags(), accountsFlags{}.flags(), imapsyncFlags())
 	return &cli.Command{
 		Name:      "sync",
 		Usage:     "sync SRC to DST in one process (imapsync-compatible options)",
@@ -73,6 +73,27 @@ EXAMPLES:
 			args, err := positional(c, 0, 2, "SRC and DST")
 			if err != nil {
 				return err
+			}
+			if file := c.String("accounts"); file != "" {
+				pairs, err := readAccounts(file)
+				if err != nil {
+					return err
+				}
+				if c.Bool("list-accounts") {
+					s.listAccounts(pairs)
+					return nil
+				}
+				if len(args) > 0 {
+					return usagef(c, "--accounts gives both accounts: no SRC DST arguments")
+				}
+				if !c.IsSet("account") {
+					return usagef(c, "--accounts needs --account N, the line of the pair to sync (--list-accounts lists them)")
+				}
+				if err := s.applyAccount(c, pairs, c.Int("account")); err != nil {
+					return err
+				}
+			} else if c.IsSet("account") || c.Bool("list-accounts") {
+				return usagef(c, "--account and --list-accounts need --accounts FILE")
 			}
 			if len(args) == 1 {
 				return usagef(c, "give both SRC and DST URLs, or neither (with --host1/--host2)")
@@ -175,6 +196,11 @@ func (s *streams) runSync(c *cli.Context, a1, a2 *session.Account) error {
 	// matches the copies an earlier one rewrote).
 	o.LinksPath = pairPath(c, a1, a2, ".links")
 	o.UseUID = c.Bool("useuid")
+	slots, err := accountsFlags{}.takeSlots(s, c, a1, a2)
+	if err != nil {
+		return err
+	}
+	defer slots.Release()
 	if !o.DryRun {
 		// One run per account pair: two at once would both copy everything.
 		lock, err := lockFlags{}.take(c, a1, a2)

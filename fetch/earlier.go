@@ -1,0 +1,141 @@
+package fetch
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/imapx/imapx/internal/exitcode"
+	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/session"
+)
+
+// Earlier is what an earlier read of a folder wrote, and the folder's
+// STATUS before that read (taken before it, so everything the read saw is
+// at or under these UIDNEXT and HIGHESTMODSEQ).
+type Earlier struct {
+	UIDValidity, UIDNext uint32
+	ModSeq               uint64
+	// Each calls fn with each message record of that read, in UID order.
+	Each func(fn func(line []byte) error) error
+}
+
+// incrementalOK says whether a folder may be read from an earlier read:
+// CONDSTORE (RFC 7162) tells which flags changed since; the same
+// UIDVALIDITY says the UIDs still name the same messages. Selections and
+// plans read what they choose, not the whole folder.
+func (f *fetcher) earlier(c *imapclient.Client, j job, sel *imap.SelectData) *Earlier {
+	if f.o.Earlier == nil || j.uids != nil || f.o.Criteria != nil || f.o.Keep != nil || f.o.Full || f.o.Headers {
+		return nil
+	}
+	if !c.Caps().Has(imap.CapCondStore) {
+		return nil
+	}
+	e := f.o.Earlier(j.folder)
+	if e == nil || e.Each == nil || e.ModSeq == 0 || e.UIDNext == 0 || e.UIDValidity != sel.UIDValidity {
+		return nil
+	}
+	return e
+}
+
+// incremental reads a folder as the earlier read left it plus what changed
+// since: the UIDs now there (UID SEARCH: what was expunged is gone), the
+// flags changed since the earlier HIGHESTMODSEQ (UID FETCH … (CHANGEDSINCE)),
+// and the messages from the earlier UIDNEXT on, fetched as usual by the
+// caller (every UID not written here). The records written are those a
+// full read would write. ok is false when the server refused CHANGEDSINCE
+// (a folder without mod-sequences): st.uids is then set for a full read.
+func (f *fetcher) incremental(c *imapclient.Client, j job, st *folderState, e *Earlier, n uint32) (ok bool, err error) {
+	if st.uids, err = f.resolve(c, j, n); err != nil {
+		return false, err
+	}
+	now := make(map[imap.UID]bool, len(st.uids))
+	for _, u := range st.uids {
+		now[u] = true
+	}
+	changed := map[uint32][]string{}
+	if e.UIDNext > 1 && len(st.uids) > 0 && st.uids[0] < imap.UID(e.UIDNext) {
+		var set imap.UIDSet
+		set.AddRange(1, imap.UID(e.UIDNext-1))
+		cmd := c.Fetch(set, &imap.FetchOptions{UID: true, Flags: true, ChangedSince: e.ModSeq})
+		for {
+			msg := cmd.Next()
+			if msg == nil {
+				break
+			}
+			b, err := msg.Collect()
+			if err != nil {
+				cmd.Close()
+				return false, exitcode.New(exitcode.Fetch, fmt.Errorf("UID FETCH (CHANGEDSINCE) in %q: %w", j.folder, err))
+			}
+			if b.UID != 0 {
+				changed[uint32(b.UID)] = record.CleanFlags(b.Flags)
+			}
+		}
+		if err := cmd.Close(); err != nil {
+			var imapErr *imap.Error
+			if errors.As(err, &imapErr) && !session.IsConnError(err) {
+				return false, nil
+			}
+			return false, exitcode.New(exitcode.Fetch, fmt.Errorf("UID FETCH (CHANGEDSINCE) in %q: %w", j.folder, err))
+		}
+	}
+	err = e.Each(func(line []byte) error {
+		uid, ok := lineUID(line)
+		if !ok {
+			return fmt.Errorf("folder %q: earlier read: a record without a UID", j.folder)
+		}
+		if uid >= e.UIDNext || !now[imap.UID(uid)] || st.done[imap.UID(uid)] {
+			return nil // expunged since, or fetched again below
+		}
+		if flags, ok := changed[uid]; ok {
+			var m record.Message
+			l := &record.Line{Name: "earlier read", JSON: line}
+			if err := l.Decode(&m); err != nil {
+				return err
+			}
+			m.Flags = flags
+			b, err := record.Marshal(&m)
+			if err != nil {
+				return err
+			}
+			line = b
+		}
+		if err := f.sink.Passthrough(record.TypeMessage, line); err != nil {
+			return fatalError{err}
+		}
+		st.done[imap.UID(uid)] = true
+		f.sum.Messages++
+		f.o.Progress.Add(1, 0)
+		return nil
+	})
+	if err != nil && !isFatal(err) {
+		// The messages not written yet are fetched as usual.
+		fmt.Fprintf(f.o.Log, "imapx: warning: folder %q: earlier read unusable (%v); reading the rest of the folder\n", j.folder, err)
+		err = nil
+	}
+	if err == nil {
+		f.sum.Incremental++
+	}
+	return err == nil, err
+}
+
+// lineUID finds a message record's "uid" member without decoding the
+// line: records written by a fetch have it as a plain number.
+func lineUID(line []byte) (uint32, bool) {
+	i := bytes.Index(line, []byte(`"uid":`))
+	if i < 0 {
+		return 0, false
+	}
+	rest := line[i+len(`"uid":`):]
+	n := 0
+	for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+		n++
+	}
+	u, err := strconv.ParseUint(string(rest[:n]), 10, 32)
+	return uint32(u), err == nil && u > 0
+}

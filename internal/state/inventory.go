@@ -1,0 +1,221 @@
+package state
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Inventories keep, beside an account pair's state file, the message
+// records of the last read of each side's folders, one file per folder,
+// with the STATUS listed before that read. With CONDSTORE a re-run reads
+// only what changed since (new UIDs, changed flags, expunges) and patches
+// the rest from here. Like the state, a file that is missing, cut short,
+// edited (checksummed), or made with other options is ignored: the folder
+// is read in full.
+type Inventories struct {
+	dir, fingerprint string
+}
+
+// InventoriesOf is the inventories directory of the state at statePath,
+// for the options fingerprint.
+func InventoriesOf(statePath, fingerprint string) *Inventories {
+	return &Inventories{dir: strings.TrimSuffix(statePath, ".json") + ".inv", fingerprint: fingerprint}
+}
+
+// invHeader is an inventory file's first line.
+type invHeader struct {
+	Side        string `json:"side"`
+	Folder      string `json:"folder"`
+	Fingerprint string `json:"fingerprint"`
+	Status      Status `json:"status"`
+}
+
+// invTrailer is its last line: the count and checksum of the lines before.
+type invTrailer struct {
+	Messages int    `json:"messages"`
+	Sum      string `json:"sum"`
+}
+
+func (v *Inventories) path(side, folder string) string {
+	h := sha256.Sum256([]byte(side + "\x00" + folder))
+	return filepath.Join(v.dir, side+"-"+hex.EncodeToString(h[:12])+".jsonl")
+}
+
+// InvWriter writes one folder's inventory; nothing replaces the old one
+// before Commit.
+type InvWriter struct {
+	path string
+	tmp  *os.File
+	bw   *bufio.Writer
+	sum  hash.Hash
+	n    int
+	err  error
+}
+
+// Create starts the inventory of side's folder, read after STATUS said st.
+func (v *Inventories) Create(side, folder string, st Status) (*InvWriter, error) {
+	if err := os.MkdirAll(v.dir, 0o700); err != nil {
+		return nil, err
+	}
+	p := v.path(side, folder)
+	tmp, err := os.CreateTemp(v.dir, ".tmp-*")
+	if err != nil {
+		return nil, err
+	}
+	w := &InvWriter{path: p, tmp: tmp, bw: bufio.NewWriterSize(tmp, 32<<10), sum: sha256.New()}
+	h, _ := json.Marshal(invHeader{Side: side, Folder: folder, Fingerprint: v.fingerprint, Status: st})
+	w.line(h)
+	return w, nil
+}
+
+func (w *InvWriter) line(b []byte) {
+	if w.err != nil {
+		return
+	}
+	w.sum.Write(b)
+	w.sum.Write([]byte{'\n'})
+	if _, err := w.bw.Write(b); err != nil {
+		w.err = err
+		return
+	}
+	w.err = w.bw.WriteByte('\n')
+}
+
+// Message adds a message record (one JSON line, without newline).
+func (w *InvWriter) Message(b []byte) {
+	w.n++
+	w.line(b)
+}
+
+// Commit writes the trailer and puts the file in place. No fsync: a file
+// a crash cut short fails its checksum and is not used.
+func (w *InvWriter) Commit() error {
+	t, _ := json.Marshal(invTrailer{Messages: w.n, Sum: hex.EncodeToString(w.sum.Sum(nil))})
+	if _, err := w.bw.Write(append(t, '\n')); err != nil && w.err == nil {
+		w.err = err
+	}
+	if err := w.bw.Flush(); err != nil && w.err == nil {
+		w.err = err
+	}
+	if err := w.tmp.Close(); err != nil && w.err == nil {
+		w.err = err
+	}
+	if w.err != nil {
+		os.Remove(w.tmp.Name())
+		return w.err
+	}
+	return os.Rename(w.tmp.Name(), w.path)
+}
+
+// Abort drops the file being written; the old one stays.
+func (w *InvWriter) Abort() {
+	w.tmp.Close()
+	os.Remove(w.tmp.Name())
+}
+
+// Inventory is one folder's stored inventory.
+type Inventory struct {
+	Status Status
+	path   string
+}
+
+// Open returns side's stored inventory of folder, checked whole (header,
+// options, count and checksum); ok is false when there is none usable.
+func (v *Inventories) Open(side, folder string) (*Inventory, bool) {
+	p := v.path(side, folder)
+	var h invHeader
+	first := true
+	n := 0
+	sum := sha256.New()
+	var trailer []byte
+	err := eachLine(p, func(line []byte) error {
+		if trailer != nil {
+			sum.Write(trailer)
+			sum.Write([]byte{'\n'})
+			n++
+		}
+		if first {
+			first = false
+			if err := json.Unmarshal(line, &h); err != nil {
+				return err
+			}
+			sum.Write(line)
+			sum.Write([]byte{'\n'})
+			return nil
+		}
+		trailer = append(trailer[:0], line...)
+		return nil
+	})
+	if err != nil || trailer == nil || h.Side != side || h.Folder != folder || h.Fingerprint != v.fingerprint {
+		return nil, false
+	}
+	var t invTrailer
+	if json.Unmarshal(trailer, &t) != nil || t.Messages != n || t.Sum != hex.EncodeToString(sum.Sum(nil)) {
+		return nil, false
+	}
+	return &Inventory{Status: h.Status, path: p}, true
+}
+
+// Each calls fn with each message record, in the order written.
+func (i *Inventory) Each(fn func(line []byte) error) error {
+	var pending []byte
+	first := true
+	return eachLine(i.path, func(line []byte) error {
+		if first {
+			first = false
+			return nil
+		}
+		if pending != nil {
+			if err := fn(pending); err != nil {
+				return err
+			}
+		}
+		// The last line is the trailer: hold each line back by one.
+		pending = append(pending[:0], line...)
+		return nil
+	})
+}
+
+// eachLine reads a file's lines (without newline); the slice is reused.
+func eachLine(path string, fn func([]byte) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 64<<10)
+	var long []byte
+	for {
+		b, err := r.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			long = append(long, b...)
+			continue
+		}
+		if err == io.EOF {
+			if len(b)+len(long) > 0 {
+				return fmt.Errorf("%s: last line without newline", path)
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if long != nil {
+			b = append(long, b...)
+			long = nil
+		}
+		if err := fn(bytes.TrimSuffix(b, []byte{'\n'})); err != nil {
+			return err
+		}
+	}
+}

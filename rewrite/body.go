@@ -1,6 +1,7 @@
 package rewrite
 
 import (
+	"bufio"
 	"io"
 
 	"github.com/imapx/imapx/internal/record"
@@ -48,6 +49,52 @@ func substBody(b *record.Body, rt *subst.Subst) (*record.Body, error) {
 		return nil, nil
 	}
 	return nb, nil
+}
+
+// wrapBody puts "\r\n" after every n bytes of a line, as Perl's
+// s,(.{n}),$1\r\n,g does on the message (imapsync's wrapping): "." is
+// any byte but "\n", so a "\r" counts, and a line of exactly n bytes
+// before its "\r\n" gets a break too, as imapsync gives it. It returns
+// nil when no line is that long.
+func wrapBody(b *record.Body, n int) (*record.Body, error) {
+	data, done, err := view(b)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	run, long := 0, false
+	for _, c := range data {
+		if run++; c == '\n' {
+			run = 0
+		} else if run >= n {
+			long = true
+			break
+		}
+	}
+	if !long {
+		return nil, nil
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		bw := bufio.NewWriterSize(pw, 64<<10)
+		start, run := 0, 0
+		for i, c := range data {
+			if c == '\n' {
+				run = 0
+				continue
+			}
+			if run++; run == n {
+				bw.Write(data[start : i+1])
+				bw.WriteString("\r\n")
+				start, run = i+1, 0
+			}
+		}
+		bw.Write(data[start:])
+		pw.CloseWithError(bw.Flush())
+	}()
+	nb, err := record.SpoolSized(pr, b.Size()+b.Size()/int64(n)*2+2)
+	pr.CloseWithError(io.ErrClosedPipe)
+	return nb, err
 }
 
 // truncate keeps the first n bytes of b.

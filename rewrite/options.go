@@ -13,6 +13,7 @@ const (
 	OpSkipmess           = "skipmess"
 	OpPipemess           = "pipemess"
 	OpRegexmess          = "regexmess"
+	OpWrapLines          = "wraplines"
 	OpDisarmReadReceipts = "disarmreadreceipts"
 	OpTruncmess          = "truncmess"
 	OpAddHeader          = "addheader"
@@ -35,6 +36,11 @@ type Options struct {
 	Timeout time.Duration
 	// Regexmess are substitutions on the message's bytes, in order.
 	Regexmess []*subst.Subst
+	// WrapLines breaks long lines (0: none): "\r\n" goes after every
+	// WrapLines bytes of a line, as imapsync's --office2/--exchange2 do
+	// with --regexmess 's,(.{10239}),$1\r\n,g', a pattern RE2 cannot run
+	// (it counts at most 1000 repetitions).
+	WrapLines int
 	// DisarmReadReceipts adds the $MDNSent keyword to a message asking
 	// for a read receipt (Disposition-Notification-To), so that the
 	// destination's client does not send one again.
@@ -62,7 +68,7 @@ type Options struct {
 
 // Active reports whether any operation is chosen.
 func (o *Options) Active() bool {
-	return len(o.Skipmess)+len(o.Pipemess)+len(o.Regexmess)+len(o.Regexflag) > 0 ||
+	return len(o.Skipmess)+len(o.Pipemess)+len(o.Regexmess)+len(o.Regexflag) > 0 || o.WrapLines > 0 ||
 		o.DisarmReadReceipts || o.Truncmess > 0 || o.AddHeader || o.FilterBuggyFlags || o.IdateFromHeader
 }
 

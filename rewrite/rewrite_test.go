@@ -163,3 +163,28 @@ func TestRunOrder(t *testing.T) {
 		t.Errorf("order:\n%v\nwant\n%v", got, want)
 	}
 }
+
+// WrapLines does what Perl's s,(.{N}),$1\r\n,g (imapsync's --office2 and
+// --exchange2 wrapping) does; the wants are Perl 5's output, "\r" counted
+// as a byte of the line as Perl's "." counts it.
+func TestWrapLines(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"ab\r\n", ""}, // nothing as long: the message is kept as is
+		{"abcdefghij\r\nxy\r\n", "abcd\r\nefgh\r\nij\r\nxy\r\n"},
+		{"abc\r\n", "abc\r\r\n\n"},
+		{"abcdefgh\n", "abcd\r\nefgh\r\n\n"},
+		{"Subject: x\r\n\r\n0123456789012\r\n", "Subj\r\nect:\r\n x\r\n\r\n0123\r\n4567\r\n8901\r\n2\r\n"},
+	} {
+		m, out, err := rewriteOne(t, Options{WrapLines: 4}, []byte(c.in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, ops := c.want, "wraplines"
+		if want == "" {
+			want, ops = c.in, ""
+		}
+		if string(out) != want || strings.Join(m.Rewritten, ",") != ops {
+			t.Errorf("%q: %q (%v), want %q", c.in, out, m.Rewritten, want)
+		}
+	}
+}

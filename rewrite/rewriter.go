@@ -136,6 +136,15 @@ func (r *Rewriter) bytes(ctx context.Context, c *change, header []byte) error {
 			c.replace(nb, OpRegexmess)
 		}
 	}
+	if n := r.o.WrapLines; n > 0 {
+		nb, err := wrapBody(c.body, n)
+		if err != nil {
+			return exitcode.Newf(exitcode.WithErrors, "--wraplines: %v", err)
+		}
+		if nb != nil {
+			c.replace(nb, OpWrapLines)
+		}
+	}
 	if r.o.DisarmReadReceipts || r.o.AddHeader {
 		// The header as the operations before left it.
 		if len(c.ops) > 0 {

@@ -52,7 +52,7 @@ func (s *Summary) Add(ops []string, err error) {
 // Ops says which operations changed how many messages: "pipemess 12,
 // addheader 3", in imapsync's order.
 func (s *Summary) Ops() string {
-	order := []string{OpPipemess, OpRegexmess, OpDisarmReadReceipts, OpTruncmess, OpAddHeader, OpRegexflag, OpFilterBuggyFlags, OpIdateFromHeader}
+	order := []string{OpPipemess, OpRegexmess, OpWrapLines, OpDisarmReadReceipts, OpTruncmess, OpAddHeader, OpRegexflag, OpFilterBuggyFlags, OpIdateFromHeader}
 	var parts []string
 	for _, op := range order {
 		if n := s.ByOp[op]; n > 0 {

@@ -120,6 +120,11 @@ func compile(pat, mods string, bytewise bool) (*regexp.Regexp, error) {
 		pat = "(?" + mods + ")" + pat
 	}
 	re, err := regexp.Compile(pat)
+	if err != nil && strings.Contains(err.Error(), "invalid repeat count") {
+		// imapsync's Exchange wrapping, s,(.{10239}),$1\r\n,g, is the
+		// one such pattern its users copy.
+		return nil, fmt.Errorf("%v: RE2 repeats at most 1000 times (imapsync's line wrapping s,(.{N}),$1\\r\\n,g is --wraplines N)", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%v (imapx uses RE2 syntax: https://github.com/google/re2/wiki/Syntax)", err)
 	}
@@ -171,6 +176,8 @@ func template(perl string) (string, error) {
 				b.WriteByte('\n')
 			case n == 't':
 				b.WriteByte('\t')
+			case n == 'r':
+				b.WriteByte('\r')
 			case n == '$':
 				b.WriteString("$$")
 			default:

@@ -163,9 +163,83 @@ func substitute(text, examplesDir string) string {
 		})
 	}
 	text = hostFlagRE.ReplaceAllString(text, "--host$1 127.0.0.1 --port$1 $$MEMPORT --notls$1")
+	text = substitutePresets(text)
 	text = userFlagRE.ReplaceAllString(text, "--user$1 user$1")
 	text = elidedRE.ReplaceAllString(text, "${1}"+docPassword)
 	return regexp.MustCompile(`(^|[\s|;("'])examples/`).ReplaceAllString(text, "${1}"+examplesDir+"/")
+}
+
+// presetRE is a provider preset (--gmail1, --office2, --exchange1 …).
+var presetRE = regexp.MustCompile(`--(gmail|office|exchange)([12])\b`)
+
+// substitutePresets points a side with a provider preset at the emulated
+// provider the test runs (Gmail, or Exchange for --officeN/--exchangeN;
+// the one taking OAuth2 tokens only when the example gives
+// --oauthtokencmdN): its --hostN, or, without one, the host the preset
+// implies (imap.gmail.com, outlook.office365.com).
+func substitutePresets(text string) string {
+	for _, m := range presetRE.FindAllStringSubmatch(text, -1) {
+		kind, n := m[1], m[2]
+		v := "GMAIL"
+		if kind != "gmail" {
+			v = "EXCH"
+		}
+		if strings.Contains(text, "--oauthtokencmd"+n) {
+			v += "OAUTH"
+		}
+		memPort := "--port" + n + " $MEMPORT"
+		switch {
+		case strings.Contains(text, memPort): // its --hostN, substituted
+			text = strings.ReplaceAll(text, memPort, "--port"+n+" $"+v+"PORT")
+		case len(urlRE.FindAllString(text, -1)) < 2:
+			text = strings.Replace(text, m[0], m[0]+" --host"+n+" 127.0.0.1 --port"+n+" $"+v+"PORT --notls"+n, 1)
+		}
+	}
+	return text
+}
+
+// loopbackRE is what a substituted host may be: the test's own servers.
+var loopbackRE = regexp.MustCompile(`^(127\.0\.0\.1|\[::1\]|::1|localhost|\$[A-Z]+)(:(\d+|\$[A-Z]+))?$`)
+
+// netCmdRE is a command that would go out itself (a token command, a
+// download); gcloud is not one here: the test's stand-in takes its place.
+var netCmdRE = regexp.MustCompile(`(^|[\s|;&('"])(curl|wget|ssh|scp|nc|az|oauth2l)(\s|$)`)
+
+// outsideDial is the guard that nothing leaves the machine: after
+// substitution, every host an example names (an account URL's, a --hostN
+// value) is loopback, a preset that implies a host (--gmailN, --officeN)
+// comes with --hostN or account URLs, and no command of the example
+// (a token command, say) is one that goes out by itself. It names the
+// first host (or command) that is not.
+func outsideDial(text string) string {
+	if i := strings.Index(text, " #"); i >= 0 {
+		text = text[:i] // the example's comment
+	}
+	if m := netCmdRE.FindStringSubmatch(text); m != nil {
+		return m[2] + " (a command that goes out)"
+	}
+	for _, u := range urlRE.FindAllString(text, -1) {
+		host := strings.TrimPrefix(strings.TrimPrefix(u, "imaps://"), "imap://")
+		host = host[strings.LastIndex(host, "@")+1:]
+		if i := strings.IndexAny(host, "/?"); i >= 0 {
+			host = host[:i]
+		}
+		if !loopbackRE.MatchString(host) {
+			return host
+		}
+	}
+	for _, m := range regexp.MustCompile(`--host[12][ =]("[^"]*"|'[^']*'|\S+)`).FindAllStringSubmatch(text, -1) {
+		if host := strings.Trim(m[1], `"'`); !loopbackRE.MatchString(host) {
+			return host
+		}
+	}
+	for _, m := range presetRE.FindAllStringSubmatch(text, -1) {
+		n := m[2]
+		if m[1] != "exchange" && !regexp.MustCompile(`--host`+n+`\b`).MatchString(text) && len(urlRE.FindAllString(text, -1)) < 2 {
+			return map[string]string{"gmail": "imap.gmail.com", "office": "outlook.office365.com"}[m[1]] + " (--" + m[1] + n + "'s host)"
+		}
+	}
+	return ""
 }
 
 // docPrelude makes the files examples name without making them: the
@@ -238,8 +312,13 @@ func TestDocExamples(t *testing.T) {
 				continue
 			}
 			total++
+			run := substitute(ex.text, examplesDir)
+			if host := outsideDial(run); host != "" {
+				t.Errorf("%s: after substitution the example would still dial %s, outside this machine: %s", ex.where, host, run)
+				continue
+			}
 			fmt.Fprintf(&script, "\n# %s: %s\nexitcode %d bash -e -o pipefail ex%d.sh\n", ex.where, ex.text, ex.code, i)
-			files += fmt.Sprintf("-- ex%d.sh --\n%s\n", i, substitute(ex.text, examplesDir))
+			files += fmt.Sprintf("-- ex%d.sh --\n%s\n", i, run)
 		}
 		if err := os.WriteFile(filepath.Join(dir, name+".txtar"), []byte(script.String()+files), 0o644); err != nil {
 			t.Fatal(err)
@@ -266,10 +345,58 @@ func TestDocExamples(t *testing.T) {
 			for _, v := range []string{"IMAPX_PASSWORD", "IMAPX_PASSWORD1", "IMAPX_PASSWORD2"} {
 				env.Setenv(v, docPassword)
 			}
+			if err := startDocProviders(env); err != nil {
+				return err
+			}
 			env.Setenv("HOME", env.WorkDir+"/.home")
 			return os.Mkdir(env.WorkDir+"/.home", 0o700)
 		},
 	})
+}
+
+// startDocProviders starts the emulated providers the examples with a
+// preset run against (see substitutePresets): Gmail (user1 Gmail-shaped,
+// user2 empty) and Exchange (user1 with the same mail in folders, user2
+// empty),
+// each once with passwords ($GMAILPORT, $EXCHPORT) and once taking only
+// OAuth2 tokens ($GMAILOAUTHPORT, $EXCHOAUTHPORT). The token commands of
+// README's examples (gcloud) are stand-ins on PATH, first, that print the
+// emulated provider's current token: the real ones would ask Google.
+func startDocProviders(env *testscript.Env) error {
+	now := time.Date(2024, 3, 4, 5, 6, 7, 0, time.UTC)
+	bin := filepath.Join(env.WorkDir, ".bin")
+	if err := os.Mkdir(bin, 0o755); err != nil {
+		return err
+	}
+	for _, p := range []struct {
+		name, kind string
+		tokens     bool
+		seed       []imaptest.SeedMessage
+	}{
+		{"GMAIL", "gmail", false, imaptest.GmailSample(now)},
+		{"GMAILOAUTH", "gmail", true, imaptest.GmailSample(now)},
+		{"EXCH", "exchange", false, imaptest.GmailSampleAsFolders(now)},
+		{"EXCHOAUTH", "exchange", true, imaptest.GmailSampleAsFolders(now)},
+	} {
+		o := imaptest.ProviderOptions{Kind: p.kind, Tokens: p.tokens, Users: []imaptest.MemUser{
+			{Name: "user1", Password: docPassword, Messages: p.seed}, {Name: "user2", Password: docPassword}}}
+		if p.tokens {
+			o.TokenFile = filepath.Join(bin, strings.ToLower(p.name)+".token")
+			env.Setenv(p.name+"_TOKENFILE", o.TokenFile)
+		}
+		srv, err := imaptest.StartProvider(o)
+		if err != nil {
+			return err
+		}
+		env.Defer(func() { srv.Close() })
+		env.Setenv(p.name+"PORT", portOf(srv.Addr()))
+	}
+	gcloud := "#!/bin/sh\n# stand-in for Google Cloud's CLI: the emulated Gmail's current token\nexec head -n 1 \"$GMAILOAUTH_TOKENFILE\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "gcloud"), []byte(gcloud), 0o755); err != nil {
+		return err
+	}
+	env.Setenv("PATH", bin+string(os.PathListSeparator)+env.Getenv("PATH"))
+	return nil
 }
 
 // The extractor finds what it must: a change to README's layout that
@@ -290,5 +417,27 @@ func TestDocExtractor(t *testing.T) {
 	if s := substitute("imapx sync --host1 old.example --user1 alice SRC imaps://a@new.example:993 DST-URL", "/ex"); s !=
 		"imapx sync --host1 127.0.0.1 --port1 $MEMPORT --notls1 --user1 user1 imap://user1@$MEM?tls=none imap://user2@$MEM?tls=none imap://user2@$MEM?tls=none" {
 		t.Errorf("substitute: %s", s)
+	}
+	// A preset's implicit host goes to the emulated provider; the guard
+	// catches any host left outside.
+	if s := substitute("imapx sync --gmail1 --user1 a@gmail.com --oauthtokencmd1 'gcloud x' --host2 mail.example.org --user2 b", "/ex"); s !=
+		"imapx sync --gmail1 --host1 127.0.0.1 --port1 $GMAILOAUTHPORT --notls1 --user1 user1 --oauthtokencmd1 'gcloud x' --host2 127.0.0.1 --port2 $MEMPORT --notls2 --user2 user2" {
+		t.Errorf("substitute: %s", s)
+	} else if h := outsideDial(s); h != "" {
+		t.Errorf("outsideDial(%q) = %q, want none", s, h)
+	}
+	for text, want := range map[string]string{
+		"imapx sync --gmail1 --user1 a --host2 127.0.0.1 --user2 b":                "imap.gmail.com (--gmail1's host)",
+		"imapx sync --host1 127.0.0.1 --user1 a --office2 --user2 b":               "outlook.office365.com (--office2's host)",
+		"imapx sync --host1 mail.example.org --user1 a --host2 ::1 --user2 b":      "mail.example.org",
+		"imapx sync --host1='old.example' --user1 a --host2 ::1 --user2 b":         "old.example",
+		"imapx list imaps://alice@imap.gmail.com:993/":                             "imap.gmail.com:993",
+		"imapx diff a.jsonl b.jsonl | imapx push imap://u@127.0.0.1:1430?tls=none": "",
+		"imapx sync --exchange2 imap://u@$MEM imap://u@[::1]:143":                  "",
+		"imapx sync --oauthtokencmd2 'az account get-access-token' --host2 ::1":    "az (a command that goes out)",
+	} {
+		if got := outsideDial(text); got != want {
+			t.Errorf("outsideDial(%q) = %q, want %q", text, got, want)
+		}
 	}
 }

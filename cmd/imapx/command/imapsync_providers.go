@@ -48,17 +48,17 @@ func init() {
 
 var gmailSays = map[string]string{
 	"1": "--host1 imap.gmail.com --ssl1 --maxbytespersecond 40000 --maxbytesafter 3000000000 --automap --maxsleep 2 --skipcrossduplicates --useheader X-Gmail-Received --useheader Message-Id --regextrans2 's,\\[Gmail\\].,,' --folderlast '[Gmail]/All Mail', each unless given",
-	"2": "--host2 imap.gmail.com --ssl2 --maxbytespersecond 20000 --maxbytesafter 1000000000 --automap --expunge1 --maxsleep 2 --exclude '\\[Gmail\\]$' --useheader Message-Id, regextrans2 of [Gmail]., blanks and quotes, --folderlast '[Gmail]/All Mail'; a message in several folders is appended once and labelled (STORE X-GM-LABELS)",
+	"2": "--host2 imap.gmail.com --ssl2 --maxbytespersecond 20000 --maxbytesafter 1000000000 --automap --expunge1 --addheader --maxsleep 2 --exclude '\\[Gmail\\]$' --useheader Message-Id, regextrans2 of [Gmail]., blanks and quotes, --folderlast '[Gmail]/All Mail'; a message in several folders is appended once and labelled (STORE X-GM-LABELS)",
 }
 
 var officeSays = map[string]string{
 	"1": "--host1 outlook.office365.com --ssl1 --exclude '^Files$'",
-	"2": "--host2 outlook.office365.com --ssl2 --maxsize 45000000 --maxmessagespersecond 4 --f1f2 Files=Files_renamed_by_imapsync (imapsync's --disarmreadreceipts and --regexmess line wrapping are not done: messages are copied byte for byte)",
+	"2": "--host2 outlook.office365.com --ssl2 --maxsize 45000000 --maxmessagespersecond 4 --disarmreadreceipts --wraplines 10239 (imapsync's --regexmess 's,(.{10239}),$1\\r\\n,g') --f1f2 Files=Files_renamed_by_imapsync; --nodisarmreadreceipts, --noregexmess, --nof1f2 undo them",
 }
 
 var exchangeSays = map[string]string{
 	"1": "nothing, as imapsync (prints that)",
-	"2": "--maxsize 10000000 --maxmessagespersecond 4 (imapsync's --disarmreadreceipts, --regexflag and --regexmess are not done: messages and flags are copied as they are)",
+	"2": "--maxsize 10000000 --maxmessagespersecond 4 --disarmreadreceipts --regexflag 's/\\\\Flagged//g' --wraplines 10239 (imapsync's --regexmess 's,(.{10239}),$1\\r\\n,g'); --nodisarmreadreceipts, --noregexflag, --noregexmess undo them",
 }
 
 // preset is one option a provider preset sets unless the command line
@@ -81,7 +81,7 @@ func gmailPresets(n string) []preset {
 	return []preset{
 		{name: "maxbytespersecond", value: "20000"}, {name: "maxbytesafter", value: "1000000000"},
 		{name: "automap", value: "true", unless: []string{"noautomap"}}, {name: "expunge1", value: "true", unless: []string{"noexpunge1"}},
-		{name: "maxsleep", value: "2"}, {name: "exclude", value: `\[Gmail\]$`}, {name: "useheader", value: "Message-Id"},
+		{name: "addheader", value: "true", unless: []string{"noaddheader"}}, {name: "maxsleep", value: "2"}, {name: "exclude", value: `\[Gmail\]$`}, {name: "useheader", value: "Message-Id"},
 		{name: "regextrans2", value: `s,\[Gmail\].,,`}, {name: "regextrans2", value: `s,^ +| +$,,g`},
 		{name: "regextrans2", value: `s,/ +| +/,/,g`}, {name: "regextrans2", value: `s/['\\^"]/_/g`},
 		{name: "folderlast", value: "[Gmail]/All Mail"},
@@ -92,19 +92,33 @@ func officePresets(n string) []preset {
 	if n == "1" {
 		return []preset{{name: "exclude", value: "^Files$"}}
 	}
-	return []preset{{name: "maxsize", value: "45000000"}, {name: "maxmessagespersecond", value: "4"}, {name: "f1f2", value: "Files=Files_renamed_by_imapsync"}}
+	return []preset{
+		{name: "maxsize", value: "45000000"}, {name: "maxmessagespersecond", value: "4"},
+		{name: "disarmreadreceipts", value: "true", unless: []string{"nodisarmreadreceipts"}},
+		{name: "wraplines", value: exchangeWrap, unless: []string{"noregexmess"}},
+		{name: "f1f2", value: "Files=Files_renamed_by_imapsync", unless: []string{"nof1f2"}},
+	}
 }
+
+// exchangeWrap is imapsync's line wrapping for Exchange and Office 365,
+// its --regexmess 's,(.{10239}),$1\r\n,g', done by --wraplines.
+const exchangeWrap = "10239"
 
 func exchangePresets(n string) []preset {
 	if n == "1" {
 		return nil
 	}
-	return []preset{{name: "maxsize", value: "10000000"}, {name: "maxmessagespersecond", value: "4"}}
+	return []preset{
+		{name: "maxsize", value: "10000000"}, {name: "maxmessagespersecond", value: "4"},
+		{name: "disarmreadreceipts", value: "true", unless: []string{"nodisarmreadreceipts"}},
+		{name: "regexflag", value: `s/\\Flagged//g`, unless: []string{"noregexflag"}},
+		{name: "wraplines", value: exchangeWrap, unless: []string{"noregexmess"}},
+	}
 }
 
 // presetLists are the repeatable options a preset adds to, as imapsync
 // pushes onto its lists, whatever the command line gave.
-var presetLists = map[string]bool{"useheader": true, "regextrans2": true, "folderlast": true, "exclude": true, "f1f2": true}
+var presetLists = map[string]bool{"useheader": true, "regextrans2": true, "folderlast": true, "exclude": true, "f1f2": true, "regexflag": true}
 
 // applyPresets sets what --gmailN, --officeN and --exchangeN imply, as
 // imapsync does: an option the command line gave keeps its value, a list
@@ -175,6 +189,11 @@ func (g accountFlags) presetHost(c *cli.Context) string {
 func providerFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "labels-as", Category: "Gmail", Value: "keywords", Usage: "with --synclabels to a server other than Gmail, a message's other labels become `keywords` on its one copy, or `folders`: a copy in each label's folder (All Mail keeping the unlabelled)"},
+		&cli.BoolFlag{Name: "noaddheader", Category: "Provider presets", Usage: "undo --gmail2's --addheader"},
+		&cli.BoolFlag{Name: "nodisarmreadreceipts", Category: "Provider presets", Usage: "undo --office2/--exchange2's --disarmreadreceipts"},
+		&cli.BoolFlag{Name: "noregexflag", Category: "Provider presets", Usage: "undo --exchange2's --regexflag 's/\\\\Flagged//g' (keep \\Flagged)"},
+		&cli.BoolFlag{Name: "noregexmess", Category: "Provider presets", Usage: "undo --office2/--exchange2's line wrapping (--wraplines 10239)"},
+		&cli.BoolFlag{Name: "nof1f2", Category: "Provider presets", Usage: "undo --office2's --f1f2 Files=Files_renamed_by_imapsync"},
 		&cli.StringFlag{Name: "oauthtokencmd1", Category: "Host1", Usage: "run shell `CMD` at every connection to host1 for an OAuth2 access token (its first line of output); XOAUTH2 unless --authmech1"},
 		&cli.StringFlag{Name: "oauthtokencmd2", Category: "Host2", Usage: "run shell `CMD` at every connection to host2 for an OAuth2 access token (its first line of output); XOAUTH2 unless --authmech2"},
 	}

@@ -20,7 +20,7 @@ func (s *streams) rewriteCommand() *cli.Command {
 same order; other records pass through as they are. Several messages are rewritten at once
 (--workers); bodies stay spooled (memory stays bounded whatever the message size).
 
-The operations run in imapsync's order: --skipmess, --pipemess, --regexmess,
+The operations run in imapsync's order: --skipmess, --pipemess, --regexmess, --wraplines,
 --disarmreadreceipts, --truncmess, --addheader on the bytes, then --regexflag and
 --filterbuggyflags on the flags, --idatefromheader on the internal date. Patterns work on
 bytes: every byte is one character, nothing is decoded as UTF-8, and bytes no operation

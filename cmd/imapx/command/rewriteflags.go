@@ -13,7 +13,7 @@ import (
 // shared by `imapx rewrite` and `imapx sync`.
 type rewriteFlags struct{}
 
-const rewriteCat = "Rewriting messages (imapsync's order: skipmess, pipemess, regexmess, disarmreadreceipts, truncmess, addheader; regexflag, filterbuggyflags; idatefromheader)"
+const rewriteCat = "Rewriting messages (imapsync's order: skipmess, pipemess, regexmess, wraplines, disarmreadreceipts, truncmess, addheader; regexflag, filterbuggyflags; idatefromheader)"
 
 func (rewriteFlags) flags() []cli.Flag {
 	const cat = rewriteCat
@@ -23,6 +23,7 @@ func (rewriteFlags) flags() []cli.Flag {
 		&cli.BoolFlag{Name: "pipemess-shell", Category: cat, Usage: "run each --pipemess CMD with sh -c (pipes, variables); by default it runs without a shell, its words split as a shell would"},
 		&cli.DurationFlag{Name: "pipemess-timeout", Category: cat, Value: rewriteTimeout, Usage: "stop a --pipemess CMD running longer than `D` on one message (an error for that message)"},
 		&cli.StringSliceFlag{Name: "regexmess", Category: cat, Usage: "apply `s/REGEX/REPLACEMENT/FLAGS` to the message's bytes (RE2, every byte one character, repeatable, in order)"},
+		&cli.IntFlag{Name: "wraplines", Category: cat, Usage: "put a line break after every `N` bytes of a longer line, as imapsync's --office2/--exchange2 (their --regexmess 's,(.{10239}),$1\\r\\n,g')"},
 		&cli.BoolFlag{Name: "disarmreadreceipts", Category: cat, Usage: "add $MDNSent to messages asking for a read receipt (Disposition-Notification-To)"},
 		&cli.Int64Flag{Name: "truncmess", Category: cat, Usage: "cut messages larger than `N` bytes to N bytes"},
 		&cli.BoolFlag{Name: "addheader", Category: cat, Usage: "add \"Message-Id: <UID@imapsync>\" to messages without a Message-Id"},
@@ -39,8 +40,11 @@ const rewriteTimeout = 2 * time.Minute
 func (rewriteFlags) options(c *cli.Context) (rewrite.Options, error) {
 	o := rewrite.Options{
 		Pipemess: c.StringSlice("pipemess"), Shell: c.Bool("pipemess-shell"), Timeout: c.Duration("pipemess-timeout"),
-		DisarmReadReceipts: c.Bool("disarmreadreceipts"), Truncmess: c.Int64("truncmess"), AddHeader: c.Bool("addheader"),
+		WrapLines: c.Int("wraplines"), DisarmReadReceipts: c.Bool("disarmreadreceipts"), Truncmess: c.Int64("truncmess"), AddHeader: c.Bool("addheader"),
 		FilterBuggyFlags: c.Bool("filterbuggyflags"), IdateFromHeader: c.Bool("idatefromheader"),
+	}
+	if o.WrapLines < 0 {
+		return o, usagef(c, "--wraplines takes a number of bytes, not %d", o.WrapLines)
 	}
 	if o.Truncmess < 0 {
 		return o, usagef(c, "--truncmess takes a number of bytes, not %d", o.Truncmess)

@@ -52,6 +52,7 @@ func (s *syncer) syncACLs(ctx context.Context, inv *inventory) error {
 			return nil
 		}
 	}
+	known1, known2 := knownRights(c1), knownRights(c2)
 	gate := mutate.Gate{Dry: s.o.DryRun}
 	names := make([]string, 0, len(inv.srcList))
 	for _, f := range inv.srcList {
@@ -85,17 +86,21 @@ func (s *syncer) syncACLs(ctx context.Context, inv *inventory) error {
 			} else if string(id) == s.o.ACL.User2 {
 				continue // host1's entry for host2's user is not its owner's
 			}
-			want[id], written[id] = rightsKey(r), r
+			want[id] = string(r)
 		}
 		have := map[imap.RightsIdentifier]string{}
 		if err != nil {
 			// a folder the dry run would create: its owner gets every
 			// right there, as host2 gives them
-			have[imap.RightsIdentifier(s.o.ACL.User2)] = want[imap.RightsIdentifier(s.o.ACL.User2)]
+			have[imap.RightsIdentifier(s.o.ACL.User2)] = rightsKey(imap.RightSet(translateRights(want[imap.RightsIdentifier(s.o.ACL.User2)], "", known1, known2)))
 		} else {
 			for id, r := range a2.Rights {
 				have[id] = rightsKey(r)
 			}
+		}
+		for id, r := range want {
+			t := translateRights(r, have[id], known1, known2)
+			want[id], written[id] = rightsKey(imap.RightSet(t)), imap.RightSet(t)
 		}
 		for _, id := range identifiers(want, have) {
 			w, h := want[id], have[id]
@@ -120,6 +125,42 @@ func (s *syncer) syncACLs(ctx context.Context, inv *inventory) error {
 		fmt.Fprintf(s.log, "imapx: syncacls: %d ACL entries set on host2, %d folders compared\n", set, len(names))
 	}
 	return nil
+}
+
+// rfc2086Rights are the rights every ACL server knows; RFC 4314's
+// RIGHTS= capability lists those it knows beyond them (Dovecot "texk",
+// Cyrus "kxten": n is Cyrus's right to write shared annotations).
+const rfc2086Rights = "lrswipcda"
+
+// knownRights are the rights c's server knows.
+func knownRights(c *imapclient.Client) string {
+	known := rfc2086Rights
+	for capa := range c.Caps() {
+		if v, ok := strings.CutPrefix(strings.ToUpper(string(capa)), "RIGHTS="); ok {
+			known += strings.ToLower(v)
+		}
+	}
+	return known
+}
+
+// translateRights is what host2's entry must hold for host1's rights r1
+// when it now holds r2: host1's rights that host2 knows (Dovecot refuses
+// a SETACL with Cyrus's n: "Invalid ACL right"), and host2's rights that
+// host1's server cannot express, kept (Dovecot's owner entry has no n,
+// which would otherwise be taken from the owner on Cyrus at every run).
+func translateRights(r1, r2, known1, known2 string) string {
+	var out []byte
+	for _, c := range []byte(r1) {
+		if strings.IndexByte(known2, c) >= 0 {
+			out = append(out, c)
+		}
+	}
+	for _, c := range []byte(r2) {
+		if strings.IndexByte(known1, c) < 0 && strings.IndexByte(string(out), c) < 0 {
+			out = append(out, c)
+		}
+	}
+	return string(out)
 }
 
 // rightsKey is a right set as a sorted string: servers order rights as

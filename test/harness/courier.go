@@ -46,9 +46,25 @@ var courierMounts = [][2]string{
 	{"@usr/lib/courier-authlib", "/usr/lib/courier-authlib"},
 }
 
+// CourierOptions shape a Courier server.
+type CourierOptions struct {
+	// NoUIDPLUS leaves UIDPLUS out of the capabilities (IMAP_CAPABILITY,
+	// as an administrator may): Courier then answers an APPEND without
+	// APPENDUID, so a client learns no UID of what it stored.
+	NoUIDPLUS bool
+}
+
 // StartCourier writes a config into dir and starts Courier-IMAP on
-// 127.0.0.1 (plain IMAP only).
-func StartCourier(dir string) (*Courier, error) {
+// 127.0.0.1 (plain IMAP only), shaped by the first of opts if any.
+func StartCourier(dir string, opts ...CourierOptions) (*Courier, error) {
+	var o CourierOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	capability := "IMAP4rev1 UIDPLUS CHILDREN NAMESPACE THREAD=ORDEREDSUBJECT THREAD=REFERENCES SORT QUOTA IDLE"
+	if o.NoUIDPLUS {
+		capability = strings.Replace(capability, " UIDPLUS", "", 1)
+	}
 	if os.Geteuid() != 0 {
 		return nil, fmt.Errorf("courier: %w (mount namespace, setuid)", errNeedsRoot)
 	}
@@ -107,7 +123,7 @@ func StartCourier(dir string) (*Courier, error) {
 		// Courier's imapd takes its settings from the environment (what
 		// /etc/courier/imapd holds for the init script).
 		cmd.Env = append(os.Environ(), libPath(),
-			"IMAP_CAPABILITY=IMAP4rev1 UIDPLUS CHILDREN NAMESPACE THREAD=ORDEREDSUBJECT THREAD=REFERENCES SORT QUOTA IDLE",
+			"IMAP_CAPABILITY="+capability,
 			"IMAP_KEYWORDS=1", "IMAP_ACL=1", "IMAP_PROXY=0", "IMAP_IDLE_TIMEOUT=60",
 			"IMAP_MAILBOX_SANITY_CHECK=1", "IMAP_USELOCKS=1", "IMAP_UMASK=022",
 			"IMAP_TRASHFOLDERNAME=Trash", "MAILDIRPATH=Maildir")

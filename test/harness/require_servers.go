@@ -21,9 +21,9 @@ func RequireCyrus(t testing.TB, o CyrusOptions) *Cyrus {
 }
 
 // RequireCourier starts a Courier-IMAP for a test, as RequireCyrus does.
-func RequireCourier(t testing.TB) *Courier {
+func RequireCourier(t testing.TB, opts ...CourierOptions) *Courier {
 	t.Helper()
-	c, err := StartCourier(serverTempDir(t))
+	c, err := StartCourier(serverTempDir(t), opts...)
 	if err != nil {
 		skipOrFail(t, err)
 	}

@@ -95,9 +95,12 @@ type pusher struct {
 	// is retried for a while (a server restarting), after it recover does.
 	connected bool
 	watch     *watchdog
-	inFlight  []*pending
-	memBytes  int64
-	failures  int // consecutive reconnects
+	// unlinked are the copies to link that the server stored without
+	// telling their UID (no APPENDUID): linkFound looks them up.
+	unlinked []unlinked
+	inFlight []*pending
+	memBytes int64
+	failures int // consecutive reconnects
 }
 
 // Source yields the items to push: a stream.Reader over JSON lines or
@@ -121,6 +124,7 @@ func RunFrom(ctx context.Context, dial session.Dialer, o Options, src Source, ou
 	defer p.watch.stop()
 	defer p.closeConn()
 	err := p.run(ctx, src)
+	p.linkFound(ctx)
 	p.reportKeywords()
 	if p.stop != nil && (err == nil || errors.Is(err, p.stop)) {
 		err = p.stopped()
@@ -335,7 +339,9 @@ func (p *pusher) appended(pd *pending, uid imap.UID, validity uint32) {
 	}
 	p.sum.Bytes += pd.it.Body.Size()
 	if m := pd.it.Msg; len(m.Rewritten) > 0 || p.o.LinkAll {
-		if err := p.o.Links.Add(pd.folder, validity, uint32(uid), m.Ident); err != nil {
+		if uid == 0 && p.o.Links != nil && !p.o.DryRun {
+			p.awaitLink(pd) // no APPENDUID: found after the push
+		} else if err := p.o.Links.Add(pd.folder, validity, uint32(uid), m.Ident); err != nil {
 			fmt.Fprintf(p.o.Log, "imapx: warning: --links: %v\n", err)
 		}
 	}

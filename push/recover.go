@@ -223,6 +223,13 @@ func (p *pusher) arrivals(c *imapclient.Client, unknown []*pending) (map[string]
 			start[pd.folder] = pd.since
 		}
 	}
+	return p.arrivalsSince(c, start, order)
+}
+
+// arrivalsSince lists, for each folder of order, the messages from UID
+// start[folder] on that no APPEND of this push was confirmed to have
+// made, by whole-header identity and size, and the folder's UIDVALIDITY.
+func (p *pusher) arrivalsSince(c *imapclient.Client, start map[string]imap.UID, order []string) (map[string]map[arrivalKey][]imap.UID, map[string]uint32, error) {
 	arrived := map[string]map[arrivalKey][]imap.UID{}
 	validity := map[string]uint32{}
 	p.selected = "" // reconcile examines folders: send selects again

@@ -5,13 +5,17 @@
 package test
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -142,12 +146,19 @@ func pwEnv(src, dst account) []string {
 func TestFamiliesRewrite(t *testing.T) {
 	s := startServers(t, "dovecot", "cyrus", "courier")
 	corpus := serverCorpus()
-	// A Courier whose administrator left UIDPLUS out: no APPENDUID.
+	// A Courier whose administrator left UIDPLUS out still answers
+	// APPENDUID; a server that gives none is Courier behind a proxy that
+	// hides it.
 	plain := harness.RequireCourier(t, harness.CourierOptions{NoUIDPLUS: true})
-	for _, dstSrv := range []harness.Server{s.cyrus, s.courier, plain} {
+	for _, dstSrv := range []harness.Server{s.cyrus, s.courier, plain, withoutAppendUID(t, s.courier)} {
 		name := dstSrv.Family()
-		if dstSrv == plain {
-			name = "courier-without-uidplus"
+		switch dstSrv.(type) {
+		case proxied:
+			name = "courier-without-appenduid"
+		default:
+			if dstSrv == plain {
+				name = "courier-without-uidplus"
+			}
 		}
 		t.Run("dovecot-to-"+name, func(t *testing.T) {
 			acc := newAccounts(t, "rw-"+name, s.dovecot, dstSrv)
@@ -160,6 +171,9 @@ func TestFamiliesRewrite(t *testing.T) {
 			args := []string{"--pipemess", migrated, "--addheader"}
 			r, _ := syncCase(t, home, src, dst, msgs, args...)
 			p := rewriteProblems(t, r, src, dst)
+			if _, hidden := dstSrv.(proxied); hidden && linkedLate(r.stderr) != len(msgs) {
+				p = append(p, "the copies stored without APPENDUID were not all found and linked:\n"+grepLines(r.stderr, "APPENDUID|links"))
+			}
 			again := imapx(t, home, pwEnv(src, dst), append(append([]string{"sync"}, args...), src.url(), dst.url())...)
 			t.Logf("re-run: exit %d in %v, verdict %q", again.exit, again.took, verdict(again.stderr))
 			if !strings.Contains(again.stderr, "copied 0 messages") {
@@ -198,8 +212,15 @@ func rewriteProblems(t *testing.T, r run, src, dst account) []string {
 // destination read with --links: nothing left to copy, and the copies
 // are the migrated source.
 func TestFamiliesPipeline(t *testing.T) {
-	s := startServers(t, "dovecot", "cyrus")
-	acc := newAccounts(t, "stages", s.dovecot, s.cyrus)
+	s := startServers(t, "dovecot", "cyrus", "courier")
+	t.Run("dovecot-to-cyrus", func(t *testing.T) { pipelineCase(t, "stages-cyrus", s.dovecot, s.cyrus) })
+	// push --links where the server gives no APPENDUID: the copies are
+	// found again by header and size, and linked.
+	t.Run("dovecot-to-courier-without-appenduid", func(t *testing.T) { pipelineCase(t, "stages-courier", s.dovecot, withoutAppendUID(t, s.courier)) })
+}
+
+func pipelineCase(t *testing.T, user string, srcSrv, dstSrv harness.Server) {
+	acc := newAccounts(t, user, srcSrv, dstSrv)
 	src, dst := acc[0], acc[1]
 	if err := src.srv.Seed(src.user, src.pass, onlyCRLF(serverCorpus()), "Empty"); err != nil {
 		t.Fatal(err)
@@ -241,7 +262,7 @@ imapx fetch --passfile pw1 --plan plan.jsonl --full "$SRC" \
 	}
 	want, got := keyed(t, src, migratedCopy), keyed(t, dst, nil)
 	if d := keyedDiff(want, got); d != "" {
-		p = append(p, "Cyrus does not hold the migrated source (independent read):\n"+lastLines(d, 8))
+		p = append(p, dst.srv.Family()+" does not hold the migrated source (independent read):\n"+lastLines(d, 8))
 	}
 	links, _ := os.ReadFile(filepath.Join(home, "links.jsonl"))
 	if n := bytes.Count(links, []byte("\n")); n < count(want) {
@@ -489,4 +510,87 @@ func TestFamiliesMboxCourier(t *testing.T) {
 		}
 	}
 	expect(t, p)
+}
+
+// proxied is a server reached through a proxy: imapx dials addr, the
+// independent reads go to the server itself.
+type proxied struct {
+	harness.Server
+	addr string
+}
+
+func (p proxied) PlainAddr() string { return p.addr }
+
+var (
+	appendUIDCode = regexp.MustCompile(`\[APPENDUID \d+ [\d:,]+\] ?`)
+	uidplusCap    = regexp.MustCompile(`(?i) UIDPLUS\b`)
+)
+
+// withoutAppendUID starts a proxy to srv that hides UIDPLUS: the
+// capability, and the APPENDUID code of every answer (a server that
+// gives no UID of what it stored; Courier sends APPENDUID even when its
+// IMAP_CAPABILITY leaves UIDPLUS out).
+func withoutAppendUID(t *testing.T, srv harness.Server) harness.Server {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			server, err := net.Dial("tcp", srv.PlainAddr())
+			if err != nil {
+				client.Close()
+				continue
+			}
+			go func() {
+				io.Copy(server, client)
+				server.Close()
+			}()
+			go func() {
+				defer client.Close()
+				r, w := bufio.NewReader(server), bufio.NewWriter(client)
+				for {
+					line, err := r.ReadString('\n')
+					if !strings.HasPrefix(line, "* ") || strings.Contains(line, "CAPABILITY") {
+						line = uidplusCap.ReplaceAllString(appendUIDCode.ReplaceAllString(line, ""), "")
+					}
+					w.WriteString(line)
+					if err != nil {
+						w.Flush()
+						return
+					}
+					if m := literalAtEnd.FindStringSubmatch(line); m != nil {
+						n, _ := strconv.ParseInt(m[1], 10, 64)
+						if _, err := io.CopyN(w, r, n); err != nil {
+							w.Flush()
+							return
+						}
+					}
+					if r.Buffered() == 0 && w.Flush() != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return proxied{srv, ln.Addr().String()}
+}
+
+var linkedLateRE = regexp.MustCompile(`gave no APPENDUID \(no UIDPLUS\): (\d+) copies of rewritten messages found again`)
+
+// linkedLate sums what each destination connection found and linked of
+// the copies stored without APPENDUID.
+func linkedLate(stderr string) int {
+	n := 0
+	for _, m := range linkedLateRE.FindAllStringSubmatch(stderr, -1) {
+		k, _ := strconv.Atoi(m[1])
+		n += k
+	}
+	return n
 }

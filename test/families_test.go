@@ -137,49 +137,66 @@ func pwEnv(src, dst account) []string {
 	return []string{"IMAPX_PASSWORD1=" + src.pass, "IMAPX_PASSWORD2=" + dst.pass}
 }
 
-// TestFamiliesRewrite: the README's sync with --pipemess and --addheader,
-// Dovecot → Cyrus and Dovecot → Courier. Every Subject is tagged, the
-// messages without Message-Id get imapsync's, every other byte, flag and
-// date is the source's; the re-run copies nothing and looks good (the
-// copies are matched through the links, made from each server's
-// APPENDUID).
+// TestFamiliesRewrite: the README's sync with --pipemess and --addheader
+// between Dovecot and Cyrus and Courier, both ways. Every Subject is
+// tagged, the messages without Message-Id get imapsync's, every other
+// byte, flag and date is the source's; the re-run copies nothing and
+// looks good (the copies are matched through the links, made from each
+// server's APPENDUID); after new mail, a flag change and an expunge on
+// the source, the next run copies only the new mail (--delete2 removes
+// the expunged message's copy, found through its link) and the
+// destination is again exactly the migrated source.
 func TestFamiliesRewrite(t *testing.T) {
 	s := startServers(t, "dovecot", "cyrus", "courier")
-	corpus := serverCorpus()
+	now := time.Date(2024, 3, 4, 5, 6, 7, 0, time.UTC)
+	corpus := append(imaptest.SampleMail(now), imaptest.Mixed(30, now)...)
 	// A Courier whose administrator left UIDPLUS out still answers
 	// APPENDUID; a server that gives none is Courier behind a proxy that
 	// hides it.
 	plain := harness.RequireCourier(t, harness.CourierOptions{NoUIDPLUS: true})
-	for _, dstSrv := range []harness.Server{s.cyrus, s.courier, plain, withoutAppendUID(t, s.courier)} {
-		name := dstSrv.Family()
-		switch dstSrv.(type) {
-		case proxied:
-			name = "courier-without-appenduid"
-		default:
-			if dstSrv == plain {
-				name = "courier-without-uidplus"
-			}
-		}
-		t.Run("dovecot-to-"+name, func(t *testing.T) {
-			acc := newAccounts(t, "rw-"+name, s.dovecot, dstSrv)
+	later := append(imaptest.Many(6, now.AddDate(0, 1, 0)), imaptest.SeedMessage{Folder: "INBOX", Date: now, Flags: []string{}, Raw: []byte(
+		"Subject: later, no Message-ID\r\nFrom: x@example.org\r\n\r\nNew.\r\n")})
+	for _, c := range []struct {
+		name     string
+		src, dst harness.Server
+	}{
+		{"dovecot-to-cyrus", s.dovecot, s.cyrus},
+		{"dovecot-to-courier", s.dovecot, s.courier},
+		{"dovecot-to-courier-without-uidplus", s.dovecot, plain},
+		{"dovecot-to-courier-without-appenduid", s.dovecot, withoutAppendUID(t, s.courier)},
+		{"cyrus-to-dovecot", s.cyrus, s.dovecot},
+		{"courier-to-dovecot", s.courier, s.dovecot},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			acc := newAccounts(t, "rw-"+c.name, c.src, c.dst)
 			src, dst := acc[0], acc[1]
 			msgs := corpus
-			if dstSrv == s.cyrus {
+			if c.src == s.cyrus || c.dst == s.cyrus {
 				msgs = onlyCRLF(corpus) // Cyrus refuses bare LFs
 			}
 			home := t.TempDir()
-			args := []string{"--pipemess", migrated, "--addheader"}
+			args := []string{"--pipemess", migrated, "--addheader", "--delete2"}
+			sync := func() run {
+				r := imapx(t, home, pwEnv(src, dst), append(append([]string{"sync"}, args...), src.url(), dst.url())...)
+				t.Logf("run: exit %d in %v, verdict %q", r.exit, r.took.Round(10*time.Millisecond), verdict(r.stderr))
+				return r
+			}
 			r, _ := syncCase(t, home, src, dst, msgs, args...)
 			p := rewriteProblems(t, r, src, dst)
-			if _, hidden := dstSrv.(proxied); hidden && linkedLate(r.stderr) != len(msgs) {
+			if _, hidden := c.dst.(proxied); hidden && linkedLate(r.stderr) != len(msgs) {
 				p = append(p, "the copies stored without APPENDUID were not all found and linked:\n"+grepLines(r.stderr, "APPENDUID|links"))
 			}
-			again := imapx(t, home, pwEnv(src, dst), append(append([]string{"sync"}, args...), src.url(), dst.url())...)
-			t.Logf("re-run: exit %d in %v, verdict %q", again.exit, again.took, verdict(again.stderr))
+			again := sync()
 			if !strings.Contains(again.stderr, "copied 0 messages") {
 				p = append(p, "the re-run copied again:\n"+stderrSummary(again.stderr))
 			}
 			p = append(p, rewriteProblems(t, again, src, dst)...)
+			changes{add: later, folder: "INBOX", flagSeq: 1, gone: 2}.apply(t, src)
+			third := sync()
+			if !strings.Contains(third.stderr, fmt.Sprintf("copied %d messages", len(later))) {
+				p = append(p, fmt.Sprintf("after changes on host1, want \"copied %d messages\":\n%s", len(later), stderrSummary(third.stderr)))
+			}
+			p = append(p, rewriteProblems(t, third, src, dst)...)
 			expect(t, p)
 		})
 	}

@@ -611,3 +611,50 @@ func linkedLate(stderr string) int {
 	}
 	return n
 }
+
+// TestFamiliesParentsAndAccounts: --create-parents into Cyrus and
+// Courier (Dovecot's \Noselect "Archive" above "Archive/2023" becomes a
+// real, selectable folder), run from an accounts file as a mass
+// migration runs it (sync --accounts FILE --account N).
+func TestFamiliesParentsAndAccounts(t *testing.T) {
+	s := startServers(t, "dovecot", "cyrus", "courier")
+	now := time.Date(2024, 3, 4, 5, 6, 7, 0, time.UTC)
+	home := t.TempDir()
+	var lines []string
+	var pairs [][2]account
+	for _, dstSrv := range []harness.Server{s.cyrus, s.courier} {
+		acc := newAccounts(t, "parents-"+dstSrv.Family(), s.dovecot, dstSrv)
+		if err := acc[0].srv.Seed(acc[0].user, acc[0].pass, imaptest.SampleMail(now)); err != nil {
+			t.Fatal(err)
+		}
+		pairs = append(pairs, [2]account{acc[0], acc[1]})
+		lines = append(lines, strings.Join([]string{acc[0].srv.PlainAddr(), acc[0].user, acc[0].pass,
+			acc[1].srv.PlainAddr(), acc[1].user, acc[1].pass}, ";"))
+	}
+	file := filepath.Join(home, "accounts.csv")
+	if err := os.WriteFile(file, []byte("# host1;user1;password1;host2;user2;password2\n"+strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for i, pair := range pairs {
+		src, dst := pair[0], pair[1]
+		t.Run("dovecot-to-"+dst.srv.Family(), func(t *testing.T) {
+			line := strconv.Itoa(i + 2)
+			args := []string{"sync", "--accounts", file, "--account", line, "--notls1", "--notls2", "--create-parents"}
+			r := imapx(t, home, nil, args...)
+			diff, n := compare(t, src, dst)
+			t.Logf("accounts line %s → %s: exit %d in %v, %d messages, verdict %q\n%s", line, dst.srv.Family(), r.exit, r.took.Round(10*time.Millisecond), n, verdict(r.stderr), grepLines(r.stderr, "(?i)creat|folder"))
+			p := exactProblems(r, diff)
+			c, name := aclClient(t, dst)
+			if _, err := c.Select(name("Archive"), &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+				p = append(p, fmt.Sprintf("%s has no selectable Archive: %v", dst.srv.Family(), err))
+			}
+			again := imapx(t, home, nil, args...)
+			if !strings.Contains(again.stderr, "copied 0 messages") || !strings.Contains(again.stderr, " 0 folders to create") {
+				p = append(p, "the re-run copied or created again:\n"+stderrSummary(again.stderr))
+			}
+			diff, _ = compare(t, src, dst)
+			p = append(p, exactProblems(again, diff)...)
+			expect(t, p)
+		})
+	}
+}

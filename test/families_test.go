@@ -346,23 +346,40 @@ func TestFamiliesIncremental(t *testing.T) {
 	corpus := onlyCRLF(serverCorpus())
 	stray := []imaptest.SeedMessage{{Folder: "INBOX", Date: now, Flags: []string{}, Raw: []byte(
 		"Subject: only on host2\r\nMessage-ID: <stray-incremental@example.org>\r\n\r\nNot on host1.\r\n")}}
-	for _, pair := range [][2]harness.Server{{s.dovecot, s.cyrus}, {s.cyrus, s.dovecot}, {s.dovecot, s.courier}, {s.courier, s.dovecot}} {
+	for _, c := range []struct {
+		src, dst harness.Server
+		rewrite  bool // with the README's --pipemess and --addheader
+	}{{s.dovecot, s.cyrus, false}, {s.cyrus, s.dovecot, false}, {s.dovecot, s.courier, false}, {s.courier, s.dovecot, false},
+		{s.dovecot, s.cyrus, true}, {s.cyrus, s.dovecot, true}} {
+		pair := [2]harness.Server{c.src, c.dst}
 		name := pair[0].Family() + "-to-" + pair[1].Family()
+		args := []string{"--delete2"}
+		if c.rewrite {
+			name += "-rewritten"
+			args = append(args, "--pipemess", migrated, "--addheader")
+		}
+		// exact: the destination is the source (rewritten: the migrated source)
+		exact := func(r run) []string {
+			if c.rewrite {
+				return rewriteProblems(t, r, acct(c.src, "inc-"+name), acct(c.dst, "inc-"+name))
+			}
+			diff, _ := compare(t, acct(c.src, "inc-"+name), acct(c.dst, "inc-"+name))
+			return exactProblems(r, diff)
+		}
 		t.Run(name, func(t *testing.T) {
 			user := "inc-" + name
 			acc := newAccounts(t, user, pair[0], pair[1])
 			src, dst := acc[0], acc[1]
 			home := t.TempDir()
-			r, diff := syncCase(t, home, src, dst, corpus, "--delete2")
-			if p := exactProblems(r, diff); len(p) > 0 {
+			r, _ := syncCase(t, home, src, dst, corpus, args...)
+			if p := exact(r); len(p) > 0 {
 				t.Fatalf("first sync:\n%s", strings.Join(p, "\n"))
 			}
 			changes{add: imaptest.Many(6, now), folder: "INBOX", flagSeq: 1, gone: 2}.apply(t, src)
 			changes{add: stray, folder: "Lists/imap", flagSeq: 3, gone: 4}.apply(t, dst)
-			r = imapx(t, home, pwEnv(src, dst), "sync", "--delete2", src.url(), dst.url())
-			diff, n := compare(t, src, dst)
-			t.Logf("re-sync %s: exit %d in %v, %d messages, verdict %q", name, r.exit, r.took.Round(10*time.Millisecond), n, verdict(r.stderr))
-			p := exactProblems(r, diff)
+			r = imapx(t, home, pwEnv(src, dst), append(append([]string{"sync"}, args...), src.url(), dst.url())...)
+			t.Logf("re-sync %s: exit %d in %v, verdict %q", name, r.exit, r.took.Round(10*time.Millisecond), verdict(r.stderr))
+			p := exact(r)
 			// 6 new on host1, 1 expunged on host2 copied again.
 			if !strings.Contains(r.stderr, "copied 7 messages") {
 				p = append(p, "want \"copied 7 messages\"; stderr:\n"+lastLines(r.stderr, 20))
@@ -374,12 +391,11 @@ func TestFamiliesIncremental(t *testing.T) {
 				}
 			}
 			// And once more: nothing to do.
-			again := imapx(t, home, pwEnv(src, dst), "sync", "--delete2", src.url(), dst.url())
+			again := imapx(t, home, pwEnv(src, dst), append(append([]string{"sync"}, args...), src.url(), dst.url())...)
 			if !strings.Contains(again.stderr, "copied 0 messages") {
 				p = append(p, "the third run copied:\n"+stderrSummary(again.stderr))
 			}
-			diff, _ = compare(t, src, dst)
-			p = append(p, exactProblems(again, diff)...)
+			p = append(p, exact(again)...)
 			expect(t, p)
 		})
 	}

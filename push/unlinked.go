@@ -38,7 +38,7 @@ func (p *pusher) linkFound(ctx context.Context) {
 	missing := len(p.unlinked)
 	defer func() {
 		if missing > 0 {
-			fmt.Fprintf(p.o.Log, "imapx: warning: --links: %d copies of rewritten messages were stored without APPENDUID and not found again: a later run may copy their sources again\n", missing)
+			fmt.Fprintf(p.o.Log, "imapx: warning: --links: %d copies to link were stored without APPENDUID and not found again: a later run may copy their sources again\n", missing)
 		}
 	}()
 	c, err := p.client(ctx)
@@ -75,5 +75,5 @@ func (p *pusher) linkFound(ctx context.Context) {
 		found++
 	}
 	missing -= found
-	fmt.Fprintf(p.o.Log, "imapx: the destination gave no APPENDUID (no UIDPLUS): %d copies of rewritten messages found again by header and size, and linked\n", found)
+	fmt.Fprintf(p.o.Log, "imapx: the destination gave no APPENDUID (no UIDPLUS): %d copies found again by header and size, and linked to their sources\n", found)
 }

@@ -57,6 +57,9 @@ func main() {
 	flag.StringVar(&vsOpts.toxiproxy, "toxiproxy", "", "vsmbsync: toxiproxy server binary (default: build "+toxiproxyPkg+")")
 	flag.IntVar(&srvOpts.keywords, "keywords", 0, "servers: give the messages of Projects and below this many more distinct keywords (Cyrus takes 100 a folder)")
 	flag.BoolVar(&srvOpts.mbsync, "mbsync", true, "servers: run mbsync the same ways too (if installed)")
+	flag.StringVar(&scaleOpts.counts, "counts", "10k,100k", "scale: message counts, comma-separated (k and M suffixes: 10k,100k,200k,1M)")
+	flag.DurationVar(&scaleOpts.timeout, "scale-timeout", time.Hour, "scale: kill a run after this long")
+	flag.BoolVar(&scaleOpts.diffToo, "audit", true, "scale: also time fetch of the source and diff of the inventories")
 	prebuilt := flag.String("imapx", "", "use this imapx binary instead of building ./cmd/imapx")
 	flag.BoolVar(&keepWork, "keep", false, "keep the temp dir (servers' logs, runs' logs, configs) and print its path")
 	flag.Parse()
@@ -105,6 +108,7 @@ func run(only string, bigMB, n int, prebuilt string) error {
 		{"sync", true, b.sync},
 		{"vsmbsync", false, b.vsmbsync},
 		{"servers", false, b.servers},
+		{"scale", false, b.scale},
 	}
 	exact := false
 	for _, s := range scenarios {

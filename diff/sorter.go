@@ -1,0 +1,180 @@
+package diff
+
+import (
+	"bufio"
+	"bytes"
+	"container/heap"
+	"encoding/binary"
+	"io"
+	"os"
+	"slices"
+
+	"github.com/imapx/imapx/internal/scratch"
+)
+
+// sortMemory is how many bytes of records a sorter holds before it
+// spills them, sorted, to a scratch file: a diff's memory does not grow
+// with the inventories. (A variable for the tests, which spill early.)
+var sortMemory = 8 << 20
+
+// sorter sorts (key, value) records by key the way sort(1) does when its
+// input outgrows memory: runs of up to sortMemory bytes are sorted in
+// memory and written to scratch files, then merged as streams. Keys must
+// be unique.
+type sorter struct {
+	limit int
+	buf   []byte
+	recs  []sortRec
+	runs  []*os.File
+	w     *bufio.Writer
+}
+
+type sortRec struct{ off, klen, vlen int }
+
+func newSorter(limit int) *sorter { return &sorter{limit: limit} }
+
+func (s *sorter) key(r sortRec) []byte { return s.buf[r.off : r.off+r.klen] }
+
+func (s *sorter) add(key, val []byte) error {
+	if len(s.recs) > 0 && len(s.buf)+len(key)+len(val) > s.limit {
+		if err := s.spill(); err != nil {
+			return err
+		}
+	}
+	s.recs = append(s.recs, sortRec{len(s.buf), len(key), len(val)})
+	s.buf = append(append(s.buf, key...), val...)
+	return nil
+}
+
+func (s *sorter) sortMem() {
+	slices.SortFunc(s.recs, func(a, b sortRec) int { return bytes.Compare(s.key(a), s.key(b)) })
+}
+
+// spill writes the records held, sorted, as one run.
+func (s *sorter) spill() error {
+	s.sortMem()
+	f, err := scratch.CreateTemp("imapx-sort-*")
+	if err != nil {
+		return err
+	}
+	s.runs = append(s.runs, f)
+	if s.w == nil {
+		s.w = bufio.NewWriterSize(f, 64<<10)
+	} else {
+		s.w.Reset(f)
+	}
+	var hdr [2 * binary.MaxVarintLen64]byte
+	for _, r := range s.recs {
+		n := binary.PutUvarint(hdr[:], uint64(r.klen))
+		n += binary.PutUvarint(hdr[n:], uint64(r.vlen))
+		s.w.Write(hdr[:n])
+		if _, err := s.w.Write(s.buf[r.off : r.off+r.klen+r.vlen]); err != nil {
+			return err
+		}
+	}
+	if err := s.w.Flush(); err != nil {
+		return err
+	}
+	s.buf, s.recs = s.buf[:0], s.recs[:0]
+	return nil
+}
+
+// each calls f with every record in key order, then empties the sorter
+// for reuse. The slices f gets are valid during the call only.
+func (s *sorter) each(f func(key, val []byte) error) error {
+	defer s.reset()
+	if len(s.runs) == 0 {
+		s.sortMem()
+		for _, r := range s.recs {
+			if err := f(s.key(r), s.buf[r.off+r.klen:r.off+r.klen+r.vlen]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(s.recs) > 0 {
+		if err := s.spill(); err != nil {
+			return err
+		}
+	}
+	var m merger
+	for _, run := range s.runs {
+		if _, err := run.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		rr := &runReader{r: bufio.NewReaderSize(run, 32<<10)}
+		ok, err := rr.next()
+		if err != nil {
+			return err
+		}
+		if ok {
+			m = append(m, rr)
+		}
+	}
+	heap.Init(&m)
+	for len(m) > 0 {
+		top := m[0]
+		if err := f(top.key, top.val); err != nil {
+			return err
+		}
+		ok, err := top.next()
+		if err != nil {
+			return err
+		}
+		if ok {
+			heap.Fix(&m, 0)
+		} else {
+			heap.Pop(&m)
+		}
+	}
+	return nil
+}
+
+// reset drops every record and run, keeping the memory for reuse.
+func (s *sorter) reset() {
+	for _, f := range s.runs {
+		f.Close()
+	}
+	s.runs, s.buf, s.recs = s.runs[:0], s.buf[:0], s.recs[:0]
+}
+
+// runReader reads one run back.
+type runReader struct {
+	r        *bufio.Reader
+	rec      []byte
+	key, val []byte
+}
+
+func (rr *runReader) next() (bool, error) {
+	klen, err := binary.ReadUvarint(rr.r)
+	if err == io.EOF {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	vlen, err := binary.ReadUvarint(rr.r)
+	if err != nil {
+		return false, err
+	}
+	rr.rec = slices.Grow(rr.rec[:0], int(klen+vlen))[:klen+vlen]
+	if _, err := io.ReadFull(rr.r, rr.rec); err != nil {
+		return false, err
+	}
+	rr.key, rr.val = rr.rec[:klen], rr.rec[klen:]
+	return true, nil
+}
+
+// merger is a heap of runs by their current key.
+type merger []*runReader
+
+func (m merger) Len() int           { return len(m) }
+func (m merger) Less(i, j int) bool { return bytes.Compare(m[i].key, m[j].key) < 0 }
+func (m merger) Swap(i, j int)      { m[i], m[j] = m[j], m[i] }
+func (m *merger) Push(x any)        { *m = append(*m, x.(*runReader)) }
+func (m *merger) Pop() any {
+	old := *m
+	x := old[len(old)-1]
+	*m = old[:len(old)-1]
+	return x
+}

@@ -56,12 +56,11 @@ func (s *syncer) copy(ctx context.Context, plan *tempFile, planned diff.Summary)
 	if err != nil {
 		return nil, err
 	}
-	pr, err := plan.rewind()
-	if err != nil {
+	if _, err := plan.rewind(); err != nil {
 		results.Close()
 		return nil, err
 	}
-	parts, err := splitPlan(pr, max(1, s.o.Connections))
+	parts, err := splitPlan(plan.File, max(1, s.o.Connections))
 	if err != nil {
 		results.Close()
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/imapx/imapx/internal/extsort"
 	"github.com/imapx/imapx/internal/folders"
 	"github.com/imapx/imapx/internal/record"
 )
@@ -99,7 +100,7 @@ func (s Summary) Differs() bool {
 // pair's ops are put back in source UID order the same way.
 func Run(src, dst io.Reader, srcName, dstName string, o Options, out io.Writer) (Summary, error) {
 	var sum Summary
-	srt := newSorter(sortMemory)
+	srt := extsort.New()
 	s, err := load(src, srcName, o.NoEnd, srt)
 	if err != nil {
 		return sum, err
@@ -129,7 +130,7 @@ type planner struct {
 	m        *folders.Mapper
 	// events holds a folder pair's ops (and skipped messages) until
 	// they are written in source UID order.
-	events *sorter
+	events *extsort.Sorter
 	seq    uint64
 	key    []byte
 }
@@ -256,7 +257,7 @@ func (p *planner) folder(sf, df *folder) error {
 			}
 		}
 	}
-	return p.events.each(func(_, val []byte) error {
+	return p.events.Each(func(_, val []byte) error {
 		switch val[0] {
 		case evOp:
 			return p.w.WriteLine(val[1:])
@@ -293,7 +294,7 @@ func (p *planner) event(uid uint32, del bool, val []byte) error {
 	k = binary.BigEndian.AppendUint32(k, uid)
 	k = binary.BigEndian.AppendUint64(k, p.seq)
 	p.key = k
-	return p.events.add(k, val)
+	return p.events.Add(k, val)
 }
 
 func (p *planner) opEvent(uid uint32, del bool, op *record.Op) error {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/imapx/imapx/internal/extsort"
 	"github.com/imapx/imapx/internal/record"
 	"github.com/imapx/imapx/internal/scratch"
 )
@@ -80,7 +81,7 @@ func (inv *inventory) close() {
 // load reads an inventory: folder and message records; other records are
 // refused, since a diff of anything else would be meaningless. Messages
 // go through s, which is left empty for reuse.
-func load(r io.Reader, name string, noEnd io.Writer, s *sorter) (*inventory, error) {
+func load(r io.Reader, name string, noEnd io.Writer, s *extsort.Sorter) (*inventory, error) {
 	inv := &inventory{name: name, folders: map[string]*folder{}}
 	rd := record.NewReader(r, name)
 	rd.NoEnd = noEnd
@@ -91,7 +92,7 @@ func load(r io.Reader, name string, noEnd io.Writer, s *sorter) (*inventory, err
 			break
 		}
 		if err != nil {
-			s.reset()
+			s.Reset()
 			return nil, err
 		}
 		l.Raw.Close() // bodies are not needed to compare
@@ -99,11 +100,11 @@ func load(r io.Reader, name string, noEnd io.Writer, s *sorter) (*inventory, err
 		case record.TypeFolder:
 			var fr record.Folder
 			if err := l.DecodeOnly(&fr); err != nil {
-				s.reset()
+				s.Reset()
 				return nil, err
 			}
 			if fr.Name == "" {
-				s.reset()
+				s.Reset()
 				return nil, l.Errorf("folder record has no \"name\"")
 			}
 			f := inv.folder(fr.Name)
@@ -120,7 +121,7 @@ func load(r io.Reader, name string, noEnd io.Writer, s *sorter) (*inventory, err
 		case record.TypeMessage:
 			var m inventoryMessage
 			if err := l.DecodeOnly(&m); err != nil {
-				s.reset()
+				s.Reset()
 				return nil, err
 			}
 			switch {
@@ -132,19 +133,19 @@ func load(r io.Reader, name string, noEnd io.Writer, s *sorter) (*inventory, err
 				err = l.Errorf("message record has no \"uid\"")
 			}
 			if err != nil {
-				s.reset()
+				s.Reset()
 				return nil, err
 			}
 			inv.folder(m.Folder).count++
 			inv.total++
 			inv.bytes += m.Size
 			key, val = encodeMsg(key[:0], val[:0], &m)
-			if err := s.add(key, val); err != nil {
-				s.reset()
+			if err := s.Add(key, val); err != nil {
+				s.Reset()
 				return nil, err
 			}
 		default:
-			s.reset()
+			s.Reset()
 			return nil, l.Errorf("an inventory holds folder and message records, not %q", l.Type)
 		}
 	}
@@ -160,10 +161,10 @@ func load(r io.Reader, name string, noEnd io.Writer, s *sorter) (*inventory, err
 
 // writeSorted writes the messages of s, in key order, to the inventory's
 // scratch file, and notes each folder's span there.
-func (inv *inventory) writeSorted(s *sorter) error {
+func (inv *inventory) writeSorted(s *extsort.Sorter) error {
 	f, err := scratch.CreateTemp("imapx-diff-*")
 	if err != nil {
-		s.reset()
+		s.Reset()
 		return err
 	}
 	inv.sorted = f
@@ -171,7 +172,7 @@ func (inv *inventory) writeSorted(s *sorter) error {
 	var off int64
 	var cur *folder
 	var hdr [2 * binary.MaxVarintLen64]byte
-	err = s.each(func(key, val []byte) error {
+	err = s.Each(func(key, val []byte) error {
 		name, _ := splitKey(key)
 		if cur == nil || cur.name != name {
 			if cur != nil {

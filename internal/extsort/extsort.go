@@ -1,4 +1,9 @@
-package diff
+// Package extsort sorts records by key the way sort(1) does when its
+// input outgrows memory: runs of a bounded size are sorted in memory and
+// written to scratch files, then merged as streams. A diff sorts
+// inventories with it, a sync the facts its verify joins, so that memory
+// does not grow with the account.
+package extsort
 
 import (
 	"bufio"
@@ -12,16 +17,15 @@ import (
 	"github.com/imapx/imapx/internal/scratch"
 )
 
-// sortMemory is how many bytes of records a sorter holds before it
-// spills them, sorted, to a scratch file: a diff's memory does not grow
-// with the inventories. (A variable for the tests, which spill early.)
-var sortMemory = 8 << 20
+// Memory is how many bytes of records a Sorter made by New holds before
+// it spills them, sorted, to a scratch file. (A variable for the tests,
+// which spill early.)
+var Memory = 8 << 20
 
-// sorter sorts (key, value) records by key the way sort(1) does when its
-// input outgrows memory: runs of up to sortMemory bytes are sorted in
-// memory and written to scratch files, then merged as streams. Keys must
-// be unique.
-type sorter struct {
+// Sorter sorts (key, value) records by key: up to its limit in memory,
+// in runs on disk beyond. Records of equal keys come out in no set order.
+// It is not safe for concurrent use.
+type Sorter struct {
 	limit int
 	buf   []byte
 	recs  []sortRec
@@ -31,11 +35,13 @@ type sorter struct {
 
 type sortRec struct{ off, klen, vlen int }
 
-func newSorter(limit int) *sorter { return &sorter{limit: limit} }
+// New returns an empty Sorter holding up to Memory bytes in memory.
+func New() *Sorter { return &Sorter{limit: Memory} }
 
-func (s *sorter) key(r sortRec) []byte { return s.buf[r.off : r.off+r.klen] }
+func (s *Sorter) key(r sortRec) []byte { return s.buf[r.off : r.off+r.klen] }
 
-func (s *sorter) add(key, val []byte) error {
+// Add adds a record; key and val are copied.
+func (s *Sorter) Add(key, val []byte) error {
 	if len(s.recs) > 0 && len(s.buf)+len(key)+len(val) > s.limit {
 		if err := s.spill(); err != nil {
 			return err
@@ -46,12 +52,12 @@ func (s *sorter) add(key, val []byte) error {
 	return nil
 }
 
-func (s *sorter) sortMem() {
+func (s *Sorter) sortMem() {
 	slices.SortFunc(s.recs, func(a, b sortRec) int { return bytes.Compare(s.key(a), s.key(b)) })
 }
 
 // spill writes the records held, sorted, as one run.
-func (s *sorter) spill() error {
+func (s *Sorter) spill() error {
 	s.sortMem()
 	f, err := scratch.CreateTemp("imapx-sort-*")
 	if err != nil {
@@ -79,10 +85,10 @@ func (s *sorter) spill() error {
 	return nil
 }
 
-// each calls f with every record in key order, then empties the sorter
+// Each calls f with every record in key order, then empties the Sorter
 // for reuse. The slices f gets are valid during the call only.
-func (s *sorter) each(f func(key, val []byte) error) error {
-	defer s.reset()
+func (s *Sorter) Each(f func(key, val []byte) error) error {
+	defer s.Reset()
 	if len(s.runs) == 0 {
 		s.sortMem()
 		for _, r := range s.recs {
@@ -130,8 +136,8 @@ func (s *sorter) each(f func(key, val []byte) error) error {
 	return nil
 }
 
-// reset drops every record and run, keeping the memory for reuse.
-func (s *sorter) reset() {
+// Reset drops every record and run, keeping the memory for reuse.
+func (s *Sorter) Reset() {
 	for _, f := range s.runs {
 		f.Close()
 	}

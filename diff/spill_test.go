@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/imapx/imapx/internal/extsort"
 	"github.com/imapx/imapx/internal/record"
 )
 
@@ -40,8 +41,8 @@ func TestSpilledDiffIsTheSame(t *testing.T) {
 	const end = "\n" + `{"type":"end"}` + "\n"
 	for _, o := range []Options{{}, {Delete2: true}, {SkipDuplicates: true}, {Delete2Duplicates: true}} {
 		plan := func(mem int) (string, Summary) {
-			defer func(m int) { sortMemory = m }(sortMemory)
-			sortMemory = mem
+			defer func(m int) { extsort.Memory = m }(extsort.Memory)
+			extsort.Memory = mem
 			var skipped strings.Builder
 			o.Skipped = func(s record.Ref, d *record.Ref, size int64) { fmt.Fprintln(&skipped, s, d, size) }
 			var out bytes.Buffer

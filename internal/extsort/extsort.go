@@ -20,7 +20,7 @@ import (
 // Memory is how many bytes of records a Sorter made by New holds before
 // it spills them, sorted, to a scratch file. (A variable for the tests,
 // which spill early.)
-var Memory = 8 << 20
+var Memory = 4 << 20
 
 // Sorter sorts (key, value) records by key: up to its limit in memory,
 // in runs on disk beyond. Records of equal keys come out in no set order.
@@ -33,12 +33,15 @@ type Sorter struct {
 	w     *bufio.Writer
 }
 
-type sortRec struct{ off, klen, vlen int }
+// sortRec locates a record in buf (32-bit: buf stays far below 2 GiB).
+type sortRec struct{ off, klen, vlen int32 }
 
 // New returns an empty Sorter holding up to Memory bytes in memory.
 func New() *Sorter { return &Sorter{limit: Memory} }
 
 func (s *Sorter) key(r sortRec) []byte { return s.buf[r.off : r.off+r.klen] }
+
+func (s *Sorter) val(r sortRec) []byte { return s.buf[r.off+r.klen : r.off+r.klen+r.vlen] }
 
 // Add adds a record; key and val are copied.
 func (s *Sorter) Add(key, val []byte) error {
@@ -47,7 +50,7 @@ func (s *Sorter) Add(key, val []byte) error {
 			return err
 		}
 	}
-	s.recs = append(s.recs, sortRec{len(s.buf), len(key), len(val)})
+	s.recs = append(s.recs, sortRec{int32(len(s.buf)), int32(len(key)), int32(len(val))})
 	s.buf = append(append(s.buf, key...), val...)
 	return nil
 }
@@ -74,7 +77,8 @@ func (s *Sorter) spill() error {
 		n := binary.PutUvarint(hdr[:], uint64(r.klen))
 		n += binary.PutUvarint(hdr[n:], uint64(r.vlen))
 		s.w.Write(hdr[:n])
-		if _, err := s.w.Write(s.buf[r.off : r.off+r.klen+r.vlen]); err != nil {
+		s.w.Write(s.key(r))
+		if _, err := s.w.Write(s.val(r)); err != nil {
 			return err
 		}
 	}
@@ -92,7 +96,7 @@ func (s *Sorter) Each(f func(key, val []byte) error) error {
 	if len(s.runs) == 0 {
 		s.sortMem()
 		for _, r := range s.recs {
-			if err := f(s.key(r), s.buf[r.off+r.klen:r.off+r.klen+r.vlen]); err != nil {
+			if err := f(s.key(r), s.val(r)); err != nil {
 				return err
 			}
 		}

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -283,13 +282,22 @@ func (s *syncer) plan(inv *inventory) (*tempFile, diff.Summary, error) {
 	o := inv.diffOptions(s.o.Diff)
 	o.Skipped = s.logSkipped()
 	if s.o.JustFolders {
-		var all bytes.Buffer
-		sum, err := diff.Run(sr, dr, "source inventory", "destination inventory", o, &all)
+		// The whole plan goes to a scratch file (it has an op for every
+		// message to copy), the folder ops from there to the plan.
+		all, err := newTemp("imapx-plan-all-*.jsonl")
 		if err != nil {
 			plan.Close()
 			return nil, diff.Summary{}, err
 		}
-		if err := keepFolderOps(&all, plan); err != nil {
+		defer all.Close()
+		sum, err := diff.Run(sr, dr, "source inventory", "destination inventory", o, all)
+		if err == nil {
+			var ar io.Reader
+			if ar, err = all.rewind(); err == nil {
+				err = keepFolderOps(ar, plan)
+			}
+		}
+		if err != nil {
 			plan.Close()
 			return nil, diff.Summary{}, err
 		}

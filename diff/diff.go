@@ -54,6 +54,9 @@ type Options struct {
 	SkipEmptyFolders bool
 	// NoEnd accepts inventories without an end record, warning there.
 	NoEnd io.Writer
+	// Trusted: the inventories were written by this process (sync's
+	// scratch files; see record.Reader.Trusted).
+	Trusted bool `json:"-"`
 	// Skipped, if set, is told of each source message not copied: already
 	// on the destination as dst, or a duplicate SkipDuplicates leaves out
 	// (dst nil). Sync's log file has a line for each.
@@ -101,12 +104,12 @@ func (s Summary) Differs() bool {
 func Run(src, dst io.Reader, srcName, dstName string, o Options, out io.Writer) (Summary, error) {
 	var sum Summary
 	srt := extsort.New()
-	s, err := load(src, srcName, o.NoEnd, srt)
+	s, err := load(src, srcName, o, srt)
 	if err != nil {
 		return sum, err
 	}
 	defer s.close()
-	d, err := load(dst, dstName, o.NoEnd, srt)
+	d, err := load(dst, dstName, o, srt)
 	if err != nil {
 		return sum, err
 	}

@@ -81,10 +81,10 @@ func (inv *inventory) close() {
 // load reads an inventory: folder and message records; other records are
 // refused, since a diff of anything else would be meaningless. Messages
 // go through s, which is left empty for reuse.
-func load(r io.Reader, name string, noEnd io.Writer, s *extsort.Sorter) (*inventory, error) {
+func load(r io.Reader, name string, o Options, s *extsort.Sorter) (*inventory, error) {
 	inv := &inventory{name: name, folders: map[string]*folder{}}
 	rd := record.NewReader(r, name)
-	rd.NoEnd = noEnd
+	rd.NoEnd, rd.Trusted = o.NoEnd, o.Trusted
 	var key, val []byte
 	for {
 		l, err := rd.Next()

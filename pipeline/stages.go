@@ -18,7 +18,9 @@ import (
 
 // inFlightBudget bounds the message bytes held in memory between fetch and
 // push; push's own budget must stay below it so that it always drains.
-const inFlightBudget = 16 << 20
+// (8 MiB: a window of hundreds of typical messages; more kept the live
+// heap near the soft limit, and the collector running all the time.)
+const inFlightBudget = 8 << 20
 
 // keepFolderOps copies only folder ops of a plan (--justfolders).
 func keepFolderOps(in io.Reader, out io.Writer) error {

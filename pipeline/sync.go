@@ -61,7 +61,7 @@ func Sync(ctx context.Context, src, dst session.Dialer, o Options) (*Report, err
 	// The scratch files between the stages of one process need no end
 	// record: the process sees their writers fail. An inventory with a
 	// failed folder is still diffed, that folder counted as an error.
-	o.Diff.NoEnd = io.Discard
+	o.Diff.NoEnd, o.Diff.Trusted = io.Discard, true
 	s := &syncer{o: &o, src: src, dst: dst, rep: &Report{}, log: o.Log, cancel: cancel, lastLap: start}
 	s.reconnects[0].w, s.reconnects[1].w = s.log, s.log
 	s.openJournal()
@@ -234,7 +234,7 @@ func (s *syncer) run(ctx context.Context) error {
 // writer's failure the run sees itself, so no end record is required.
 func readScratch(r io.Reader, name string) *record.Reader {
 	rd := record.NewReader(r, name)
-	rd.NoEnd = io.Discard
+	rd.NoEnd, rd.Trusted = io.Discard, true
 	return rd
 }
 

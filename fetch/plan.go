@@ -16,7 +16,7 @@ import (
 // planBatch is how many chunks of copy ops of one source folder make one
 // job: memory holds a batch, never the plan, and a batch being whole
 // chunks, a folder's UID FETCHes are the ones one job would send.
-const planBatch = 16
+const planBatch = 2
 
 // planOp is what fetch needs of a copy op.
 type planOp struct {

@@ -75,7 +75,7 @@ func (s *sentDigests) add(m *record.Message, body *record.Body) {
 // close drops what was collected.
 func (s *sentDigests) close() {
 	if s != nil {
-		s.s.Reset()
+		s.s.Release()
 	}
 }
 
@@ -120,7 +120,7 @@ func writtenMessages(results *tempFile, sent *sentDigests) (*table, error) {
 		return nil, err
 	}
 	bySrc := extsort.New()
-	defer bySrc.Reset()
+	defer bySrc.Release()
 	var key, val []byte
 	err = readScratch(r, "results").Each(func(l *record.Line) error {
 		if l.Type != record.TypeResult {
@@ -144,7 +144,7 @@ func writtenMessages(results *tempFile, sent *sentDigests) (*table, error) {
 	}
 	defer srcT.Close()
 	byDst := extsort.New()
-	defer byDst.Reset()
+	defer byDst.Release()
 	si, di := srcT.iter(), sentT.iter()
 	for {
 		ok, err := si.next()
@@ -220,7 +220,7 @@ func storedDigests(ctx context.Context, dial session.Dialer, ws *table, full boo
 		keys   []msgKey
 	}
 	out := extsort.New()
-	defer out.Reset()
+	defer out.Release()
 	if ws == nil {
 		return newTable(out)
 	}

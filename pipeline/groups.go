@@ -15,7 +15,7 @@ import (
 func copyGroups(inv *inventory, read map[string]bool, f func(k copyKey, src, dst []messageRef) error) error {
 	checked := checkedDst(inv, read)
 	s := extsort.New()
-	defer s.Reset()
+	defer s.Release()
 	var key, val []byte
 	add := func(folder string, side byte, m *messageRef) error {
 		key = appendString(key[:0], folder)

@@ -28,8 +28,8 @@ type msgKey struct {
 // (table.go): identities, and sizes as varints.
 func knownIdents(first *inventory, results *tempFile, folders map[string]bool) (known, appended *table, err error) {
 	ks, as := extsort.New(), extsort.New()
-	defer ks.Reset()
-	defer as.Reset()
+	defer ks.Release()
+	defer as.Release()
 	var key []byte
 	var addErr error
 	note := func(k msgKey, ident string) {
@@ -132,7 +132,7 @@ func dstTable(r io.Reader) (*table, error) {
 		err = addErr
 	}
 	if err != nil {
-		s.Reset()
+		s.Release()
 		return nil, err
 	}
 	return newTable(s)

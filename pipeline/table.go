@@ -53,11 +53,12 @@ type table struct {
 }
 
 // newTable writes the records of s, in key order, to a table (s is left
-// empty). Records of equal keys are kept (lookups find one of them).
+// empty, its memory released). Records of equal keys are kept (lookups
+// find one of them).
 func newTable(s *extsort.Sorter) (*table, error) {
+	defer s.Release()
 	f, err := scratch.CreateTemp("imapx-table-*")
 	if err != nil {
-		s.Reset()
 		return nil, err
 	}
 	t := &table{f: f, spans: map[string][2]int64{}}

@@ -140,6 +140,12 @@ func (s *Sorter) Each(f func(key, val []byte) error) error {
 	return nil
 }
 
+// Release drops every record and run, and the memory that held them.
+func (s *Sorter) Release() {
+	s.Reset()
+	s.buf, s.recs = nil, nil
+}
+
 // Reset drops every record and run, keeping the memory for reuse.
 func (s *Sorter) Reset() {
 	for _, f := range s.runs {

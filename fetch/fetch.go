@@ -198,12 +198,12 @@ func (f *fetcher) closeConn() {
 // folder fetches one job, re-dialing and resuming after a dropped
 // connection: UIDs already written are never fetched again.
 func (f *fetcher) folder(ctx context.Context, j job) error {
-	st := &folderState{done: map[imap.UID]bool{}}
+	st := &folderState{}
 	r := session.Retry{Retries: f.o.Retries, Log: f.o.Log, Hangup: f.closeConn, Final: isFatal}
 	err := r.Do(ctx, fmt.Sprintf("folder %q", j.folder), func() (bool, error) {
-		before := len(st.done)
+		before := st.done.len()
 		err := f.tryFolder(ctx, j, st)
-		return len(st.done) > before, err
+		return st.done.len() > before, err
 	})
 	var gaveUp *session.GaveUp
 	if errors.As(err, &gaveUp) {

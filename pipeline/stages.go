@@ -20,7 +20,7 @@ import (
 // push; push's own budget must stay below it so that it always drains.
 // (8 MiB: a window of hundreds of typical messages; more kept the live
 // heap near the soft limit, and the collector running all the time.)
-const inFlightBudget = 8 << 20
+const inFlightBudget = 4 << 20
 
 // keepFolderOps copies only folder ops of a plan (--justfolders).
 func keepFolderOps(in io.Reader, out io.Writer) error {

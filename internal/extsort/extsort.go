@@ -20,7 +20,7 @@ import (
 // Memory is how many bytes of records a Sorter made by New holds before
 // it spills them, sorted, to a scratch file. (A variable for the tests,
 // which spill early.)
-var Memory = 4 << 20
+var Memory = 2 << 20
 
 // Sorter sorts (key, value) records by key: up to its limit in memory,
 // in runs on disk beyond. Records of equal keys come out in no set order.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"io"
 	"os"
 	"sync"
@@ -106,11 +107,7 @@ func (t *table) Close() {
 	}
 }
 
-type corruptTable struct{}
-
-func (corruptTable) Error() string { return "sync: a scratch table is corrupt" }
-
-var errCorruptTable error = corruptTable{}
+var errCorruptTable = errors.New("sync: a scratch table is corrupt")
 
 // tableIter reads a span of a table in key order. key and val are the
 // current record (ok) or, once consumed or at the end, the last one read.

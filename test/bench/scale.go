@@ -22,6 +22,7 @@ var scaleOpts struct {
 	diffToo bool
 	rounds  int
 	compare string
+	push    bool
 }
 
 // scaleFolders are the scale corpus's folders with their shares of the
@@ -148,6 +149,13 @@ func (b *bench) scaleOne(n int) ([]result, error) {
 					return rs, err
 				}
 			}
+			if r == 0 && i == 0 && scaleOpts.push {
+				pushed, err := b.scalePush(d, dir, label, src, counts, per)
+				rs = append(rs, pushed...)
+				if err != nil {
+					return rs, err
+				}
+			}
 			// Gigabytes each: a destination goes once checked.
 			os.RemoveAll(filepath.Join(dir, "mail", dst, "Maildir"))
 		}
@@ -194,6 +202,42 @@ func (b *bench) scaleAudit(dir, label, srcURL, src, dstURL, dst string, per func
 		return rs, err
 	}
 	return append(rs, per(dc)), nil
+}
+
+// scalePush times `fetch --full` of the source to a file and `push` of
+// that file into a fresh account (whose folders must then hold the
+// source's counts): the stages a sync joins in one process, on their own.
+// The file is about 4/3 of the account: -push is for up to 200k messages.
+func (b *bench) scalePush(d *harness.Dovecot, dir, label, src string, counts map[string]int, per func(result) result) ([]result, error) {
+	var rs []result
+	url := func(u string) string { return "imap://" + u + "@" + d.PlainAddr() + "?tls=none" }
+	full := filepath.Join(dir, "full.jsonl")
+	defer os.Remove(full)
+	f, err := b.timed("fetch --full, "+label, []string{"IMAPX_PASSWORD=pw-" + src}, full, "fetch", "--full", url(src))
+	if err != nil {
+		return rs, err
+	}
+	rs = append(rs, per(f))
+	dst := "pushed"
+	if err := d.AddUser(dst, "pw-"+dst); err != nil {
+		return rs, err
+	}
+	time.Sleep(time.Second)
+	p, err := b.timed("push, "+label, []string{"IMAPX_PASSWORD=pw-" + dst}, "", "push", url(dst), full)
+	if err != nil {
+		return rs, err
+	}
+	got, err := folderCounts(d, dst)
+	if err != nil {
+		return rs, err
+	}
+	for folder, c := range counts {
+		if got[folder] != c {
+			return rs, fmt.Errorf("push: %s holds %d messages, %d on the source", folder, got[folder], c)
+		}
+	}
+	os.RemoveAll(filepath.Join(dir, "mail", dst, "Maildir"))
+	return append(rs, per(p)), nil
 }
 
 // timed is imapx with the scale scenario's timeout; its output goes to

@@ -60,6 +60,7 @@ func main() {
 	flag.StringVar(&scaleOpts.counts, "counts", "10k,100k", "scale: message counts, comma-separated (k and M suffixes: 10k,100k,200k,1M)")
 	flag.DurationVar(&scaleOpts.timeout, "scale-timeout", time.Hour, "scale: kill a run after this long")
 	flag.BoolVar(&scaleOpts.diffToo, "audit", true, "scale: also time fetch of the source and diff of the inventories")
+	flag.BoolVar(&scaleOpts.mbsync, "scale-mbsync", false, "scale: also run mbsync once the same way (counted)")
 	flag.BoolVar(&scaleOpts.push, "push", false, "scale: also time fetch --full to a file and push of it (the file is 4/3 of the account)")
 	flag.IntVar(&scaleOpts.rounds, "scale-rounds", 1, "scale: first syncs per binary, each into a fresh account; the table shows medians")
 	flag.StringVar(&scaleOpts.compare, "compare", "", "scale: another imapx binary (an earlier build) run the same way, alternating with this one")

@@ -23,6 +23,7 @@ var scaleOpts struct {
 	rounds  int
 	compare string
 	push    bool
+	mbsync  bool
 }
 
 // scaleFolders are the scale corpus's folders with their shares of the
@@ -160,6 +161,13 @@ func (b *bench) scaleOne(n int) ([]result, error) {
 			os.RemoveAll(filepath.Join(dir, "mail", dst, "Maildir"))
 		}
 	}
+	if scaleOpts.mbsync {
+		r, err := b.scaleMbsync(d, dir, label, src, counts, n, per)
+		if err != nil {
+			return rs, err
+		}
+		rs = append([]result{r}, rs...)
+	}
 	var out []result
 	for i := range bins {
 		m := median(runs[i])
@@ -202,6 +210,39 @@ func (b *bench) scaleAudit(dir, label, srcURL, src, dstURL, dst string, per func
 		return rs, err
 	}
 	return append(rs, per(dc)), nil
+}
+
+// scaleMbsync runs mbsync (isync) once the same way, into a fresh
+// account whose message count must then be the source's (mbsync copies
+// every message; it adds a header to each, so it is counted, not compared).
+func (b *bench) scaleMbsync(d *harness.Dovecot, dir, label, src string, counts map[string]int, n int, per func(result) result) (result, error) {
+	dst := "mbsync"
+	if err := d.AddUser(dst, "pw-"+dst); err != nil {
+		return result{}, err
+	}
+	time.Sleep(time.Second)
+	mr, err := newMbsyncRun(filepath.Join(b.work, "mbsync-scale"), imapAccount{d.PlainAddr(), src, "pw-" + src}, imapAccount{d.PlainAddr(), dst, "pw-" + dst})
+	if err != nil {
+		return result{}, err
+	}
+	defer os.RemoveAll(filepath.Join(b.work, "mbsync-scale"))
+	r, err := measure("mbsync, first, "+label, exec.Command("mbsync", "-c", mr.rc, "-a"), filepath.Join(b.work, "mbsync-run"), scaleOpts.timeout)
+	if err != nil {
+		return r, err
+	}
+	got, err := folderCounts(d, dst)
+	if err != nil {
+		return r, err
+	}
+	total, want := 0, 0
+	for f, c := range counts {
+		total += got[f]
+		want += c
+	}
+	os.RemoveAll(filepath.Join(dir, "mail", dst, "Maildir"))
+	r = per(r)
+	r.note += fmt.Sprintf("; %d/%d messages on the destination", total, want)
+	return r, nil
 }
 
 // scalePush times `fetch --full` of the source to a file and `push` of

@@ -104,6 +104,7 @@ func (s Summary) Differs() bool {
 func Run(src, dst io.Reader, srcName, dstName string, o Options, out io.Writer) (Summary, error) {
 	var sum Summary
 	srt := extsort.New()
+	defer srt.Release()
 	s, err := load(src, srcName, o, srt)
 	if err != nil {
 		return sum, err

@@ -1,12 +1,14 @@
 package diff
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 	"regexp"
 	"sort"
 	"strings"
 
+	"github.com/imapx/imapx/internal/extsort"
 	"github.com/imapx/imapx/internal/folders"
 	"github.com/imapx/imapx/internal/record"
 )
@@ -57,6 +59,9 @@ type Options struct {
 	CreateParents bool
 	// NoEnd accepts inventories without an end record, warning there.
 	NoEnd io.Writer
+	// Trusted: the inventories were written by this process (sync's
+	// scratch files; see record.Reader.Trusted).
+	Trusted bool `json:"-"`
 	// Skipped, if set, is told of each source message not copied: already
 	// on the destination as dst, or a duplicate SkipDuplicates leaves out
 	// (dst nil). Sync's log file has a line for each.
@@ -97,19 +102,26 @@ func (s Summary) Differs() bool {
 	return s.OnlySrc > 0 || s.OnlyDst > 0 || s.FlagsDiffer > 0 || s.FoldersToCreate > 0 || s.FoldersOnlyDst > 0
 }
 
-// Run compares two inventories and writes the plan to out.
+// Run compares two inventories and writes the plan to out. Memory does
+// not grow with the inventories: their messages are sorted on disk by
+// folder and identity and read back a folder pair at a time, and each
+// pair's ops are put back in source UID order the same way.
 func Run(src, dst io.Reader, srcName, dstName string, o Options, out io.Writer) (Summary, error) {
 	var sum Summary
-	s, err := load(src, srcName, o.NoEnd)
+	srt := extsort.New()
+	defer srt.Release()
+	s, err := load(src, srcName, o, srt)
 	if err != nil {
 		return sum, err
 	}
-	d, err := load(dst, dstName, o.NoEnd)
+	defer s.close()
+	d, err := load(dst, dstName, o, srt)
 	if err != nil {
 		return sum, err
 	}
+	defer d.close()
 	w := record.NewWriter(out)
-	p := &planner{o: o, w: w, sum: &sum, src: s, dst: d,
+	p := &planner{o: o, w: w, sum: &sum, src: s, dst: d, events: srt,
 		m: o.mapping().Mapper(folders.Naming{Delim: s.delim, Prefix: s.prefix},
 			folders.Naming{Delim: d.delim, Prefix: d.prefix}, s.listing(), d.listing())}
 	if err := p.plan(); err != nil {
@@ -125,6 +137,11 @@ type planner struct {
 	sum      *Summary
 	src, dst *inventory
 	m        *folders.Mapper
+	// events holds a folder pair's ops (and skipped messages) until
+	// they are written in source UID order.
+	events *extsort.Sorter
+	seq    uint64
+	key    []byte
 }
 
 func (p *planner) plan() error {
@@ -147,19 +164,19 @@ func (p *planner) plan() error {
 			key := strings.ToLower(dname)
 			if first, ok := mixed[key]; ok && first != dname {
 				p.sum.FoldersNotMixed++
-				p.sum.SrcMessages -= len(sf.msgs)
-				p.sum.NotSelected += len(sf.msgs)
+				p.sum.SrcMessages -= sf.count
+				p.sum.NotSelected += sf.count
 				continue
 			}
 			mixed[key] = dname
 		}
 		mapped[dname] = true
 		df := p.dst.folders[dname]
-		if df == nil || !df.listed && len(df.msgs) == 0 {
-			if p.o.SkipEmptyFolders && len(sf.msgs) == 0 {
+		if df == nil || !df.listed && df.count == 0 {
+			if p.o.SkipEmptyFolders && sf.count == 0 {
 				continue
 			}
-			if !sf.selectable && len(sf.msgs) == 0 && !p.o.CreateParents {
+			if !sf.selectable && sf.count == 0 && !p.o.CreateParents {
 				// A \Noselect parent stays one: creating its children
 				// makes it on the servers that need it, a CREATE would
 				// make it a real folder.
@@ -191,7 +208,7 @@ func (p *planner) plan() error {
 		}
 		df := p.dst.folders[dname]
 		p.sum.FoldersOnlyDst++
-		p.sum.OnlyDst += len(df.msgs)
+		p.sum.OnlyDst += df.count
 		if p.deletesFolder(dname) {
 			p.sum.FolderDeletes++
 			if err := p.w.Write(&record.Op{Type: record.TypeOp, Op: record.OpDeleteFolder,
@@ -203,104 +220,193 @@ func (p *planner) plan() error {
 	return nil
 }
 
-// folder compares one source folder with its destination folder.
+// folder compares one source folder with its destination folder: both
+// sides' identity groups are merged as streams, and the ops go through
+// the events sorter to be written in source UID order (of each
+// identity's first message), deletes last in destination UID order.
 func (p *planner) folder(sf, df *folder) error {
-	srcBy := groupByIdent(sf.msgs)
-	dstBy := groupByIdent(df.msgs)
-	idents := make([]string, 0, len(srcBy))
-	for id := range srcBy {
-		idents = append(idents, id)
+	sg, dg := p.src.groups(sf), p.dst.groups(df)
+	sid, s, err := sg.group()
+	if err != nil {
+		return err
 	}
-	// Plan in source UID order, so a plan replays like the mailbox reads.
-	sort.Slice(idents, func(i, j int) bool { return srcBy[idents[i]][0].uid < srcBy[idents[j]][0].uid })
+	did, d, err := dg.group()
+	if err != nil {
+		return err
+	}
+	for len(s) > 0 || len(d) > 0 {
+		c := 0
+		switch {
+		case len(s) == 0:
+			c = 1
+		case len(d) == 0:
+			c = -1
+		default:
+			c = identCmp(sid, did)
+		}
+		switch {
+		case c < 0:
+			err = p.pair(sf, df, sid, s, nil)
+		case c > 0:
+			err = p.onlyDst(df, d)
+		default:
+			err = p.pair(sf, df, sid, s, d)
+		}
+		if err != nil {
+			return err
+		}
+		if c <= 0 {
+			if sid, s, err = sg.group(); err != nil {
+				return err
+			}
+		}
+		if c >= 0 {
+			if did, d, err = dg.group(); err != nil {
+				return err
+			}
+		}
+	}
+	return p.events.Each(func(_, val []byte) error {
+		switch val[0] {
+		case evOp:
+			return p.w.WriteLine(val[1:])
+		case evSkipped:
+			v := val[1:]
+			src := record.Ref{Folder: sf.name, UID: binary.BigEndian.Uint32(v)}
+			var dst *record.Ref
+			if u := binary.BigEndian.Uint32(v[4:]); u != 0 {
+				dst = &record.Ref{Folder: df.name, UID: u}
+			}
+			size, _ := binary.Varint(v[8:])
+			p.o.Skipped(src, dst, size)
+		}
+		return nil
+	})
+}
 
-	var deletes []msg
-	for _, id := range idents {
-		s, d := srcBy[id], dstBy[id]
-		want := s
-		if p.o.SkipDuplicates && len(s) > 1 {
-			p.sum.Duplicates += len(s) - 1
-			want = s[:1]
-			if p.o.Skipped != nil {
-				for _, m := range s[1:] {
-					p.o.Skipped(record.Ref{Folder: sf.name, UID: m.uid}, nil, m.size)
-				}
-			}
-		}
-		n := min(len(want), len(d))
-		for i := 0; i < n; i++ {
-			p.sum.Same++
-			p.sum.SameBytes += want[i].size
-			if p.o.Skipped != nil {
-				p.o.Skipped(record.Ref{Folder: sf.name, UID: want[i].uid}, &record.Ref{Folder: df.name, UID: d[i].uid}, want[i].size)
-			}
-			if p.o.NoResyncFlags {
-				continue
-			}
-			add, remove := flagDiff(want[i].flags, d[i].flags)
-			if len(add) == 0 && len(remove) == 0 {
-				continue
-			}
-			p.sum.FlagsDiffer++
-			if err := p.w.Write(&record.Op{Type: record.TypeOp, Op: record.OpFlags, Ident: id,
-				Src:   &record.Ref{Folder: sf.name, UID: want[i].uid, UIDValidity: want[i].uidValidity},
-				Dst:   &record.Ref{Folder: df.name, UID: d[i].uid, UIDValidity: d[i].uidValidity},
-				Flags: want[i].flags, FlagsAdd: add, FlagsRemove: remove}); err != nil {
+// Events of a folder pair, the first byte of their value.
+const (
+	evOp      = 'o' // an op line follows
+	evSkipped = 's' // src uid, dst uid (0: none), varint size follow
+)
+
+// event queues an op or a skipped message under the identity group's
+// first source UID (deletes: after every group, by destination UID).
+func (p *planner) event(uid uint32, del bool, val []byte) error {
+	p.seq++
+	k := p.key[:0]
+	if del {
+		k = append(k, 1)
+	} else {
+		k = append(k, 0)
+	}
+	k = binary.BigEndian.AppendUint32(k, uid)
+	k = binary.BigEndian.AppendUint64(k, p.seq)
+	p.key = k
+	return p.events.Add(k, val)
+}
+
+func (p *planner) opEvent(uid uint32, del bool, op *record.Op) error {
+	js, err := record.Marshal(op)
+	if err != nil {
+		return err
+	}
+	return p.event(uid, del, append([]byte{evOp}, js...))
+}
+
+func (p *planner) skipped(first uint32, src uint32, dst uint32, size int64) error {
+	if p.o.Skipped == nil {
+		return nil
+	}
+	v := []byte{evSkipped}
+	v = binary.BigEndian.AppendUint32(v, src)
+	v = binary.BigEndian.AppendUint32(v, dst)
+	v = binary.AppendVarint(v, size)
+	return p.event(first, false, v)
+}
+
+// pair plans one identity: s its source messages, d its destination
+// ones (both in UID order).
+func (p *planner) pair(sf, df *folder, id string, s, d []msg) error {
+	first := s[0].uid
+	want := s
+	if p.o.SkipDuplicates && len(s) > 1 {
+		p.sum.Duplicates += len(s) - 1
+		want = s[:1]
+		for _, m := range s[1:] {
+			if err := p.skipped(first, m.uid, 0, m.size); err != nil {
 				return err
-			}
-		}
-		for _, m := range want[n:] {
-			p.sum.OnlySrc++
-			p.sum.CopyBytes += m.size
-			date := m.date
-			if err := p.w.Write(&record.Op{Type: record.TypeOp, Op: record.OpCopy, Ident: id,
-				Src:   &record.Ref{Folder: sf.name, UID: m.uid, UIDValidity: m.uidValidity},
-				Dst:   &record.Ref{Folder: df.name},
-				Flags: nonNil(m.flags), InternalDate: &date, Size: m.size}); err != nil {
-				return err
-			}
-		}
-		if extra := d[n:]; len(extra) > 0 {
-			p.sum.OnlyDst += len(extra)
-			switch {
-			case p.o.Delete2:
-				deletes = append(deletes, extra...)
-			case p.o.Delete2Duplicates && len(want) > 0:
-				deletes = append(deletes, extra...)
-			case p.o.Delete2Duplicates && len(extra) > 1:
-				deletes = append(deletes, extra[1:]...)
 			}
 		}
 	}
-	for id, d := range dstBy {
-		if _, ok := srcBy[id]; ok {
+	n := min(len(want), len(d))
+	for i := 0; i < n; i++ {
+		p.sum.Same++
+		p.sum.SameBytes += want[i].size
+		if err := p.skipped(first, want[i].uid, d[i].uid, want[i].size); err != nil {
+			return err
+		}
+		if p.o.NoResyncFlags {
 			continue
 		}
-		p.sum.OnlyDst += len(d)
-		switch {
-		case p.o.Delete2:
-			deletes = append(deletes, d...)
-		case p.o.Delete2Duplicates && len(d) > 1:
-			deletes = append(deletes, d[1:]...)
+		add, remove := flagDiff(want[i].flags, d[i].flags)
+		if len(add) == 0 && len(remove) == 0 {
+			continue
+		}
+		p.sum.FlagsDiffer++
+		if err := p.opEvent(first, false, &record.Op{Type: record.TypeOp, Op: record.OpFlags, Ident: id,
+			Src:   &record.Ref{Folder: sf.name, UID: want[i].uid, UIDValidity: want[i].uidValidity},
+			Dst:   &record.Ref{Folder: df.name, UID: d[i].uid, UIDValidity: d[i].uidValidity},
+			Flags: want[i].flags, FlagsAdd: add, FlagsRemove: remove}); err != nil {
+			return err
 		}
 	}
-	sort.Slice(deletes, func(i, j int) bool { return deletes[i].uid < deletes[j].uid })
-	for _, m := range deletes {
-		p.sum.Deletes++
-		if err := p.w.Write(&record.Op{Type: record.TypeOp, Op: record.OpDelete, Ident: m.ident,
-			Dst: &record.Ref{Folder: df.name, UID: m.uid, UIDValidity: m.uidValidity}, Size: m.size}); err != nil {
+	for _, m := range want[n:] {
+		p.sum.OnlySrc++
+		p.sum.CopyBytes += m.size
+		date := m.date
+		if err := p.opEvent(first, false, &record.Op{Type: record.TypeOp, Op: record.OpCopy, Ident: id,
+			Src:   &record.Ref{Folder: sf.name, UID: m.uid, UIDValidity: m.uidValidity},
+			Dst:   &record.Ref{Folder: df.name},
+			Flags: nonNil(m.flags), InternalDate: &date, Size: m.size}); err != nil {
 			return err
+		}
+	}
+	if extra := d[min(n, len(d)):]; len(extra) > 0 {
+		p.sum.OnlyDst += len(extra)
+		switch {
+		case p.o.Delete2:
+			return p.deletes(df, extra)
+		case p.o.Delete2Duplicates && len(want) > 0:
+			return p.deletes(df, extra)
+		case p.o.Delete2Duplicates && len(extra) > 1:
+			return p.deletes(df, extra[1:])
 		}
 	}
 	return nil
 }
 
-func groupByIdent(ms []msg) map[string][]msg {
-	g := make(map[string][]msg, len(ms))
-	for _, m := range ms {
-		g[m.ident] = append(g[m.ident], m)
+// onlyDst plans an identity the source folder lacks.
+func (p *planner) onlyDst(df *folder, d []msg) error {
+	p.sum.OnlyDst += len(d)
+	switch {
+	case p.o.Delete2:
+		return p.deletes(df, d)
+	case p.o.Delete2Duplicates && len(d) > 1:
+		return p.deletes(df, d[1:])
 	}
-	return g
+	return nil
+}
+
+func (p *planner) deletes(df *folder, ms []msg) error {
+	for _, m := range ms {
+		p.sum.Deletes++
+		if err := p.opEvent(m.uid, true, &record.Op{Type: record.TypeOp, Op: record.OpDelete, Ident: m.ident,
+			Dst: &record.Ref{Folder: df.name, UID: m.uid, UIDValidity: m.uidValidity}, Size: m.size}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // flagDiff returns the flags to add to and remove from dst to equal src.

@@ -89,7 +89,7 @@ func (f *fetcher) incremental(c *imapclient.Client, j job, st *folderState, e *E
 		if !ok {
 			return fmt.Errorf("folder %q: earlier read: a record without a UID", j.folder)
 		}
-		if uid >= e.UIDNext || !now[imap.UID(uid)] || st.done[imap.UID(uid)] {
+		if uid >= e.UIDNext || !now[imap.UID(uid)] || st.done.has(imap.UID(uid)) {
 			return nil // expunged since, or fetched again below
 		}
 		if flags, ok := changed[uid]; ok {
@@ -108,7 +108,7 @@ func (f *fetcher) incremental(c *imapclient.Client, j job, st *folderState, e *E
 		if err := f.sink.Passthrough(record.TypeMessage, line); err != nil {
 			return fatalError{err}
 		}
-		st.done[imap.UID(uid)] = true
+		st.done.add(imap.UID(uid))
 		f.sum.Messages++
 		f.o.Progress.Add(1, 0)
 		return nil

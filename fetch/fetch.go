@@ -66,50 +66,68 @@ func Run(ctx context.Context, dial session.Dialer, o Options, out io.Writer) (Su
 func RunTo(ctx context.Context, dial session.Dialer, o Options, s Sink) (Summary, error) {
 	o.defaults()
 	var sum Summary
-	var err error
 	f := &fetcher{o: &o, dial: dial, sink: s, sum: &sum}
 	defer f.closeConn()
 
-	var jobs []job
-	var planErr error
 	if o.Plan != nil {
-		jobs, err = f.planJobs()
-		if record.MissingEnd(err) {
-			// A plan cut short still holds whole ops: fetch them, then
-			// fail, so that push settles them and fails too.
-			planErr, err = err, nil
-		}
-	} else {
-		jobs, err = f.folderJobs(ctx)
+		err := f.runPlan(ctx)
+		return sum, err
 	}
+	jobs, err := f.folderJobs(ctx)
 	if err != nil {
 		return sum, err
 	}
 	if o.Connections > 1 && len(jobs) > 1 {
 		err := f.runParallel(ctx, jobs)
-		if err == nil {
-			err = planErr
-		}
 		return sum, err
 	}
 	for _, j := range jobs {
-		if err := ctx.Err(); err != nil {
+		sum.Folders++
+		if err := f.runJob(ctx, j); err != nil {
 			return sum, err
 		}
-		sum.Folders++
-		if err := f.folder(ctx, j); err != nil {
-			if ctx.Err() != nil {
-				// What the cancellation broke (a connection closed under a
-				// command) is no error of its own.
-				return sum, ctx.Err()
-			}
-			if errors.Is(err, context.Canceled) || isFatal(err) {
-				return sum, err
-			}
-			f.fail(err)
-		}
 	}
-	return sum, planErr
+	return sum, nil
+}
+
+// runPlan fetches the messages of the plan's copy ops, a batch at a time.
+func (f *fetcher) runPlan(ctx context.Context) error {
+	p, err := f.readPlan()
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	f.sum.Folders = p.folders
+	batch := planBatch * f.o.ChunkSize
+	if f.o.Connections > 1 && p.folders > 1 {
+		err = f.runPlanParallel(ctx, p, batch)
+	} else {
+		err = p.jobs(batch, func(j job) error { return f.runJob(ctx, j) })
+	}
+	if err == nil {
+		err = p.err
+	}
+	return err
+}
+
+// runJob fetches one job; a folder's failure is counted, and only what
+// stops the whole fetch is returned.
+func (f *fetcher) runJob(ctx context.Context, j job) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := f.folder(ctx, j); err != nil {
+		if ctx.Err() != nil {
+			// What the cancellation broke (a connection closed under a
+			// command) is no error of its own.
+			return ctx.Err()
+		}
+		if errors.Is(err, context.Canceled) || isFatal(err) {
+			return err
+		}
+		f.fail(err)
+	}
+	return nil
 }
 
 func (f *fetcher) fail(err error) {
@@ -180,12 +198,12 @@ func (f *fetcher) closeConn() {
 // folder fetches one job, re-dialing and resuming after a dropped
 // connection: UIDs already written are never fetched again.
 func (f *fetcher) folder(ctx context.Context, j job) error {
-	st := &folderState{done: map[imap.UID]bool{}}
+	st := &folderState{}
 	r := session.Retry{Retries: f.o.Retries, Log: f.o.Log, Hangup: f.closeConn, Final: isFatal}
 	err := r.Do(ctx, fmt.Sprintf("folder %q", j.folder), func() (bool, error) {
-		before := len(st.done)
+		before := st.done.len()
 		err := f.tryFolder(ctx, j, st)
-		return len(st.done) > before, err
+		return st.done.len() > before, err
 	})
 	var gaveUp *session.GaveUp
 	if errors.As(err, &gaveUp) {

@@ -24,7 +24,7 @@ type folderState struct {
 	validity uint32
 	uids     []imap.UID // resolved once: what this folder's fetch must write
 	resolved bool
-	done     map[imap.UID]bool
+	done     uidSet
 	// binary: the server has BINARY, and hidden the messages whose
 	// BODY[] may show NUL bytes as 0x80 (nul.go).
 	binary bool
@@ -71,10 +71,11 @@ func (f *fetcher) tryFolder(ctx context.Context, j job, st *folderState) error {
 			}
 		}
 		st.resolved = true
+		st.done.span(st.uids)
 	}
 	var todo []imap.UID
 	for _, u := range st.uids {
-		if !st.done[u] {
+		if !st.done.has(u) {
 			todo = append(todo, u)
 		}
 	}
@@ -130,8 +131,8 @@ func (f *fetcher) tryFolder(ctx context.Context, j job, st *folderState) error {
 	// A message the server did not return (expunged meanwhile, or a reply
 	// go-imap could not match) is reported, never silently skipped.
 	for _, u := range todo {
-		if !st.done[u] {
-			st.done[u] = true
+		if !st.done.has(u) {
+			st.done.add(u)
 			f.fail(exitcode.Newf(exitcode.Fetch, "folder %q: UID %d: the server returned no data for it (expunged meanwhile?)", j.folder, u))
 		}
 	}
@@ -178,7 +179,7 @@ func (f *fetcher) drain(j job, st *folderState, cmd *imapclient.FetchCommand, ne
 			cmd.Close()
 			return err
 		}
-		if m.UID == 0 || st.done[imap.UID(m.UID)] {
+		if m.UID == 0 || st.done.has(imap.UID(m.UID)) {
 			body.Close()
 			continue
 		}
@@ -206,7 +207,7 @@ func (f *fetcher) drain(j job, st *folderState, cmd *imapclient.FetchCommand, ne
 		if err := f.emit(m, body, header); err != nil {
 			return fatalError{err}
 		}
-		st.done[imap.UID(m.UID)] = true
+		st.done.add(imap.UID(m.UID))
 	}
 	if err := cmd.Close(); err != nil {
 		return exitcode.New(exitcode.Fetch, fmt.Errorf("UID FETCH in %q: %w", j.folder, err))
@@ -234,14 +235,14 @@ func (f *fetcher) fullHeaders(c *imapclient.Client, j job, st *folderState, uids
 				cmd.Close()
 				return err
 			}
-			if m.UID == 0 || st.done[imap.UID(m.UID)] {
+			if m.UID == 0 || st.done.has(imap.UID(m.UID)) {
 				continue
 			}
 			m.UIDValidity = st.validity
 			if err := f.emit(m, nil, header); err != nil {
 				return fatalError{err}
 			}
-			st.done[imap.UID(m.UID)] = true
+			st.done.add(imap.UID(m.UID))
 		}
 		if err := cmd.Close(); err != nil {
 			return exitcode.New(exitcode.Fetch, fmt.Errorf("UID FETCH headers in %q: %w", j.folder, err))

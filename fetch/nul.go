@@ -144,7 +144,7 @@ func (f *fetcher) restoreNUL(c *imapclient.Client, j job, st *folderState) error
 			}
 			return fatalError{err}
 		}
-		st.done[imap.UID(h.m.UID)] = true
+		st.done.add(imap.UID(h.m.UID))
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package fetch
 
 import (
 	"context"
-	"errors"
 	"sort"
 	"sync"
 
@@ -41,24 +40,78 @@ func (f *fetcher) runParallel(ctx context.Context, jobs []job) error {
 				defer w.closeConn()
 			}
 			for j := range queue {
-				if err := gctx.Err(); err != nil {
-					return err
-				}
 				w.sum.Folders++
-				if err := w.folder(gctx, j); err != nil {
-					if gctx.Err() != nil {
-						return gctx.Err() // see RunTo
-					}
-					if errors.Is(err, context.Canceled) || isFatal(err) {
-						return err
-					}
-					w.fail(err)
+				if err := w.runJob(gctx, j); err != nil {
+					return err
 				}
 			}
 			return nil
 		})
 	}
 	err := g.Wait()
+	f.merge(workers)
+	return err
+}
+
+// runPlanParallel shares the plan's jobs out to up to Connections
+// connections, every job of a folder to the same one, so that each
+// folder's records stay in plan order.
+func (f *fetcher) runPlanParallel(ctx context.Context, p *plan, batch int) error {
+	sink := &lockedSink{s: f.sink}
+	n := min(f.o.Connections, p.folders)
+	workers := make([]*fetcher, n)
+	queues := make([]chan job, n)
+	for i := range workers {
+		queues[i] = make(chan job, 1)
+		if i == 0 {
+			f.sink = sink
+			workers[i] = f
+			continue
+		}
+		workers[i] = &fetcher{o: f.o, dial: f.dial, sink: sink, sum: &Summary{}}
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	for i, w := range workers {
+		g.Go(func() error {
+			if w != f {
+				defer w.closeConn()
+			}
+			for j := range queues[i] {
+				if err := w.runJob(gctx, j); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		defer func() {
+			for _, q := range queues {
+				close(q)
+			}
+		}()
+		worker := map[string]int{}
+		return p.jobs(batch, func(j job) error {
+			i, ok := worker[j.folder]
+			if !ok {
+				i = len(worker) % n
+				worker[j.folder] = i
+			}
+			select {
+			case queues[i] <- j:
+				return nil
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		})
+	})
+	err := g.Wait()
+	f.merge(workers)
+	return err
+}
+
+// merge adds the other workers' counts to f's.
+func (f *fetcher) merge(workers []*fetcher) {
 	for _, w := range workers[1:] {
 		f.sum.Folders += w.sum.Folders
 		f.sum.Messages += w.sum.Messages
@@ -66,7 +119,6 @@ func (f *fetcher) runParallel(ctx context.Context, jobs []job) error {
 		f.sum.Incremental += w.sum.Incremental
 		f.sum.Merge(w.sum.Tally)
 	}
-	return err
 }
 
 // lockedSink lets several folder workers share one output.

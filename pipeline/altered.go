@@ -50,43 +50,18 @@ func plausibleEOL(a, b int64) bool {
 // destination folder (in UID order, equal sizes first) and returns the
 // pairs whose sizes differ.
 func sizePairs(inv *inventory, read map[string]bool) ([]state.Altered, error) {
-	checked := checkedDst(inv, read)
-	src := map[copyKey][]messageRef{}
-	sr, err := inv.src.rewind()
-	if err != nil {
-		return nil, err
-	}
-	err = eachMessage(sr, "source inventory", func(m *messageRef) {
-		if read[m.Folder] {
-			k := copyKey{inv.mapping[m.Folder], m.Ident}
-			src[k] = append(src[k], *m)
-		}
-	})
-	if err != nil {
-		return nil, err
-	}
-	dst := map[copyKey][]messageRef{}
-	dr, err := inv.dst.rewind()
-	if err != nil {
-		return nil, err
-	}
-	err = eachMessage(dr, "destination inventory", func(m *messageRef) {
-		k := copyKey{m.Folder, m.Ident}
-		if checked[m.Folder] && len(src[k]) > 0 {
-			dst[k] = append(dst[k], *m)
-		}
-	})
-	if err != nil {
-		return nil, err
-	}
 	var out []state.Altered
-	for k, ds := range dst {
-		ss := unmatchedSizes(src[k], ds)
-		ds = unmatchedSizes(ds, src[k])
+	err := copyGroups(inv, read, func(k copyKey, src, dst []messageRef) error {
+		ss := unmatchedSizes(src, dst)
+		ds := unmatchedSizes(dst, src)
 		for i := 0; i < len(ss) && i < len(ds); i++ {
 			out = append(out, state.Altered{SrcFolder: ss[i].Folder, SrcUID: ss[i].UID, DstFolder: k.folder,
 				DstUIDValidity: ds[i].UIDValidity, DstUID: ds[i].UID, Ident: k.ident, SrcSize: ss[i].Size, DstSize: ds[i].Size})
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].DstFolder != out[j].DstFolder {
@@ -194,12 +169,21 @@ func stillStored(inv *inventory, list []state.Altered) ([]state.Altered, error) 
 	if len(list) == 0 {
 		return nil, nil
 	}
+	want := map[msgKey]bool{}
+	for _, a := range list {
+		want[msgKey{a.DstFolder, a.DstUIDValidity, a.DstUID}] = true
+	}
 	there := map[msgKey]messageRef{}
 	r, err := inv.dst.rewind()
 	if err != nil {
 		return nil, err
 	}
-	if err := eachMessage(r, "destination inventory", func(m *messageRef) { there[m.key()] = *m }); err != nil {
+	err = eachMessage(r, "destination inventory", func(m *messageRef) {
+		if want[m.key()] {
+			there[m.key()] = *m
+		}
+	})
+	if err != nil {
 		return nil, err
 	}
 	var out []state.Altered

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
 	"time"
 
 	"github.com/imapx/imapx/flags"
@@ -140,42 +139,14 @@ type copyKey struct{ folder, ident string }
 // whose source has it at least once, the copies beyond the source's count
 // (the highest UIDs: the copies made last).
 func beyond(inv *inventory, read map[string]bool) (map[copyKey][]messageRef, error) {
-	checked := checkedDst(inv, read)
-	srcCount := map[copyKey]int{}
-	sr, err := inv.src.rewind()
-	if err != nil {
-		return nil, err
-	}
-	err = eachMessage(sr, "source inventory", func(m *messageRef) {
-		if read[m.Folder] {
-			srcCount[copyKey{inv.mapping[m.Folder], m.Ident}]++
-		}
-	})
-	if err != nil {
-		return nil, err
-	}
-	dst := map[copyKey][]messageRef{}
-	dr, err := inv.dst.rewind()
-	if err != nil {
-		return nil, err
-	}
-	err = eachMessage(dr, "destination inventory", func(m *messageRef) {
-		k := copyKey{m.Folder, m.Ident}
-		if checked[m.Folder] && srcCount[k] > 0 {
-			dst[k] = append(dst[k], *m)
-		}
-	})
-	if err != nil {
-		return nil, err
-	}
 	extra := map[copyKey][]messageRef{}
-	for k, ms := range dst {
-		if n := srcCount[k]; len(ms) > n {
-			sort.Slice(ms, func(i, j int) bool { return ms[i].UID < ms[j].UID })
-			extra[k] = ms[n:]
+	err := copyGroups(inv, read, func(k copyKey, src, dst []messageRef) error {
+		if len(dst) > len(src) {
+			extra[k] = append([]messageRef(nil), dst[len(src):]...)
 		}
-	}
-	return extra, nil
+		return nil
+	})
+	return extra, err
 }
 
 // countBeyond counts the extra copies of beyond.

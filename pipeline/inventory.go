@@ -120,7 +120,7 @@ func (s *syncer) readBoth(ctx context.Context, st *state.State) (*inventory, err
 // of the source folders in only, against the source as first read (its
 // listing and inventory are first's, shared, not read again). known gives
 // the identities of destination messages already known (knownIdents).
-func (s *syncer) rereadDst(ctx context.Context, first *inventory, only map[string]bool, known map[msgKey]string) (*inventory, error) {
+func (s *syncer) rereadDst(ctx context.Context, first *inventory, only map[string]bool, known *table) (*inventory, error) {
 	dstConn, dstList, err := list(ctx, s.dst, folders.Options{}, 2)
 	if err != nil {
 		return nil, err
@@ -168,7 +168,7 @@ const listRetries = 5
 // readSide fetches one side's inventory of the listed folders, less skip,
 // to out, starting on c (the connection that listed them); known, when
 // set, gives identities not to read again. It returns the messages read.
-func (s *syncer) readSide(ctx context.Context, c *imapclient.Client, dial session.Dialer, listed []record.Folder, skip map[string]bool, known map[msgKey]string, out io.Writer, host int) (int, error) {
+func (s *syncer) readSide(ctx context.Context, c *imapclient.Client, dial session.Dialer, listed []record.Folder, skip map[string]bool, known *table, out io.Writer, host int) (int, error) {
 	r := &reuser{c: c, dial: dial}
 	defer r.close()
 	sel := s.o.Select1
@@ -182,8 +182,7 @@ func (s *syncer) readSide(ctx context.Context, c *imapclient.Client, dial sessio
 	o.Relabel = s.relabel(host)
 	if known != nil {
 		o.KnownIdent = func(folder string, validity, uid uint32) (string, bool) {
-			id, ok := known[msgKey{folder, validity, uid}]
-			return id, ok
+			return known.lookupString(msgKey{folder, validity, uid})
 		}
 	}
 	sum, err := fetch.Run(ctx, r.Dial, o, out)

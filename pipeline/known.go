@@ -1,10 +1,12 @@
 package pipeline
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 	"time"
 
+	"github.com/imapx/imapx/internal/extsort"
 	"github.com/imapx/imapx/internal/record"
 	"github.com/imapx/imapx/internal/state"
 )
@@ -23,15 +25,20 @@ type msgKey struct {
 // header; a message of unknown identity is still read in full.
 //
 // It also returns the size of every message appended this run, which the
-// verify checks against what the server says it stored. Folders in
-// incremental are read from a stored inventory (only what changed comes
-// from the server): the first read's identities are not needed there.
-func knownIdents(first *inventory, results *tempFile, folders, incremental map[string]bool) (map[msgKey]string, map[msgKey]int64, error) {
-	known := map[msgKey]string{}
-	appended := map[msgKey]int64{}
+// verify checks against what the server says it stored. Both are tables
+// (table.go): identities, and sizes as varints. Folders in incremental
+// are read from a stored inventory (only what changed comes from the
+// server): the first read's identities are not needed there.
+func knownIdents(first *inventory, results *tempFile, folders, incremental map[string]bool) (known, appended *table, err error) {
+	ks, as := extsort.New(), extsort.New()
+	defer ks.Release()
+	defer as.Release()
+	var key []byte
+	var addErr error
 	note := func(k msgKey, ident string) {
-		if ident != "" && k.uid != 0 && k.validity != 0 && folders[k.folder] {
-			known[k] = ident
+		if ident != "" && k.uid != 0 && k.validity != 0 && folders[k.folder] && addErr == nil {
+			key = appendMsgKey(key[:0], k)
+			addErr = ks.Add(key, []byte(ident))
 		}
 	}
 	needFirst := false
@@ -56,6 +63,7 @@ func knownIdents(first *inventory, results *tempFile, folders, incremental map[s
 	if err != nil {
 		return nil, nil, err
 	}
+	var val []byte
 	err = readScratch(r, "results").Each(func(l *record.Line) error {
 		if l.Type != record.TypeResult {
 			return nil
@@ -65,11 +73,28 @@ func knownIdents(first *inventory, results *tempFile, folders, incremental map[s
 			return err
 		}
 		k := msgKey{res.Dst.Folder, res.Dst.UIDValidity, res.Dst.UID}
-		appended[k] = res.Size
+		key = appendMsgKey(key[:0], k)
+		val = binary.AppendVarint(val[:0], res.Size)
+		if err := as.Add(key, val); err != nil {
+			return err
+		}
 		note(k, res.Ident)
-		return nil
+		return addErr
 	})
-	return known, appended, err
+	if err == nil {
+		err = addErr
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if known, err = newTable(ks); err != nil {
+		return nil, nil, err
+	}
+	if appended, err = newTable(as); err != nil {
+		known.Close()
+		return nil, nil, err
+	}
+	return known, appended, nil
 }
 
 // messageRef is what the verify needs of a destination message record.
@@ -108,17 +133,62 @@ type badCopy struct {
 	folder, why string
 }
 
-// checkSizes compares what the server says it stored with what was
-// appended: a body cut short or doubled on its way is a message that did
-// not arrive, whatever its header says.
-func checkSizes(dst io.Reader, appended map[msgKey]int64) ([]badCopy, error) {
-	var bad []badCopy
-	err := eachMessage(dst, "destination inventory", func(m *messageRef) {
-		if want, ok := appended[m.key()]; ok && want != m.Size {
-			bad = append(bad, badCopy{m.key(), m.Folder, fmt.Sprintf("folder %q UID %d holds %d bytes, %d were appended", m.Folder, m.UID, m.Size, want)})
+// dstTable is a destination inventory's messages as a table of their
+// sizes (varint) and identities.
+func dstTable(r io.Reader) (*table, error) {
+	s := extsort.New()
+	var key, val []byte
+	var addErr error
+	err := eachMessage(r, "destination inventory", func(m *messageRef) {
+		if addErr == nil {
+			key = appendMsgKey(key[:0], m.key())
+			val = append(binary.AppendVarint(val[:0], m.Size), m.Ident...)
+			addErr = s.Add(key, val)
 		}
 	})
-	return bad, err
+	if err == nil {
+		err = addErr
+	}
+	if err != nil {
+		s.Release()
+		return nil, err
+	}
+	return newTable(s)
+}
+
+// sizeIdent splits a dstTable value.
+func sizeIdent(val []byte) (int64, string) {
+	size, n := binary.Varint(val)
+	if n <= 0 {
+		return 0, ""
+	}
+	return size, string(val[n:])
+}
+
+// checkSizes compares what the server says it stored (dst, a dstTable)
+// with what was appended: a body cut short or doubled on its way is a
+// message that did not arrive, whatever its header says.
+func checkSizes(dst, appended *table) ([]badCopy, error) {
+	var bad []badCopy
+	d, a := dst.iter(), appended.iter()
+	for {
+		ok, err := d.next()
+		if err != nil || !ok {
+			return bad, err
+		}
+		found, err := a.seek(d.key)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			continue
+		}
+		want, _ := binary.Varint(a.val)
+		if size, _ := sizeIdent(d.val); size != want {
+			k := d.k
+			bad = append(bad, badCopy{k, k.folder, fmt.Sprintf("folder %q UID %d holds %d bytes, %d were appended", k.folder, k.uid, size, want)})
+		}
+	}
 }
 
 // notAltered drops from bad the copies the destination stored altered.

@@ -1,8 +1,11 @@
 package pipeline
 
 import (
+	"encoding/binary"
 	"strings"
 	"testing"
+
+	"github.com/imapx/imapx/internal/extsort"
 )
 
 func TestCheckSizesFindsCopiesOfTheWrongSize(t *testing.T) {
@@ -11,11 +14,25 @@ func TestCheckSizesFindsCopiesOfTheWrongSize(t *testing.T) {
 {"type":"message","folder":"INBOX","uidvalidity":7,"uid":2,"flags":[],"internaldate":"2024-01-01T00:00:00Z","size":150,"ident":"b"}
 {"type":"message","folder":"INBOX","uidvalidity":7,"uid":3,"flags":[],"internaldate":"2024-01-01T00:00:00Z","size":999,"ident":"c"}
 `
-	appended := map[msgKey]int64{
+	as := extsort.New()
+	for k, size := range map[msgKey]int64{
 		{"INBOX", 7, 1}: 100, // arrived whole
 		{"INBOX", 7, 2}: 75,  // cut short… or here, doubled
+		{"Other", 7, 2}: 10,  // another folder's UID 2
+	} {
+		as.Add(appendMsgKey(nil, k), binary.AppendVarint(nil, size))
 	}
-	bad, err := checkSizes(strings.NewReader(dst), appended)
+	appended, err := newTable(as)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer appended.Close()
+	dt, err := dstTable(strings.NewReader(dst))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dt.Close()
+	bad, err := checkSizes(dt, appended)
 	if err != nil {
 		t.Fatal(err)
 	}

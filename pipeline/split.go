@@ -16,23 +16,12 @@ const perMessageWeight = 16 << 10
 // plans, whole destination folders each, balanced by weight. Copies run
 // one per connection pair: a server serialises the APPENDs into one folder
 // (Dovecot locks its index), so parallel copies go to different folders.
-func splitPlan(plan io.Reader, n int) ([]*tempFile, error) {
-	type line struct {
-		folder string
-		js     []byte
-	}
-	var ops []line
+// The plan is read twice, once to weigh the folders, once to deal its
+// lines out, so that memory holds the folders, never the ops.
+func splitPlan(plan io.ReadSeeker, n int) ([]*tempFile, error) {
 	var folders []string
 	weight := map[string]int64{}
-	err := readScratch(plan, "plan").Each(func(l *record.Line) error {
-		var op record.Op
-		if err := l.DecodeOnly(&op); err != nil {
-			return err
-		}
-		if op.Op != record.OpCopy && op.Op != record.OpCreateFolder || op.Dst == nil {
-			return nil
-		}
-		f := op.Dst.Folder
+	err := eachCopyOp(plan, func(f string, op *splitOp, _ []byte) error {
 		if _, seen := weight[f]; !seen {
 			folders = append(folders, f)
 			weight[f] = 0
@@ -40,7 +29,6 @@ func splitPlan(plan io.Reader, n int) ([]*tempFile, error) {
 		if op.Op == record.OpCopy {
 			weight[f] += op.Size + perMessageWeight
 		}
-		ops = append(ops, line{f, append([]byte(nil), l.JSON...)})
 		return nil
 	})
 	if err != nil {
@@ -74,11 +62,16 @@ func splitPlan(plan io.Reader, n int) ([]*tempFile, error) {
 		}
 		parts[i], writers[i] = t, record.NewWriter(t)
 	}
-	for _, op := range ops {
-		if err := writers[part[op.folder]].WriteLine(op.js); err != nil {
-			closeParts(parts)
-			return nil, err
-		}
+	if _, err := plan.Seek(0, io.SeekStart); err != nil {
+		closeParts(parts)
+		return nil, err
+	}
+	err = eachCopyOp(plan, func(f string, _ *splitOp, js []byte) error {
+		return writers[part[f]].WriteLine(js)
+	})
+	if err != nil {
+		closeParts(parts)
+		return nil, err
 	}
 	for _, w := range writers {
 		if err := w.Flush(); err != nil {
@@ -87,6 +80,31 @@ func splitPlan(plan io.Reader, n int) ([]*tempFile, error) {
 		}
 	}
 	return parts, nil
+}
+
+// splitOp is what splitPlan needs of an op: decoding no more keeps the
+// two readings of a big plan cheap.
+type splitOp struct {
+	Op  string `json:"op"`
+	Dst *struct {
+		Folder string `json:"folder"`
+	} `json:"dst"`
+	Size int64 `json:"size"`
+}
+
+// eachCopyOp calls f with the destination folder, the op and the line of
+// every copy and create_folder op of a plan.
+func eachCopyOp(plan io.Reader, f func(folder string, op *splitOp, js []byte) error) error {
+	return readScratch(plan, "plan").Each(func(l *record.Line) error {
+		var op splitOp
+		if err := l.DecodeOnly(&op); err != nil {
+			return err
+		}
+		if op.Op != record.OpCopy && op.Op != record.OpCreateFolder || op.Dst == nil {
+			return nil
+		}
+		return f(op.Dst.Folder, &op, l.JSON)
+	})
 }
 
 func closeParts(parts []*tempFile) {

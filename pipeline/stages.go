@@ -18,7 +18,9 @@ import (
 
 // inFlightBudget bounds the message bytes held in memory between fetch and
 // push; push's own budget must stay below it so that it always drains.
-const inFlightBudget = 16 << 20
+// (8 MiB: a window of hundreds of typical messages; more kept the live
+// heap near the soft limit, and the collector running all the time.)
+const inFlightBudget = 4 << 20
 
 // keepFolderOps copies only folder ops of a plan (--justfolders).
 func keepFolderOps(in io.Reader, out io.Writer) error {
@@ -56,12 +58,11 @@ func (s *syncer) copy(ctx context.Context, plan *tempFile, planned diff.Summary)
 	if err != nil {
 		return nil, err
 	}
-	pr, err := plan.rewind()
-	if err != nil {
+	if _, err := plan.rewind(); err != nil {
 		results.Close()
 		return nil, err
 	}
-	parts, err := splitPlan(pr, max(1, s.o.Connections))
+	parts, err := splitPlan(plan.File, max(1, s.o.Connections))
 	if err != nil {
 		results.Close()
 		return nil, err

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -77,7 +76,7 @@ func Sync(ctx context.Context, src, dst session.Dialer, o Options) (*Report, err
 	// The scratch files between the stages of one process need no end
 	// record: the process sees their writers fail. An inventory with a
 	// failed folder is still diffed, that folder counted as an error.
-	o.Diff.NoEnd = io.Discard
+	o.Diff.NoEnd, o.Diff.Trusted = io.Discard, true
 	s := &syncer{o: &o, src: src, dst: dst, rep: &Report{}, log: o.Log, cancel: cancel, lastLap: start}
 	s.reconnects[0].w, s.reconnects[1].w = s.log, s.log
 	s.openJournal()
@@ -344,13 +343,22 @@ func (s *syncer) plan(inv *inventory) (*tempFile, diff.Summary, error) {
 	o := inv.diffOptions(s.o.Diff)
 	o.Skipped = s.logSkipped()
 	if s.o.JustFolders {
-		var all bytes.Buffer
-		sum, err := diff.Run(sr, dr, "source inventory", "destination inventory", o, &all)
+		// The whole plan goes to a scratch file (it has an op for every
+		// message to copy), the folder ops from there to the plan.
+		all, err := newTemp("imapx-plan-all-*.jsonl")
 		if err != nil {
 			plan.Close()
 			return nil, diff.Summary{}, err
 		}
-		if err := keepFolderOps(&all, plan); err != nil {
+		defer all.Close()
+		sum, err := diff.Run(sr, dr, "source inventory", "destination inventory", o, all)
+		if err == nil {
+			var ar io.Reader
+			if ar, err = all.rewind(); err == nil {
+				err = keepFolderOps(ar, plan)
+			}
+		}
+		if err != nil {
 			plan.Close()
 			return nil, diff.Summary{}, err
 		}

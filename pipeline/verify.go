@@ -29,28 +29,34 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 	if err != nil {
 		return err
 	}
+	defer known.Close()
+	defer appended.Close()
 	ws, err := writtenMessages(results, s.sent)
 	if err != nil {
 		return err
 	}
+	defer ws.Close()
+	s.sent.close()
 	// What the destination stored of the messages written is fetched
 	// while the folders are re-read, on half as many connections again
 	// (servers limit connections per user: Dovecot to 10).
 	dctx, stop := context.WithCancel(ctx)
 	defer stop()
 	type digests struct {
-		m   map[msgKey]digest
+		t   *table
 		err error
 	}
 	storedc := make(chan digests, 1)
 	go func() {
-		m, err := storedDigests(dctx, s.dst, ws, s.o.Verify == VerifyFull, max(1, s.o.Connections/2))
-		storedc <- digests{m, exitcode.ForHost(err, 2)}
+		t, err := storedDigests(dctx, s.dst, ws, s.o.Verify == VerifyFull, max(1, s.o.Connections/2))
+		storedc <- digests{t, exitcode.ForHost(err, 2)}
 	}()
 	inv, err := s.rereadDst(ctx, first, only, known)
 	if err != nil {
 		stop()
-		<-storedc
+		if st := <-storedc; st.t != nil {
+			st.t.Close()
+		}
 		return err
 	}
 	defer inv.Close()
@@ -60,6 +66,7 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 	if stored.err != nil {
 		return stored.err
 	}
+	defer stored.t.Close()
 	if err := s.removeJournaled(ctx, inv, inv.read); err != nil {
 		return err
 	}
@@ -67,21 +74,22 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 	if err != nil {
 		return err
 	}
-	sizes, idents, err := dstSizes(dr, ws)
+	dst, err := dstTable(dr)
 	if err != nil {
 		return err
 	}
-	content := contentAltered(ws, stored.m, sizes, idents)
+	defer dst.Close()
+	content, err := contentAltered(ws, stored.t, dst)
+	if err != nil {
+		return err
+	}
 	clean := map[string]bool{}
 	for name := range first.read {
 		if !only[name] {
 			clean[first.mapping[name]] = true
 		}
 	}
-	if dr, err = inv.dst.rewind(); err != nil {
-		return err
-	}
-	bad, err := checkSizes(dr, appended)
+	bad, err := checkSizes(dst, appended)
 	if err != nil {
 		return err
 	}

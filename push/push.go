@@ -77,8 +77,9 @@ type pusher struct {
 	dst      *folders.Naming
 	// confirmed are the UIDs this push's APPENDs were given, so that a
 	// message appended twice on purpose (a duplicate) is not mistaken for
-	// an unanswered APPEND that arrived.
-	confirmed map[string]map[imap.UID]bool
+	// an unanswered APPEND that arrived. Sets of ranges: APPENDUIDs of a
+	// folder follow each other, so a million take a few bytes.
+	confirmed map[string]*imap.UIDSet
 	// keywords gathers, per folder, the keywords the server refused:
 	// reported once per folder at the end, not once per message.
 	keywords map[string]*refusedKeywords
@@ -119,7 +120,7 @@ func RunFrom(ctx context.Context, dial session.Dialer, o Options, src Source, ou
 	o.defaults()
 	var sum Summary
 	p := &pusher{o: &o, dial: dial, gate: mutate.Gate{Dry: o.DryRun}, out: record.NewWriter(out), sum: &sum,
-		folderErr: map[string]error{}, confirmed: map[string]map[imap.UID]bool{}}
+		folderErr: map[string]error{}, confirmed: map[string]*imap.UIDSet{}}
 	p.watch = watch(ctx)
 	defer p.watch.stop()
 	defer p.closeConn()
@@ -333,9 +334,9 @@ func (p *pusher) appended(pd *pending, uid imap.UID, validity uint32) {
 	p.sum.Appended++
 	if uid != 0 && p.confirmed != nil {
 		if p.confirmed[pd.folder] == nil {
-			p.confirmed[pd.folder] = map[imap.UID]bool{}
+			p.confirmed[pd.folder] = &imap.UIDSet{}
 		}
-		p.confirmed[pd.folder][uid] = true
+		p.confirmed[pd.folder].AddNum(uid)
 	}
 	p.sum.Bytes += pd.it.Body.Size()
 	if m := pd.it.Msg; len(m.Rewritten) > 0 || p.o.LinkAll {

@@ -265,7 +265,7 @@ func (p *pusher) arrivalsSince(c *imapclient.Client, start map[string]imap.UID, 
 			}
 			// "UID start:*" also returns the last message when it is below
 			// start; only UIDs from start on can be these APPENDs'.
-			if uid >= from && !p.confirmed[folder][uid] {
+			if set := p.confirmed[folder]; uid >= from && (set == nil || !set.Contains(uid)) {
 				k := arrivalKey{identity.Compute(header, wholeHeader), size}
 				got[k] = append(got[k], uid)
 			}

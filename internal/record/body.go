@@ -54,8 +54,10 @@ func (b *Body) Close() error {
 func Spool(r io.Reader) (*Body, error) { return SpoolSized(r, 0) }
 
 // SpoolSized is Spool for a body announced as size bytes (an IMAP
-// literal): memory is taken once, not grown by doubling, and a body too
-// big for memory goes to its temporary file from the first byte.
+// literal): memory is taken once, not grown by doubling, and read into
+// directly (io.Copy would take a 32 KiB buffer a message, more than most
+// messages); a body too big for memory goes to its temporary file from
+// the first byte. A body longer than announced is kept whole.
 func SpoolSized(r io.Reader, size int64) (*Body, error) {
 	s := newSpool()
 	switch {
@@ -66,7 +68,24 @@ func SpoolSized(r io.Reader, size int64) (*Body, error) {
 		}
 		s.body.file = f
 	case size > 0:
-		s.body.mem = make([]byte, 0, size)
+		mem := make([]byte, size)
+		n, err := io.ReadFull(r, mem)
+		s.body.mem, s.body.size = mem[:n], int64(n)
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return s.body, nil // shorter than announced: what came
+		}
+		if err != nil {
+			return nil, err
+		}
+		var one [1]byte
+		switch k, err := io.ReadFull(r, one[:]); {
+		case err == io.EOF:
+			return s.body, nil
+		case err != nil:
+			return nil, err
+		default:
+			s.Write(one[:k])
+		}
 	}
 	if _, err := io.Copy(s, r); err != nil {
 		s.body.Close()

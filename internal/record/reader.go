@@ -130,8 +130,10 @@ type Reader struct {
 	// by hand or by another tool) with a warning written there; when nil,
 	// such an input fails at its end.
 	NoEnd io.Writer
-	// Trusted skips the validation of whole lines for input this process
-	// wrote itself (sync's scratch files): a decoder still sees any error.
+	// Trusted says the input was written by this process (a scratch file
+	// between the stages of a sync): whole lines are not checked to be
+	// valid JSON before they are handed out, since decoding one checks
+	// it again anyway.
 	Trusted bool
 }
 

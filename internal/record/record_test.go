@@ -159,6 +159,19 @@ func TestSpoolSized(t *testing.T) {
 		}
 		b.Close()
 	}
+	// A literal shorter or longer than announced is kept as it came.
+	for _, c := range []struct{ announced, real int }{{10, 7}, {10, 15}, {MemoryLimit, MemoryLimit + 3}} {
+		raw := bytes.Repeat([]byte{'y'}, c.real)
+		b, err := SpoolSized(bytes.NewReader(raw), int64(c.announced))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(b.Reader())
+		if b.Size() != int64(c.real) || !bytes.Equal(got, raw) {
+			t.Errorf("%d bytes announced as %d: spooled %d", c.real, c.announced, b.Size())
+		}
+		b.Close()
+	}
 }
 
 // Lines read in one piece (no "raw") must come out as the byte-wise

@@ -61,6 +61,13 @@ func main() {
 	flag.IntVar(&incrOpts.messages, "incr-messages", 50000, "incr50k: messages in the INBOX")
 	flag.IntVar(&srvOpts.keywords, "keywords", 0, "servers: give the messages of Projects and below this many more distinct keywords (Cyrus takes 100 a folder)")
 	flag.BoolVar(&srvOpts.mbsync, "mbsync", true, "servers: run mbsync the same ways too (if installed)")
+	flag.StringVar(&scaleOpts.counts, "counts", "10k,100k", "scale: message counts, comma-separated (k and M suffixes: 10k,100k,200k,1M)")
+	flag.DurationVar(&scaleOpts.timeout, "scale-timeout", time.Hour, "scale: kill a run after this long")
+	flag.BoolVar(&scaleOpts.diffToo, "audit", true, "scale: also time fetch of the source and diff of the inventories")
+	flag.BoolVar(&scaleOpts.mbsync, "scale-mbsync", false, "scale: also run mbsync once the same way (counted)")
+	flag.BoolVar(&scaleOpts.push, "push", false, "scale: also time fetch --full to a file and push of it (the file is 4/3 of the account)")
+	flag.IntVar(&scaleOpts.rounds, "scale-rounds", 1, "scale: first syncs per binary, each into a fresh account; the table shows medians")
+	flag.StringVar(&scaleOpts.compare, "compare", "", "scale: another imapx binary (an earlier build) run the same way, alternating with this one")
 	prebuilt := flag.String("imapx", "", "use this imapx binary instead of building ./cmd/imapx")
 	flag.BoolVar(&keepWork, "keep", false, "keep the temp dir (servers' logs, runs' logs, configs) and print its path")
 	flag.Parse()
@@ -102,14 +109,17 @@ func run(only string, bigMB, n int, prebuilt string) error {
 		// shared: runs against the one Dovecot started here.
 		shared bool
 		f      func() ([]result, error)
+		// named: runs only when -run names it (minutes, gigabytes).
+		named bool
 	}{
-		{"list100", true, b.list100},
-		{"inventory", true, func() ([]result, error) { return b.inventory(n) }},
-		{"big", true, func() ([]result, error) { return b.big(bigMB) }},
-		{"sync", true, b.sync},
-		{"vsmbsync", false, b.vsmbsync},
-		{"servers", false, b.servers},
-		{"incr50k", false, b.incr50k},
+		{"list100", true, b.list100, false},
+		{"inventory", true, func() ([]result, error) { return b.inventory(n) }, false},
+		{"big", true, func() ([]result, error) { return b.big(bigMB) }, false},
+		{"sync", true, b.sync, false},
+		{"vsmbsync", false, b.vsmbsync, false},
+		{"servers", false, b.servers, false},
+		{"scale", false, b.scale, true},
+		{"incr50k", false, b.incr50k, true},
 	}
 	exact := false
 	for _, s := range scenarios {
@@ -117,7 +127,7 @@ func run(only string, bigMB, n int, prebuilt string) error {
 	}
 	selected := scenarios[:0]
 	for _, s := range scenarios {
-		if only == "" || s.name == only || !exact && strings.Contains(s.name, only) {
+		if only == "" && !s.named || s.name == only || only != "" && !exact && strings.Contains(s.name, only) {
 			selected = append(selected, s)
 		}
 	}

@@ -15,10 +15,16 @@ import (
 	"github.com/imapx/imapx/internal/exitcode"
 )
 
-// memoryLimit is a soft heap limit: imapx holds at most a bounded window
-// of mail in memory, and with the default GC pacing a 100 MB message
-// still let the heap double past it. GOMEMLIMIT overrides it.
-const memoryLimit = 40 << 20
+// memoryLimit is a soft limit on the runtime's memory, a safety net:
+// imapx holds a bounded window of mail in memory (bodies in flight, sort
+// runs: at most about 20 MiB live in a sync, whatever the account), which
+// the default pacing (GOGC 100) lets grow to twice that between
+// collections. The limit sits at that goal, so it does not pace the
+// collector itself: measured on a 100,000-message sync, 40 MiB with 30 MiB
+// live collected 3,050 times, most of the run's CPU; 48 MiB with under
+// 20 MiB live, a tenth of the CPU in collection and a 53 MB peak RSS.
+// GOMEMLIMIT overrides it.
+const memoryLimit = 48 << 20
 
 // interrupted is the cause of the run's context once a signal came: it is
 // a context.Canceled (exit 130), and SIGTERM exits 143 like a shell's

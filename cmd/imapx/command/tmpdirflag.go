@@ -9,7 +9,7 @@ import (
 
 // tmpdirCommands are the commands that make temporary files (spooled
 // bodies, inventories, plans): they take imapsync's --tmpdir.
-var tmpdirCommands = map[string]bool{"fetch": true, "push": true, "ident": true, "format": true, "sync": true, "demo": true}
+var tmpdirCommands = map[string]bool{"fetch": true, "diff": true, "push": true, "ident": true, "format": true, "sync": true, "demo": true}
 
 func tmpdirFlag() cli.Flag {
 	return &cli.StringFlag{Name: "tmpdir", Usage: "keep temporary files in a directory of this run's own in `DIR` (default $TMPDIR or /tmp); they are unlinked at once, and directories of killed runs are removed at the next start"}

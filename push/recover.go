@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -46,7 +47,10 @@ func (p *pusher) recover(ctx context.Context, cause error) error {
 			}
 			return err
 		}
-		if err := p.reconcile(c); err != nil {
+		if err := p.reconcile(c); err == nil {
+			err = p.settleDoubts(ctx, c)
+		}
+		if err != nil {
 			if session.IsConnError(err) {
 				cause = err
 				continue
@@ -128,8 +132,51 @@ func (p *pusher) reconcile(c *imapclient.Client) error {
 		}
 	}
 	p.inFlight = still
+	return p.place(c, unknown)
+}
+
+// settleWaits are the pauses before each new look for APPENDs in doubt:
+// written whole before a cut and not found yet. The server's process of
+// the lost connection may still be storing them (a MULTIAPPEND it had
+// read whole, committed after the cut, seconds later on a busy machine);
+// sent again at once, they would be stored twice. Bounded: a message cut
+// off on the way never arrives, and after these it is sent again (sync's
+// journal then checks for a first copy arriving still later).
+var settleWaits = []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second}
+
+// settleDoubts looks again, after each of settleWaits, for the APPENDs
+// in doubt, until all are found or the waits are over.
+func (p *pusher) settleDoubts(ctx context.Context, c *imapclient.Client) error {
+	for _, d := range settleWaits {
+		var doubts []*pending
+		for _, pd := range p.inFlight {
+			if pd.doubt {
+				doubts = append(doubts, pd)
+			}
+		}
+		if len(doubts) == 0 {
+			return nil
+		}
+		if err := session.Sleep(ctx, d); err != nil {
+			return err
+		}
+		if err := p.place(c, doubts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// place looks on the server for unknown, in-flight APPENDs whose answer
+// was lost: those found are settled, the others marked (cmd = nil) to be
+// sent again, in doubt when they were written whole.
+func (p *pusher) place(c *imapclient.Client, unknown []*pending) error {
 	if len(unknown) == 0 {
 		return nil
+	}
+	looked := map[*pending]bool{}
+	for _, pd := range unknown {
+		looked[pd] = true
 	}
 	arrived, validity, err := p.arrivals(c, unknown)
 	if err != nil {
@@ -161,7 +208,7 @@ func (p *pusher) reconcile(c *imapclient.Client) error {
 			stored[group[0].batch] = true
 		}
 	}
-	still = still[:0]
+	var still []*pending
 	for _, pd := range p.inFlight {
 		uid, ok := found[pd]
 		switch {
@@ -169,10 +216,13 @@ func (p *pusher) reconcile(c *imapclient.Client) error {
 			// With its folder's UIDVALIDITY: a rewritten message found
 			// here is linked to its source (--links) as if answered.
 			p.settled(pd, uid, validity[pd.folder], nil)
-		case pd.cmd != nil && pd.batch != nil && stored[pd.batch]:
+		case looked[pd] && pd.batch != nil && stored[pd.batch]:
 			fmt.Fprintf(p.o.Log, "imapx: warning: %s → %s: stored (its MULTIAPPEND arrived) but not found as sent\n", pd.it.Pos, pd.folder)
 			p.settled(pd, 0, 0, nil)
 		default:
+			// Written whole, the server may yet store it: in doubt
+			// (settleDoubts, OnResend).
+			pd.doubt = pd.doubt || looked[pd] && pd.written
 			pd.cmd = nil
 			still = append(still, pd)
 		}

@@ -59,10 +59,17 @@ func (p *pusher) recover(ctx context.Context, cause error) error {
 		}
 		// Send again what did not arrive, in order.
 		var resend []*pending
+		doubts := 0
 		for _, pd := range p.inFlight {
 			if pd.cmd == nil {
 				resend = append(resend, pd)
 			}
+			if pd.doubt {
+				doubts++
+			}
+		}
+		if doubts > 0 {
+			fmt.Fprintf(p.o.Log, "imapx: warning: %d APPENDs written whole before the cut are not on the server after %v; sending them again (a first copy stored later is one too many: sync's journal checks for it)\n", doubts, totalSettle())
 		}
 		failed := false
 		for _, pd := range resend {
@@ -143,6 +150,14 @@ func (p *pusher) reconcile(c *imapclient.Client) error {
 // off on the way never arrives, and after these it is sent again (sync's
 // journal then checks for a first copy arriving still later).
 var settleWaits = []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second}
+
+func totalSettle() time.Duration {
+	var d time.Duration
+	for _, w := range settleWaits {
+		d += w
+	}
+	return d
+}
 
 // settleDoubts looks again, after each of settleWaits, for the APPENDs
 // in doubt, until all are found or the waits are over.

@@ -47,11 +47,14 @@ func (p *pusher) recover(ctx context.Context, cause error) error {
 			}
 			return err
 		}
-		if err := p.reconcile(c); err == nil {
+		err = p.reconcile(c)
+		if err == nil {
 			err = p.settleDoubts(ctx, c)
 		}
 		if err != nil {
-			if session.IsConnError(err) {
+			// Cut again, or cancelled while waiting (the loop's start
+			// reports then).
+			if session.IsConnError(err) || ctx.Err() != nil {
 				cause = err
 				continue
 			}

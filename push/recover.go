@@ -222,8 +222,20 @@ func (p *pusher) place(c *imapclient.Client, unknown []*pending) error {
 		if len(took) > 0 && group[0].batch != nil {
 			// One member there means all are: a member not matched was
 			// stored altered (line ends normalised…), never to be sent
-			// again.
+			// again; as long as messages not matched arrived to stand for
+			// it (unaccounted, below).
 			stored[group[0].batch] = true
+		}
+	}
+	// unaccounted counts, per folder, the arrivals no APPEND matched: a
+	// member of a stored MULTIAPPEND not matched is taken as stored
+	// altered only against one of them. With none left it is not there
+	// (whatever the rest of its command did), and is looked for again or
+	// sent again like any other: never taken as stored on a guess.
+	unaccounted := map[string]int{}
+	for folder, got := range arrived {
+		for _, uids := range got {
+			unaccounted[folder] += len(uids)
 		}
 	}
 	var still []*pending
@@ -234,7 +246,8 @@ func (p *pusher) place(c *imapclient.Client, unknown []*pending) error {
 			// With its folder's UIDVALIDITY: a rewritten message found
 			// here is linked to its source (--links) as if answered.
 			p.settled(pd, uid, validity[pd.folder], nil)
-		case looked[pd] && pd.batch != nil && stored[pd.batch]:
+		case looked[pd] && pd.batch != nil && stored[pd.batch] && unaccounted[pd.folder] > 0:
+			unaccounted[pd.folder]--
 			fmt.Fprintf(p.o.Log, "imapx: warning: %s → %s: stored (its MULTIAPPEND arrived) but not found as sent\n", pd.it.Pos, pd.folder)
 			p.settled(pd, 0, 0, nil)
 		default:

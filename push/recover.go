@@ -2,6 +2,7 @@ package push
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -48,7 +49,9 @@ func (p *pusher) recover(ctx context.Context, cause error) error {
 			return err
 		}
 		err = p.reconcile(c)
-		if err == nil {
+		if err == nil && byServer(cause) {
+			p.clearDoubts()
+		} else if err == nil {
 			err = p.settleDoubts(ctx, c)
 		}
 		if err != nil {
@@ -160,6 +163,22 @@ func totalSettle() time.Duration {
 		d += w
 	}
 	return d
+}
+
+// byServer reports whether the connection ended with the server's BYE:
+// the server ended the session itself, between commands, so nothing it
+// had not answered is stored later, and there is nothing to wait for (a
+// wait could outlive the new session too: an expiring token's).
+func byServer(cause error) bool {
+	var bye *imapclient.ByeError
+	return errors.As(cause, &bye)
+}
+
+// clearDoubts takes every APPEND out of doubt.
+func (p *pusher) clearDoubts() {
+	for _, pd := range p.inFlight {
+		pd.doubt = false
+	}
 }
 
 // settleDoubts looks again, after each of settleWaits, for the APPENDs

@@ -16,7 +16,8 @@ import (
 // The destination must never hold more copies of a message than the
 // source: the verdict compares the multisets both ways, and copies that an
 // interrupted run provably made twice (its journal of APPENDs in flight
-// says so) are removed.
+// says so), or this run (an APPEND written whole, cut off unanswered, not
+// found by push's check and sent again: journal.Doubt), are removed.
 
 // openJournal opens the account pair's journal of APPENDs in flight; the
 // run goes on without one (as before it existed) when it cannot.
@@ -253,7 +254,7 @@ func (s *syncer) removeCopies(ctx context.Context, ms []messageRef) error {
 	}
 	sum, err := flags.Run(ctx, s.dst, flags.Options{Log: s.log, NoEnd: io.Discard}, r, "duplicates", io.Discard)
 	s.rep.DuplicatesRemoved += sum.Deleted
-	fmt.Fprintf(s.log, "imapx: removed %d copies that an interrupted run had made twice (journal of APPENDs in flight)\n", sum.Deleted)
+	fmt.Fprintf(s.log, "imapx: removed %d copies made twice by APPENDs cut off unanswered (journal of APPENDs in flight)\n", sum.Deleted)
 	if err != nil {
 		return exitcode.ForHost(err, 2)
 	}

@@ -148,6 +148,11 @@ func (s *syncer) copyPart(ctx context.Context, part *tempFile, budget int64, out
 				j.Sending(m, folder, m.Ident, s.sentIdent(m, body), body.Size())
 			}
 			o.OnSettled = func(m *record.Message) { j.Settled(m) }
+			o.OnResend = func(m *record.Message, folder string, body *record.Body) {
+				// The first copy may still arrive: verify removes it.
+				j.Doubt(m)
+				j.Sending(m, folder, m.Ident, s.sentIdent(m, body), body.Size())
+			}
 		}
 		sum, err = push.RunFrom(gctx, s.dst, o, b, out)
 		stopFetch()

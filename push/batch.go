@@ -65,6 +65,7 @@ func (p *pusher) appendTo(c *imapclient.Client, pd *pending, opts *imap.AppendOp
 	if werr != nil {
 		return werr
 	}
+	pd.written = cerr == nil
 	return cerr
 }
 
@@ -76,7 +77,15 @@ func (p *pusher) closeBatch() error {
 		return nil
 	}
 	p.open = nil
-	return b.cmd.Close()
+	if err := b.cmd.Close(); err != nil {
+		return err
+	}
+	for _, pd := range p.inFlight {
+		if pd.batch == b {
+			pd.written = true
+		}
+	}
+	return nil
 }
 
 // uidIn is the UID the server gave pd within its command's answer.

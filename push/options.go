@@ -45,6 +45,12 @@ type Options struct {
 	// must not keep it.
 	OnSending func(m *record.Message, folder string, body *record.Body)
 	OnSettled func(m *record.Message)
+	// OnResend, if set, is called before an APPEND that was written whole,
+	// cut off unanswered and not found by the check after the cut, is
+	// sent again: the server may still store the first one (its process
+	// finishing a command it read before the cut), so the message may end
+	// up there twice; sync's journal then checks for that copy.
+	OnResend func(m *record.Message, folder string, body *record.Body)
 	// Links, when set, records for each rewritten message appended which
 	// destination UID holds which source message (push --links).
 	Links *links.Links

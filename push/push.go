@@ -41,6 +41,12 @@ type pending struct {
 	// since is the folder's UIDNEXT before pd was first sent: where
 	// recovery looks for it if its answer is lost.
 	since imap.UID
+	// written: pd's command was written to its end (a MULTIAPPEND
+	// closed), so the server may store pd even if the connection is cut
+	// before its answer. doubt: it was, cut off unanswered, the check
+	// after the cut did not find it, and it must be sent again.
+	written bool
+	doubt   bool
 }
 
 // conn is what holds for one connection only: it is set up at each dial

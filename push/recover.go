@@ -2,8 +2,10 @@ package push
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -46,8 +48,16 @@ func (p *pusher) recover(ctx context.Context, cause error) error {
 			}
 			return err
 		}
-		if err := p.reconcile(c); err != nil {
-			if session.IsConnError(err) {
+		err = p.reconcile(c)
+		if err == nil && byServer(cause) {
+			p.clearDoubts()
+		} else if err == nil {
+			err = p.settleDoubts(ctx, c)
+		}
+		if err != nil {
+			// Cut again, or cancelled while waiting (the loop's start
+			// reports then).
+			if session.IsConnError(err) || ctx.Err() != nil {
 				cause = err
 				continue
 			}
@@ -55,10 +65,17 @@ func (p *pusher) recover(ctx context.Context, cause error) error {
 		}
 		// Send again what did not arrive, in order.
 		var resend []*pending
+		doubts := 0
 		for _, pd := range p.inFlight {
 			if pd.cmd == nil {
 				resend = append(resend, pd)
 			}
+			if pd.doubt {
+				doubts++
+			}
+		}
+		if doubts > 0 {
+			fmt.Fprintf(p.o.Log, "imapx: warning: %d APPENDs written whole before the cut are not on the server after %v; sending them again (a first copy stored later is one too many: sync's journal checks for it)\n", doubts, totalSettle())
 		}
 		failed := false
 		for _, pd := range resend {
@@ -128,8 +145,75 @@ func (p *pusher) reconcile(c *imapclient.Client) error {
 		}
 	}
 	p.inFlight = still
+	return p.place(c, unknown)
+}
+
+// settleWaits are the pauses before each new look for APPENDs in doubt:
+// written whole before a cut and not found yet. The server's process of
+// the lost connection may still be storing them (a MULTIAPPEND it had
+// read whole, committed after the cut, seconds later on a busy machine);
+// sent again at once, they would be stored twice. Bounded: a message cut
+// off on the way never arrives, and after these it is sent again (sync's
+// journal then checks for a first copy arriving still later).
+var settleWaits = []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second}
+
+func totalSettle() time.Duration {
+	var d time.Duration
+	for _, w := range settleWaits {
+		d += w
+	}
+	return d
+}
+
+// byServer reports whether the connection ended with the server's BYE:
+// the server ended the session itself, between commands, so nothing it
+// had not answered is stored later, and there is nothing to wait for (a
+// wait could outlive the new session too: an expiring token's).
+func byServer(cause error) bool {
+	var bye *imapclient.ByeError
+	return errors.As(cause, &bye)
+}
+
+// clearDoubts takes every APPEND out of doubt.
+func (p *pusher) clearDoubts() {
+	for _, pd := range p.inFlight {
+		pd.doubt = false
+	}
+}
+
+// settleDoubts looks again, after each of settleWaits, for the APPENDs
+// in doubt, until all are found or the waits are over.
+func (p *pusher) settleDoubts(ctx context.Context, c *imapclient.Client) error {
+	for _, d := range settleWaits {
+		var doubts []*pending
+		for _, pd := range p.inFlight {
+			if pd.doubt {
+				doubts = append(doubts, pd)
+			}
+		}
+		if len(doubts) == 0 {
+			return nil
+		}
+		if err := session.Sleep(ctx, d); err != nil {
+			return err
+		}
+		if err := p.place(c, doubts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// place looks on the server for unknown, in-flight APPENDs whose answer
+// was lost: those found are settled, the others marked (cmd = nil) to be
+// sent again, in doubt when they were written whole.
+func (p *pusher) place(c *imapclient.Client, unknown []*pending) error {
 	if len(unknown) == 0 {
 		return nil
+	}
+	looked := map[*pending]bool{}
+	for _, pd := range unknown {
+		looked[pd] = true
 	}
 	arrived, validity, err := p.arrivals(c, unknown)
 	if err != nil {
@@ -157,11 +241,23 @@ func (p *pusher) reconcile(c *imapclient.Client) error {
 		if len(took) > 0 && group[0].batch != nil {
 			// One member there means all are: a member not matched was
 			// stored altered (line ends normalised…), never to be sent
-			// again.
+			// again; as long as messages not matched arrived to stand for
+			// it (unaccounted, below).
 			stored[group[0].batch] = true
 		}
 	}
-	still = still[:0]
+	// unaccounted counts, per folder, the arrivals no APPEND matched: a
+	// member of a stored MULTIAPPEND not matched is taken as stored
+	// altered only against one of them. With none left it is not there
+	// (whatever the rest of its command did), and is looked for again or
+	// sent again like any other: never taken as stored on a guess.
+	unaccounted := map[string]int{}
+	for folder, got := range arrived {
+		for _, uids := range got {
+			unaccounted[folder] += len(uids)
+		}
+	}
+	var still []*pending
 	for _, pd := range p.inFlight {
 		uid, ok := found[pd]
 		switch {
@@ -169,10 +265,14 @@ func (p *pusher) reconcile(c *imapclient.Client) error {
 			// With its folder's UIDVALIDITY: a rewritten message found
 			// here is linked to its source (--links) as if answered.
 			p.settled(pd, uid, validity[pd.folder], nil)
-		case pd.cmd != nil && pd.batch != nil && stored[pd.batch]:
+		case looked[pd] && pd.batch != nil && stored[pd.batch] && unaccounted[pd.folder] > 0:
+			unaccounted[pd.folder]--
 			fmt.Fprintf(p.o.Log, "imapx: warning: %s → %s: stored (its MULTIAPPEND arrived) but not found as sent\n", pd.it.Pos, pd.folder)
 			p.settled(pd, 0, 0, nil)
 		default:
+			// Written whole, the server may yet store it: in doubt
+			// (settleDoubts, OnResend).
+			pd.doubt = pd.doubt || looked[pd] && pd.written
 			pd.cmd = nil
 			still = append(still, pd)
 		}

@@ -107,6 +107,10 @@ func (p *pusher) trySend(ctx context.Context, pd *pending) error {
 		p.drop(pd)
 		return nil
 	}
+	if pd.doubt && p.o.OnResend != nil && pd.it.Msg != nil {
+		p.o.OnResend(pd.it.Msg, pd.folder, pd.it.Body)
+	}
+	pd.doubt, pd.written = false, false
 	err := p.send(ctx, pd)
 	var imapErr *imap.Error
 	if errors.As(err, &imapErr) && !session.Throttled(err) {

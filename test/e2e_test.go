@@ -68,6 +68,8 @@ func TestScripts(t *testing.T) {
 			"acl":         cmdACL,
 			"samesubst":   cmdSameSubst,
 			"holdproxy":   cmdHoldProxy,
+			"lagcutproxy": cmdLagCutProxy,
+			"lagcutwait":  cmdLagCutWait,
 			"waitcount":   cmdWaitCount,
 			"plantorphan": cmdPlantOrphan,
 			"provider":    cmdProvider,

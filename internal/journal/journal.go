@@ -177,6 +177,25 @@ func (j *Journal) Sending(key any, folder, ident, sent string, size int64) {
 	j.write(line{Op: "+", Entry: e})
 }
 
+// Doubt turns the entry of key into one left behind, as if by an earlier
+// run: its APPEND was cut off unanswered, the check after the cut did not
+// find it, and it is being sent again, yet the server may still store the
+// first one (its IMAP process finishing a command it had read before the
+// cut). The entry then accounts for one copy too many, which this run's
+// verify (or a later run) removes, like an interrupted run's; the APPEND
+// sent again gets an entry of its own.
+func (j *Journal) Doubt(key any) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	id, ok := j.keys[key]
+	if !ok {
+		return
+	}
+	delete(j.keys, key)
+	j.old = append(j.old, j.open[id])
+	delete(j.open, id)
+}
+
 // Settled crosses out the entry of key: its APPEND was answered (stored
 // or refused) or found on the server after a cut.
 func (j *Journal) Settled(key any) {

@@ -102,3 +102,44 @@ func TestClaimRewrittenCopy(t *testing.T) {
 		t.Fatal("a nil journal claimed")
 	}
 }
+
+// An APPEND in doubt (cut off unanswered, not found, sent again) leaves
+// its entry to this run's check and to later runs, whatever becomes of
+// the APPEND sent again; that one gets an entry of its own.
+func TestDoubtOutlivesResend(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pair.journal")
+	j, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := new(int), new(int)
+	j.Sending(a, "INBOX", "h:1", "", 10)
+	j.Sending(b, "INBOX", "h:2", "", 20)
+	j.Doubt(a)
+	j.Doubt(new(int)) // unknown: ignored
+	if left := j.Left(); len(left) != 1 || left[0].Ident != "h:1" {
+		t.Fatalf("left after Doubt = %+v, want the h:1 entry", left)
+	}
+	j.Sending(a, "INBOX", "h:1", "", 10) // sent again
+	j.Settled(a)                         // and answered
+	j.Settled(b)
+	// Killed here: the first h:1 entry is still open in the file.
+	j2, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left := j2.Left(); len(left) != 1 || left[0].Ident != "h:1" || left[0].Size != 10 {
+		t.Fatalf("next run's left = %+v, want the h:1 entry in doubt", left)
+	}
+	j2.Close()
+	// Not killed: Close keeps the doubt for the next run too.
+	j.Close()
+	j3, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left := j3.Left(); len(left) != 1 || left[0].Ident != "h:1" {
+		t.Fatalf("after Close, left = %+v, want the h:1 entry in doubt", left)
+	}
+	j3.Close()
+}

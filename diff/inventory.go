@@ -245,8 +245,7 @@ var errCorrupt = errors.New("diff: sorted inventory is corrupt")
 // groups reads one folder's span of a sorted inventory as groups of
 // messages of one identity, in UID order.
 type groups struct {
-	r      *bufio.Reader
-	rec    []byte
+	r      *extsort.Reader
 	peeked bool
 	next   msg
 	out    []msg
@@ -256,7 +255,7 @@ type groups struct {
 func (inv *inventory) groups(f *folder) *groups {
 	g := &groups{zones: map[int]*time.Location{}}
 	if inv.sorted != nil && f.end > f.off {
-		g.r = bufio.NewReaderSize(io.NewSectionReader(inv.sorted, f.off, f.end-f.off), 32<<10)
+		g.r = extsort.NewReader(io.NewSectionReader(inv.sorted, f.off, f.end-f.off))
 	}
 	return g
 }
@@ -266,25 +265,11 @@ func (g *groups) read() (bool, error) {
 	if g.r == nil {
 		return false, nil
 	}
-	klen, err := binary.ReadUvarint(g.r)
-	if err == io.EOF {
-		return false, nil
-	}
-	if err != nil {
+	key, v, ok, err := g.r.Next()
+	if !ok || err != nil {
 		return false, err
 	}
-	vlen, err := binary.ReadUvarint(g.r)
-	if err != nil {
-		return false, err
-	}
-	if cap(g.rec) < int(klen+vlen) {
-		g.rec = make([]byte, klen+vlen)
-	}
-	rec := g.rec[:klen+vlen]
-	if _, err := io.ReadFull(g.r, rec); err != nil {
-		return false, err
-	}
-	_, rest := splitKey(rec[:klen])
+	_, rest := splitKey(key)
 	n, k := binary.Uvarint(rest)
 	if k <= 0 || len(rest) != k+int(n)+4 {
 		return false, errCorrupt
@@ -294,7 +279,6 @@ func (g *groups) read() (bool, error) {
 		m.ident = string(rest[k : k+int(n)])
 	}
 	m.uid = binary.BigEndian.Uint32(rest[k+int(n):])
-	v := rec[klen:]
 	var u uint64
 	u, v = uvarint(v)
 	m.uidValidity = uint32(u)

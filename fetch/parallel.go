@@ -22,17 +22,7 @@ func (f *fetcher) runParallel(ctx context.Context, jobs []job) error {
 	}
 	close(queue)
 
-	sink := &lockedSink{s: f.sink}
-	n := min(f.o.Connections, len(jobs))
-	workers := make([]*fetcher, n)
-	for i := range workers {
-		if i == 0 {
-			f.sink = sink
-			workers[i] = f
-			continue
-		}
-		workers[i] = &fetcher{o: f.o, dial: f.dial, sink: sink, sum: &Summary{}}
-	}
+	workers := f.workers(min(f.o.Connections, len(jobs)))
 	g, gctx := errgroup.WithContext(ctx)
 	for _, w := range workers {
 		g.Go(func() error {
@@ -57,18 +47,11 @@ func (f *fetcher) runParallel(ctx context.Context, jobs []job) error {
 // connections, every job of a folder to the same one, so that each
 // folder's records stay in plan order.
 func (f *fetcher) runPlanParallel(ctx context.Context, p *plan, batch int) error {
-	sink := &lockedSink{s: f.sink}
 	n := min(f.o.Connections, p.folders)
-	workers := make([]*fetcher, n)
+	workers := f.workers(n)
 	queues := make([]chan job, n)
-	for i := range workers {
+	for i := range queues {
 		queues[i] = make(chan job, 1)
-		if i == 0 {
-			f.sink = sink
-			workers[i] = f
-			continue
-		}
-		workers[i] = &fetcher{o: f.o, dial: f.dial, sink: sink, sum: &Summary{}}
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	for i, w := range workers {
@@ -108,6 +91,23 @@ func (f *fetcher) runPlanParallel(ctx context.Context, p *plan, batch int) error
 	err := g.Wait()
 	f.merge(workers)
 	return err
+}
+
+// workers returns n fetchers writing to f's output through one lock: f
+// itself first, its connection reused, then fetchers that dial their own
+// (closed by closeConn).
+func (f *fetcher) workers(n int) []*fetcher {
+	sink := &lockedSink{s: f.sink}
+	workers := make([]*fetcher, n)
+	for i := range workers {
+		if i == 0 {
+			f.sink = sink
+			workers[i] = f
+			continue
+		}
+		workers[i] = &fetcher{o: f.o, dial: f.dial, sink: sink, sum: &Summary{}}
+	}
+	return workers
 }
 
 // merge adds the other workers' counts to f's.

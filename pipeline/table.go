@@ -112,8 +112,7 @@ var errCorruptTable = errors.New("sync: a scratch table is corrupt")
 // tableIter reads a span of a table in key order. key and val are the
 // current record (ok) or, once consumed or at the end, the last one read.
 type tableIter struct {
-	r        *bufio.Reader
-	rec      []byte
+	r        *extsort.Reader
 	key, val []byte
 	k        msgKey
 	ok, done bool
@@ -132,7 +131,7 @@ func (t *table) iter() *tableIter {
 }
 
 func newTableIter(f *os.File, span [2]int64) *tableIter {
-	return &tableIter{r: bufio.NewReaderSize(io.NewSectionReader(f, span[0], span[1]-span[0]), 32<<10)}
+	return &tableIter{r: extsort.NewReader(io.NewSectionReader(f, span[0], span[1]-span[0]))}
 }
 
 // next reads the next record into key, val and k; false at the end.
@@ -141,26 +140,15 @@ func (it *tableIter) next() (bool, error) {
 	if it.done {
 		return false, nil
 	}
-	klen, err := binary.ReadUvarint(it.r)
-	if err == io.EOF {
+	key, val, ok, err := it.r.Next()
+	if err != nil {
+		return false, err
+	}
+	if !ok {
 		it.done = true
 		return false, nil
 	}
-	if err != nil {
-		return false, err
-	}
-	vlen, err := binary.ReadUvarint(it.r)
-	if err != nil {
-		return false, err
-	}
-	if cap(it.rec) < int(klen+vlen) {
-		it.rec = make([]byte, klen+vlen)
-	}
-	it.rec = it.rec[:klen+vlen]
-	if _, err := io.ReadFull(it.r, it.rec); err != nil {
-		return false, err
-	}
-	it.key, it.val = it.rec[:klen], it.rec[klen:]
+	it.key, it.val = key, val
 	if it.k, it.ok = parseMsgKey(it.key, it.k.folder); !it.ok {
 		return false, errCorruptTable
 	}

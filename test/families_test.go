@@ -595,53 +595,34 @@ var (
 // IMAP_CAPABILITY leaves UIDPLUS out).
 func withoutAppendUID(t *testing.T, srv harness.Server) harness.Server {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, stop, err := forwardProxy(srv.PlainAddr(), rewriteConn(func(r *bufio.Reader, client net.Conn) {
+		w := bufio.NewWriter(client)
+		for {
+			line, err := r.ReadString('\n')
+			if !strings.HasPrefix(line, "* ") || strings.Contains(line, "CAPABILITY") {
+				line = uidplusCap.ReplaceAllString(appendUIDCode.ReplaceAllString(line, ""), "")
+			}
+			w.WriteString(line)
+			if err != nil {
+				w.Flush()
+				return
+			}
+			if m := literalAtEnd.FindStringSubmatch(line); m != nil {
+				n, _ := strconv.ParseInt(m[1], 10, 64)
+				if _, err := io.CopyN(w, r, n); err != nil {
+					w.Flush()
+					return
+				}
+			}
+			if r.Buffered() == 0 && w.Flush() != nil {
+				return
+			}
+		}
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			client, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			server, err := net.Dial("tcp", srv.PlainAddr())
-			if err != nil {
-				client.Close()
-				continue
-			}
-			go func() {
-				io.Copy(server, client)
-				server.Close()
-			}()
-			go func() {
-				defer client.Close()
-				r, w := bufio.NewReader(server), bufio.NewWriter(client)
-				for {
-					line, err := r.ReadString('\n')
-					if !strings.HasPrefix(line, "* ") || strings.Contains(line, "CAPABILITY") {
-						line = uidplusCap.ReplaceAllString(appendUIDCode.ReplaceAllString(line, ""), "")
-					}
-					w.WriteString(line)
-					if err != nil {
-						w.Flush()
-						return
-					}
-					if m := literalAtEnd.FindStringSubmatch(line); m != nil {
-						n, _ := strconv.ParseInt(m[1], 10, 64)
-						if _, err := io.CopyN(w, r, n); err != nil {
-							w.Flush()
-							return
-						}
-					}
-					if r.Buffered() == 0 && w.Flush() != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
+	t.Cleanup(stop)
 	return proxied{srv, ln.Addr().String()}
 }
 

@@ -23,38 +23,9 @@ func cmdHoldProxy(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: holdproxy NAME TARGETVAR FILE")
 	}
 	target, file := ts.Getenv(args[1]), ts.MkAbs(args[2])
-	ln, err := netListen()
-	ts.Check(err)
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-	)
-	go func() {
-		for {
-			client, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			server, err := net.Dial("tcp", target)
-			if err != nil {
-				client.Close()
-				continue
-			}
-			mu.Lock()
-			conns = append(conns, client, server)
-			mu.Unlock()
-			go holdConn(client, server, file)
-		}
-	}()
-	ts.Defer(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
+	scriptProxy(ts, args[0], target, func(client, server net.Conn) {
+		holdConn(client, server, file)
 	})
-	ts.Setenv(args[0], ln.Addr().String())
 }
 
 func holdConn(client, server net.Conn, file string) {

@@ -41,12 +41,9 @@ func cmdLagCutProxy(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}
 	}
-	ln, err := netListen()
-	ts.Check(err)
 	var (
 		mu    sync.Mutex
 		taken bool
-		conns []net.Conn
 	)
 	done := make(chan struct{})
 	lagCutDone.Store(lagCutKey{ts, args[0]}, done)
@@ -60,32 +57,9 @@ func cmdLagCutProxy(ts *testscript.TestScript, neg bool, args []string) {
 		taken = true
 		return true
 	}
-	go func() {
-		for {
-			client, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			server, err := net.Dial("tcp", target)
-			if err != nil {
-				client.Close()
-				continue
-			}
-			mu.Lock()
-			conns = append(conns, client, server)
-			mu.Unlock()
-			go lagCutConn(client, server, from, cut, first, release, done)
-		}
-	}()
-	ts.Defer(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
+	scriptProxy(ts, args[0], target, func(client, server net.Conn) {
+		lagCutConn(client, server, from, cut, first, release, done)
 	})
-	ts.Setenv(args[0], ln.Addr().String())
 }
 
 func lagCutConn(client, server net.Conn, from, cut int64, first func() bool, release func(), done chan struct{}) {

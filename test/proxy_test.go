@@ -258,30 +258,17 @@ func cmdNoStartTLS(ts *testscript.TestScript, neg bool, args []string) {
 // writes it on to the client, changed); the client's connection is closed
 // when rewrite returns.
 func rewritingProxy(ts *testscript.TestScript, name, target string, rewrite func(server *bufio.Reader, client net.Conn)) net.Listener {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	ts.Check(err)
-	go func() {
-		for {
-			client, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			server, err := net.Dial("tcp", target)
-			if err != nil {
-				client.Close()
-				continue
-			}
-			go func() {
-				io.Copy(server, client)
-				server.Close()
-			}()
-			go func() {
-				defer client.Close()
-				rewrite(bufio.NewReader(server), client)
-			}()
-		}
-	}()
-	ts.Defer(func() { ln.Close() })
-	ts.Setenv(name, ln.Addr().String())
-	return ln
+	return scriptProxy(ts, name, target, rewriteConn(rewrite))
+}
+
+// rewriteConn is the forwardProxy serve function of a rewritingProxy.
+func rewriteConn(rewrite func(server *bufio.Reader, client net.Conn)) func(client, server net.Conn) {
+	return func(client, server net.Conn) {
+		go func() {
+			io.Copy(server, client)
+			server.Close()
+		}()
+		defer client.Close()
+		rewrite(bufio.NewReader(server), client)
+	}
 }

@@ -112,7 +112,7 @@ func (s *Sorter) Each(f func(key, val []byte) error) error {
 		if _, err := run.Seek(0, io.SeekStart); err != nil {
 			return err
 		}
-		rr := &runReader{r: bufio.NewReaderSize(run, 32<<10)}
+		rr := &runReader{r: NewReader(run)}
 		ok, err := rr.next()
 		if err != nil {
 			return err
@@ -154,31 +154,51 @@ func (s *Sorter) Reset() {
 	s.runs, s.buf, s.recs = s.runs[:0], s.buf[:0], s.recs[:0]
 }
 
-// runReader reads one run back.
+// Reader reads records back in the form runs are written in, which
+// callers that keep sorted output on disk write too: the key's length and
+// the value's length as uvarints, then key and value.
+type Reader struct {
+	r   *bufio.Reader
+	rec []byte
+}
+
+// NewReader reads records from r through a buffer.
+func NewReader(r io.Reader) *Reader {
+	return &Reader{r: bufio.NewReaderSize(r, 32<<10)}
+}
+
+// Next returns the next record, ok false at a clean end. key and val are
+// valid until the next call: the reader reuses its buffer.
+func (r *Reader) Next() (key, val []byte, ok bool, err error) {
+	klen, err := binary.ReadUvarint(r.r)
+	if err == io.EOF {
+		return nil, nil, false, nil
+	}
+	if err != nil {
+		return nil, nil, false, err
+	}
+	vlen, err := binary.ReadUvarint(r.r)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	r.rec = slices.Grow(r.rec[:0], int(klen+vlen))[:klen+vlen]
+	if _, err := io.ReadFull(r.r, r.rec); err != nil {
+		return nil, nil, false, err
+	}
+	return r.rec[:klen], r.rec[klen:], true, nil
+}
+
+// runReader reads one run back, holding its current record for the merge.
 type runReader struct {
-	r        *bufio.Reader
-	rec      []byte
+	r        *Reader
 	key, val []byte
 }
 
 func (rr *runReader) next() (bool, error) {
-	klen, err := binary.ReadUvarint(rr.r)
-	if err == io.EOF {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	vlen, err := binary.ReadUvarint(rr.r)
-	if err != nil {
-		return false, err
-	}
-	rr.rec = slices.Grow(rr.rec[:0], int(klen+vlen))[:klen+vlen]
-	if _, err := io.ReadFull(rr.r, rr.rec); err != nil {
-		return false, err
-	}
-	rr.key, rr.val = rr.rec[:klen], rr.rec[klen:]
-	return true, nil
+	var ok bool
+	var err error
+	rr.key, rr.val, ok, err = rr.r.Next()
+	return ok, err
 }
 
 // merger is a heap of runs by their current key.

@@ -2,6 +2,7 @@ package extsort
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -48,5 +49,39 @@ func TestSortInMemoryAndSpilled(t *testing.T) {
 				t.Fatal("Each must leave the sorter empty")
 			}
 		}
+	}
+}
+
+// A Reader returns the records of a run in order and ends cleanly at the
+// end of its input, but a record cut short is an error, not an end.
+func TestReader(t *testing.T) {
+	var b []byte
+	for _, kv := range [][2]string{{"a", "1"}, {"", ""}, {"key", "a longer value"}} {
+		b = binary.AppendUvarint(b, uint64(len(kv[0])))
+		b = binary.AppendUvarint(b, uint64(len(kv[1])))
+		b = append(append(b, kv[0]...), kv[1]...)
+	}
+	r := NewReader(bytes.NewReader(b))
+	var got []string
+	for {
+		k, v, ok, err := r.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+		got = append(got, string(k)+"="+string(v))
+	}
+	if want := []string{"a=1", "=", "key=a longer value"}; !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	r = NewReader(bytes.NewReader(b[:len(b)-1]))
+	var err error
+	for ok := true; ok && err == nil; {
+		_, _, ok, err = r.Next()
+	}
+	if err == nil {
+		t.Fatal("a truncated record must be an error")
 	}
 }

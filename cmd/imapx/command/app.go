@@ -32,11 +32,11 @@ type streams struct {
 
 // exitCodesHelp is appended to every command's help.
 const exitCodesHelp = `EXIT CODES (imapsync's table):
-   0 ok · 1 differences found (diff --exit-code) · 10 connection failure (101 host1, 102 host2)
-   12 TLS failure · 16 authentication failure (161 host1, 162 host2) · 64 usage error
+   0 ok · 1 differences found (diff --exit-code) · 8 another sync holds the account pair's lock
+   10 connection failure (101 host1, 102 host2) · 12 TLS failure · 16 authentication failure (161 host1, 162 host2) · 64 usage error
    66 cannot open or parse input · 70 internal error · 111 finished with errors
    112 --errorsmax reached · 113 over quota · 114 append · 115 fetch · 116 create · 117 select
-   118 --exitwhenover reached`
+   118 --exitwhenover reached · 130 interrupted (SIGINT) · 143 terminated (SIGTERM)`
 
 // Main runs imapx with args (args[0] is the program name) and returns the
 // exit code. It never calls os.Exit.

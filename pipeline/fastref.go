@@ -10,10 +10,10 @@ import "github.com/imapx/imapx/internal/record"
 // else goes through the JSON decoder.
 
 // fastRef fills m from a message record written by fetch; ok is false
-// when the line is not of that shape.
-func fastRef(line []byte, m *messageRef) bool {
-	var f record.MessageFields
-	if !record.FastMessage(line, &f, false) {
+// when the line is not of that shape. f is scratch space, reused from
+// line to line.
+func fastRef(line []byte, m *messageRef, f *record.MessageFields) bool {
+	if !record.FastMessage(line, f, false) {
 		return false
 	}
 	*m = messageRef{Folder: f.Folder, UIDValidity: f.UIDValidity, UID: f.UID, Size: f.Size, Ident: f.Ident, InternalDate: f.InternalDate}

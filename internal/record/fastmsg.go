@@ -41,15 +41,21 @@ var fastKeys = []string{"folder", "uidvalidity", "uid", "flags", "internaldate",
 //
 // with the values it reads free of escapes. It reads what
 // json.Unmarshal would into a struct of those fields, or returns false.
-// Flags are read only when flags is set (else m.Flags is nil).
+// Flags are read only when flags is set (else m.Flags is nil). A caller
+// that passes the same m for record after record allocates a folder's
+// name once (m.Folder is kept when it is the same).
 func FastMessage(js []byte, m *MessageFields, flags bool) bool {
 	p := fastParser{b: js}
 	var ok bool
 	if !p.lit(`{"type":"message","folder":`) {
 		return false
 	}
-	if m.Folder, ok = p.str(); !ok || !p.lit(`,"uidvalidity":`) {
+	folder, ok := p.raw()
+	if !ok || !p.lit(`,"uidvalidity":`) {
 		return false
+	}
+	if string(folder) != m.Folder {
+		m.Folder = string(folder)
 	}
 	var n uint64
 	if n, ok = p.num(); !ok || n > 1<<32-1 || !p.lit(`,"uid":`) {

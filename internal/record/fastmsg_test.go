@@ -81,3 +81,16 @@ func TestFastMessageReadsFetchShape(t *testing.T) {
 		t.Errorf("misread: %+v", m)
 	}
 }
+
+// A reused MessageFields reads each record as a fresh one does.
+func TestFastMessageReused(t *testing.T) {
+	var reused MessageFields
+	for _, s := range append(fastSeeds[:4], fastSeeds[1], fastSeeds[0]) {
+		var fresh MessageFields
+		ok1 := FastMessage([]byte(s), &fresh, true)
+		ok2 := FastMessage([]byte(s), &reused, true)
+		if ok1 != ok2 || !reflect.DeepEqual(fresh, reused) {
+			t.Errorf("%s:\nfresh  %+v\nreused %+v", s, fresh, reused)
+		}
+	}
+}

@@ -86,6 +86,7 @@ func load(r io.Reader, name string, o Options, s *extsort.Sorter) (*inventory, e
 	rd := record.NewReader(r, name)
 	rd.NoEnd, rd.Trusted = o.NoEnd, o.Trusted
 	var key, val []byte
+	var fm record.MessageFields
 	for {
 		l, err := rd.Next()
 		if err == io.EOF {
@@ -120,9 +121,13 @@ func load(r io.Reader, name string, o Options, s *extsort.Sorter) (*inventory, e
 			}
 		case record.TypeMessage:
 			var m inventoryMessage
-			if err := l.DecodeOnly(&m); err != nil {
-				s.Reset()
-				return nil, err
+			if !record.FastMessage(l.JSON, &fm, true) {
+				if err := l.DecodeOnly(&m); err != nil {
+					s.Reset()
+					return nil, err
+				}
+			} else {
+				m = inventoryMessage(fm)
 			}
 			switch {
 			case m.Folder == "":

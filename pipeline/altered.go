@@ -46,12 +46,17 @@ func plausibleEOL(a, b int64) bool {
 	return d <= max(a, b)/8+2
 }
 
-// sizePairs pairs source and destination messages by identity per
-// destination folder (in UID order, equal sizes first) and returns the
-// pairs whose sizes differ.
-func sizePairs(inv *inventory, read map[string]bool) ([]state.Altered, error) {
+// copyFindings returns, in one pass over the inventories (a pass reads
+// and sorts both sides whole), what beyond returns and the size pairs:
+// source and destination messages paired by identity per destination
+// folder (in UID order, equal sizes first) whose sizes differ.
+func copyFindings(inv *inventory, read map[string]bool) (map[copyKey][]messageRef, []state.Altered, error) {
+	extra := map[copyKey][]messageRef{}
 	var out []state.Altered
 	err := copyGroups(inv, read, func(k copyKey, src, dst []messageRef) error {
+		if len(dst) > len(src) {
+			extra[k] = append([]messageRef(nil), dst[len(src):]...)
+		}
 		ss := unmatchedSizes(src, dst)
 		ds := unmatchedSizes(dst, src)
 		for i := 0; i < len(ss) && i < len(ds); i++ {
@@ -61,7 +66,7 @@ func sizePairs(inv *inventory, read map[string]bool) ([]state.Altered, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].DstFolder != out[j].DstFolder {
@@ -69,7 +74,7 @@ func sizePairs(inv *inventory, read map[string]bool) ([]state.Altered, error) {
 		}
 		return out[i].DstUID < out[j].DstUID
 	})
-	return out, nil
+	return extra, out, nil
 }
 
 // unmatchedSizes returns the messages of a whose size no message of b
@@ -93,15 +98,12 @@ func unmatchedSizes(a, b []messageRef) []messageRef {
 
 // classifyAltered returns the messages of the folders inv read that the
 // destination stored altered, and those state knows of in folders not
-// read. Pairs whose sizes differ and that state does not know are
+// read. pairs are copyFindings' size pairs: those state does not know are
 // fetched from both sides and compared with line ends normalised.
 // content are the copies of the same size this run found altered by
 // their digests; those state knows of are kept while the copy is there.
-func (s *syncer) classifyAltered(ctx context.Context, inv *inventory, read map[string]bool, st *state.State, content []state.Altered) ([]state.Altered, error) {
-	pairs, err := sizePairs(inv, read)
-	if err != nil {
-		return nil, err
-	}
+func (s *syncer) classifyAltered(ctx context.Context, inv *inventory, read map[string]bool, pairs []state.Altered, st *state.State, content []state.Altered) ([]state.Altered, error) {
+	var err error
 	checked := checkedDst(inv, read)
 	known := map[state.Altered]bool{}
 	var kept, sameSize []state.Altered

@@ -140,13 +140,7 @@ type copyKey struct{ folder, ident string }
 // whose source has it at least once, the copies beyond the source's count
 // (the highest UIDs: the copies made last).
 func beyond(inv *inventory, read map[string]bool) (map[copyKey][]messageRef, error) {
-	extra := map[copyKey][]messageRef{}
-	err := copyGroups(inv, read, func(k copyKey, src, dst []messageRef) error {
-		if len(dst) > len(src) {
-			extra[k] = append([]messageRef(nil), dst[len(src):]...)
-		}
-		return nil
-	})
+	extra, _, err := copyFindings(inv, read)
 	return extra, err
 }
 

@@ -3,6 +3,8 @@ package pipeline
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/imapx/imapx/internal/record"
 )
 
 func TestLeadingFolder(t *testing.T) {
@@ -31,7 +33,7 @@ func TestFastRefAgreesWithDecoder(t *testing.T) {
 		`{"type":"message","folder":"INBOX","uidvalidity":7,"uid":2,"flags":[],"size":3}`,
 	} {
 		var fast, slow messageRef
-		ok := fastRef([]byte(line), &fast)
+		ok := fastRef([]byte(line), &fast, &record.MessageFields{})
 		if err := json.Unmarshal([]byte(line), &slow); err != nil {
 			t.Fatal(err)
 		}
@@ -40,7 +42,7 @@ func TestFastRefAgreesWithDecoder(t *testing.T) {
 		}
 	}
 	var m messageRef
-	if !fastRef([]byte(`{"type":"message","folder":"INBOX","uidvalidity":9,"uid":42,"flags":[],"internaldate":"2024-01-01T00:00:00Z","size":89,"ident":"h:1"}`), &m) || m.UID != 42 || m.Size != 89 {
+	if !fastRef([]byte(`{"type":"message","folder":"INBOX","uidvalidity":9,"uid":42,"flags":[],"internaldate":"2024-01-01T00:00:00Z","size":89,"ident":"h:1"}`), &m, &record.MessageFields{Folder: "Other"}) || m.Folder != "INBOX" || m.UID != 42 || m.Size != 89 {
 		t.Errorf("the usual shape not read: %+v", m)
 	}
 }

@@ -112,12 +112,13 @@ func (m *messageRef) key() msgKey { return msgKey{m.Folder, m.UIDValidity, m.UID
 
 // eachMessage calls f with every message record of an inventory.
 func eachMessage(r io.Reader, name string, f func(*messageRef)) error {
+	var scratch record.MessageFields
 	return readScratch(r, name).Each(func(l *record.Line) error {
 		if l.Type != record.TypeMessage {
 			return nil
 		}
 		var m messageRef
-		if !fastRef(l.JSON, &m) {
+		if !fastRef(l.JSON, &m, &scratch) {
 			if err := l.DecodeOnly(&m); err != nil {
 				return err
 			}

@@ -52,12 +52,13 @@ func folderBytes(t *tempFile) map[string]int64 {
 	}
 	m := map[string]int64{}
 	defer func() { t.folderBytes = m }()
+	var scratch record.MessageFields
 	readScratch(t.readAt(), "inventory").Each(func(l *record.Line) error {
 		if l.Type != record.TypeMessage {
 			return nil
 		}
 		var ref messageRef
-		if fastRef(l.JSON, &ref) {
+		if fastRef(l.JSON, &ref, &scratch) {
 			m[ref.Folder] += ref.Size
 			return nil
 		}

@@ -245,11 +245,11 @@ func (s *syncer) run(ctx context.Context) error {
 			}
 			planned = inv.withSkipped(sum)
 		}
-		extra, err := beyond(inv, inv.read)
+		extra, pairs, err := copyFindings(inv, inv.read)
 		if err != nil {
 			return err
 		}
-		altered, err := s.classifyAltered(ctx, inv, inv.read, st, nil)
+		altered, err := s.classifyAltered(ctx, inv, inv.read, pairs, st, nil)
 		if err != nil {
 			return err
 		}

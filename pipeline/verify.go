@@ -105,7 +105,13 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 	// A copy of another size is either stored altered (line ends
 	// normalised: there) or cut short or doubled (not there); one of the
 	// same size whose digest differs was altered by the server.
-	altered, err := s.classifyAltered(ctx, inv, first.read, st, content)
+	// One pass finds the size pairs and the copies beyond the source's
+	// (the diff below reads inv but does not change it).
+	extra, pairs, err := copyFindings(inv, first.read)
+	if err != nil {
+		return err
+	}
+	altered, err := s.classifyAltered(ctx, inv, first.read, pairs, st, content)
 	if err != nil {
 		return err
 	}
@@ -135,10 +141,6 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 				left[src] = true
 			}
 		}
-	}
-	extra, err := beyond(inv, first.read)
-	if err != nil {
-		return err
 	}
 	settle(st, inv, extraFolders(first, extra, left))
 	s.saveState(st)

@@ -54,6 +54,9 @@ func (b *bridge) Message(m *record.Message, body *record.Body) error {
 	if b.rewrite != nil && body != nil {
 		nb, err := b.rewrite(m, body)
 		if err != nil {
+			if b.ctx.Err() != nil {
+				return b.ctx.Err() // the copy is stopping: not this message's fault
+			}
 			return nil // counted and said by rewrite; the others go on
 		}
 		body = nb

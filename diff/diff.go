@@ -91,6 +91,10 @@ type Summary struct {
 	// because both sides' STATUS is what it was when last found in sync
 	// (imapx sync's state).
 	Unchanged int `json:"unchanged_from_state,omitempty"`
+	// NotCompared counts, among Same, the messages of folder pairs read
+	// only where they changed since last in sync (imapx sync's state with
+	// CONDSTORE): not changed on either side, so not compared again.
+	NotCompared int `json:"not_compared_unchanged,omitempty"`
 	// FoldersNotMixed counts source folders --nomixfolders left out, and
 	// NotSelected their messages (not in SrcMessages).
 	FoldersNotMixed int `json:"folders_not_mixed,omitempty"`
@@ -448,8 +452,15 @@ func (s Summary) String() string {
 }
 
 func (s Summary) unchanged() string {
-	if s.Unchanged == 0 {
+	var parts []string
+	if s.Unchanged > 0 {
+		parts = append(parts, fmt.Sprintf("%d same in folders unchanged since last in sync, not read", s.Unchanged))
+	}
+	if s.NotCompared > 0 {
+		parts = append(parts, fmt.Sprintf("%d same unchanged on both sides since last in sync, not compared again", s.NotCompared))
+	}
+	if len(parts) == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" (%d same in folders unchanged since last in sync, not read)", s.Unchanged)
+	return " (" + strings.Join(parts, "; ") + ")"
 }

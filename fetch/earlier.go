@@ -22,6 +22,14 @@ type Earlier struct {
 	ModSeq               uint64
 	// Each calls fn with each message record of that read, in UID order.
 	Each func(fn func(line []byte) error) error
+	// Rest, when set, takes the records of that read still true (the
+	// message is there, its flags unchanged) instead of the output, which
+	// then holds only what changed: a caller that knew the folder in sync
+	// compares only that (pipeline/narrow.go). Gone is told of each record
+	// of that read expunged since, Finished that the folder was read so.
+	Rest     func(line []byte) error
+	Gone     func(line []byte)
+	Finished func()
 }
 
 // incrementalOK says whether a folder may be read from an earlier read:
@@ -89,10 +97,17 @@ func (f *fetcher) incremental(c *imapclient.Client, j job, st *folderState, e *E
 		if !ok {
 			return fmt.Errorf("folder %q: earlier read: a record without a UID", j.folder)
 		}
-		if uid >= e.UIDNext || !now[imap.UID(uid)] || st.done.has(imap.UID(uid)) {
-			return nil // expunged since, or fetched again below
+		if uid >= e.UIDNext || st.done.has(imap.UID(uid)) {
+			return nil // fetched again below, or written before a retry
 		}
-		if flags, ok := changed[uid]; ok {
+		if !now[imap.UID(uid)] {
+			if e.Gone != nil {
+				e.Gone(line)
+			}
+			return nil // expunged since
+		}
+		flags, touched := changed[uid]
+		if touched {
 			var m record.Message
 			l := &record.Line{Name: "earlier read", JSON: line}
 			if err := l.Decode(&m); err != nil {
@@ -105,7 +120,11 @@ func (f *fetcher) incremental(c *imapclient.Client, j job, st *folderState, e *E
 			}
 			line = b
 		}
-		if err := f.sink.Passthrough(record.TypeMessage, line); err != nil {
+		if e.Rest != nil && !touched {
+			if err := e.Rest(line); err != nil {
+				return fatalError{err}
+			}
+		} else if err := f.sink.Passthrough(record.TypeMessage, line); err != nil {
 			return fatalError{err}
 		}
 		st.done.add(imap.UID(uid))
@@ -120,6 +139,9 @@ func (f *fetcher) incremental(c *imapclient.Client, j job, st *folderState, e *E
 	}
 	if err == nil {
 		f.sum.Incremental++
+		if e.Finished != nil {
+			e.Finished()
+		}
 	}
 	return err == nil, err
 }

@@ -43,7 +43,13 @@ func (s *syncer) earlierFor(host int, listed []record.Folder) func(string) *fetc
 		return nil
 	}
 	now := byName(listed)
-	return func(folder string) *fetch.Earlier { return s.stored(host, now[folder]) }
+	return func(folder string) *fetch.Earlier {
+		e := s.stored(host, now[folder])
+		if e != nil {
+			s.narrowHooks(host, now[folder], e)
+		}
+		return e
+	}
 }
 
 // stored is host's stored inventory of folder f as listed now, or nil.
@@ -94,7 +100,7 @@ func (s *syncer) storeInventories(host int, t *tempFile, folders map[string]*rec
 	}
 	for name := range names {
 		f := folders[name]
-		if f == nil {
+		if f == nil || s.storedByNarrowing(host, name) {
 			continue
 		}
 		st, ok := state.StatusOf(f)

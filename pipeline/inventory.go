@@ -38,6 +38,8 @@ type inventory struct {
 	// skippedBytes and skippedDstBytes are their bytes, as the state
 	// recorded them.
 	skippedBytes, skippedDstBytes int64
+	// narrow is the run's narrowed pairs (narrow.go), or nil.
+	narrow *narrowing
 }
 
 // withSkipped adds the pairs not read, known in sync, to a diff summary.
@@ -86,6 +88,8 @@ func (s *syncer) readBoth(ctx context.Context, st *state.State) (*inventory, err
 		return nil, err
 	}
 	inv, pick := s.newInventory(srcList, dstList, nil, nil, st)
+	s.narrowable(inv, st)
+	inv.narrow = s.narrow
 	var err error
 	if inv.src, err = newTemp("imapx-src-*.jsonl"); err != nil {
 		closeAll(srcConn, dstConn)
@@ -127,6 +131,7 @@ func (s *syncer) rereadDst(ctx context.Context, first *inventory, only map[strin
 	}
 	inv, pick := s.newInventory(first.srcList, dstList, first.mapping, only, nil)
 	inv.src, inv.sharedSrc = first.src, true
+	inv.narrow = s.narrow
 	if inv.dst, err = newTemp("imapx-dst-*.jsonl"); err != nil {
 		closeAll(dstConn)
 		return nil, err

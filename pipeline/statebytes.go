@@ -37,7 +37,8 @@ func recordBytes(st *state.State, inv *inventory) {
 	src, dst := folderBytes(inv.src), folderBytes(inv.dst)
 	for name := range inv.read {
 		if p, ok := st.Pairs[name]; ok {
-			p.SrcBytes, p.DstBytes = src[name], dst[p.Dst]
+			p.SrcBytes = src[name] + inv.narrow.untouchedBytes(1, name)
+			p.DstBytes = dst[p.Dst] + inv.narrow.untouchedBytes(2, p.Dst)
 			st.Pairs[name] = p
 		}
 	}

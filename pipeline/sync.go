@@ -62,6 +62,9 @@ type syncer struct {
 	// invs keeps each side's folder inventories for incremental reads
 	// (nil: no state kept).
 	invs *state.Inventories
+	// narrow is the folder pairs compared only where they changed
+	// (narrow.go), or nil.
+	narrow *narrowing
 }
 
 // Sync runs a one-way sync from src to dst and returns its report; the
@@ -198,6 +201,9 @@ func (s *syncer) run(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := s.narrowRead(inv); err != nil {
+		return err
+	}
 	s.storeInventories(1, inv.src, inv.srcFolders, inv.read)
 	s.storeInventories(2, inv.dst, inv.dstFolders, mappedDst(inv, inv.read))
 
@@ -243,7 +249,7 @@ func (s *syncer) run(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			planned = inv.withSkipped(sum)
+			planned = s.withUntouched(inv.withSkipped(sum))
 		}
 		extra, pairs, err := copyFindings(inv, inv.read)
 		if err != nil {
@@ -362,7 +368,7 @@ func (s *syncer) plan(inv *inventory) (*tempFile, diff.Summary, error) {
 			plan.Close()
 			return nil, diff.Summary{}, err
 		}
-		return plan, inv.withSkipped(sum), nil
+		return plan, s.withUntouched(inv.withSkipped(sum)), nil
 	}
 	sum, err := diff.Run(sr, dr, "source inventory", "destination inventory", o, plan)
 	if err != nil {
@@ -380,5 +386,5 @@ func (s *syncer) plan(inv *inventory) (*tempFile, diff.Summary, error) {
 	if cross.labels > 0 {
 		fmt.Fprintf(s.log, "imapx: %d copies into other folders become Gmail labels (STORE X-GM-LABELS)\n", cross.labels)
 	}
-	return plan, inv.withSkipped(cross.withCross(sum)), nil
+	return plan, s.withUntouched(inv.withSkipped(cross.withCross(sum))), nil
 }

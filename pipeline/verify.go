@@ -51,6 +51,7 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 		t, err := storedDigests(dctx, s.dst, ws, s.o.Verify == VerifyFull, max(1, s.o.Connections/2))
 		storedc <- digests{t, exitcode.ForHost(err, 2)}
 	}()
+	s.narrowVerifyPass()
 	inv, err := s.rereadDst(ctx, first, only, known)
 	if err != nil {
 		stop()
@@ -60,6 +61,13 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 		return err
 	}
 	defer inv.Close()
+	if err := s.narrowVerify(inv, first); err != nil {
+		stop()
+		if st := <-storedc; st.t != nil {
+			st.t.Close()
+		}
+		return err
+	}
 	// What the run wrote is kept for the next run's reads.
 	s.storeInventories(2, inv.dst, inv.dstFolders, reread)
 	stored := <-storedc
@@ -144,7 +152,7 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 	}
 	settle(st, inv, extraFolders(first, extra, left))
 	s.saveState(st)
-	return s.verdict(first.withSkipped(sum), countBeyond(extra))
+	return s.verdict(s.withUntouched(first.withSkipped(sum)), countBeyond(extra))
 }
 
 // diffInventories returns the source folders a diff of inv with o still

@@ -219,3 +219,54 @@ func eachLine(path string, fn func([]byte) error) error {
 		}
 	}
 }
+
+// Header reads only the first line of side's stored inventory of folder:
+// the STATUS it was read after. Open checks the whole file.
+func (v *Inventories) Header(side, folder string) (Status, bool) {
+	f, err := os.Open(v.path(side, folder))
+	if err != nil {
+		return Status{}, false
+	}
+	defer f.Close()
+	line, err := bufio.NewReaderSize(f, 4<<10).ReadSlice('\n')
+	if err != nil {
+		return Status{}, false
+	}
+	var h invHeader
+	if json.Unmarshal(line, &h) != nil || h.Side != side || h.Folder != folder || h.Fingerprint != v.fingerprint {
+		return Status{}, false
+	}
+	return h.Status, true
+}
+
+// Written is how many message records were written so far.
+func (w *InvWriter) Written() int { return w.n }
+
+// EachWritten calls fn with the first n message records written so far,
+// read back from the file being written.
+func (w *InvWriter) EachWritten(n int, fn func(line []byte) error) error {
+	if w.err != nil {
+		return w.err
+	}
+	if err := w.bw.Flush(); err != nil {
+		w.err = err
+		return err
+	}
+	i := -1 // the header first
+	err := eachLine(w.tmp.Name(), func(line []byte) error {
+		i++
+		if i == 0 {
+			return nil
+		}
+		if i > n {
+			return errStop
+		}
+		return fn(line)
+	})
+	if err == errStop {
+		return nil
+	}
+	return err
+}
+
+var errStop = errors.New("stop")

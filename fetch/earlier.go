@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -61,10 +60,13 @@ func (f *fetcher) incremental(c *imapclient.Client, j job, st *folderState, e *E
 	if st.uids, err = f.resolve(c, j, n); err != nil {
 		return false, err
 	}
-	now := make(map[imap.UID]bool, len(st.uids))
+	// Bitmaps over the folder's UIDs, not maps: 50,000 entries each.
+	var now uidSet
+	now.span(st.uids)
 	for _, u := range st.uids {
-		now[u] = true
+		now.add(u)
 	}
+	st.done.span(st.uids)
 	changed := map[uint32][]string{}
 	if e.UIDNext > 1 && len(st.uids) > 0 && st.uids[0] < imap.UID(e.UIDNext) {
 		var set imap.UIDSet
@@ -100,7 +102,7 @@ func (f *fetcher) incremental(c *imapclient.Client, j job, st *folderState, e *E
 		if uid >= e.UIDNext || st.done.has(imap.UID(uid)) {
 			return nil // fetched again below, or written before a retry
 		}
-		if !now[imap.UID(uid)] {
+		if !now.has(imap.UID(uid)) {
 			if e.Gone != nil {
 				e.Gone(line)
 			}
@@ -154,10 +156,13 @@ func lineUID(line []byte) (uint32, bool) {
 		return 0, false
 	}
 	rest := line[i+len(`"uid":`):]
+	var u uint64
 	n := 0
-	for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
-		n++
+	for ; n < len(rest) && rest[n] >= '0' && rest[n] <= '9'; n++ {
+		u = u*10 + uint64(rest[n]-'0')
+		if u > 1<<32-1 {
+			return 0, false
+		}
 	}
-	u, err := strconv.ParseUint(string(rest[:n]), 10, 32)
-	return uint32(u), err == nil && u > 0
+	return uint32(u), n > 0 && u > 0
 }

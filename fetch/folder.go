@@ -151,6 +151,25 @@ func (f *fetcher) resolve(c *imapclient.Client, j job, n uint32) ([]imap.UID, er
 	if criteria == nil {
 		criteria = &imap.SearchCriteria{}
 	}
+	if c.Caps().Has(imap.CapESearch) {
+		// ESEARCH (RFC 4731) answers with ranges ("1:50000"), not every
+		// UID: a 50,000-message folder's answer is bytes, not 300 KB.
+		data, err := c.UIDSearch(criteria, &imap.SearchOptions{ReturnAll: true}).Wait()
+		if err == nil {
+			if data.All == nil {
+				return nil, nil
+			}
+			if set, ok := data.All.(imap.UIDSet); ok {
+				if uids, ok := set.Nums(); ok {
+					sort.Slice(uids, func(a, b int) bool { return uids[a] < uids[b] })
+					return uids, nil
+				}
+			}
+		} else if session.IsConnError(err) {
+			return nil, exitcode.New(exitcode.Fetch, fmt.Errorf("UID SEARCH in %q: %w", j.folder, err))
+		}
+		// A refusal or an answer of another shape: the plain search.
+	}
 	data, err := c.UIDSearch(criteria, nil).Wait()
 	if err != nil {
 		return nil, exitcode.New(exitcode.Fetch, fmt.Errorf("UID SEARCH in %q: %w", j.folder, err))

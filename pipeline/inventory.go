@@ -6,6 +6,7 @@ import (
 	"io"
 	"sync"
 
+	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 	"golang.org/x/sync/errgroup"
 
@@ -76,6 +77,9 @@ func (s *syncer) readBoth(ctx context.Context, st *state.State) (*inventory, err
 		}
 		srcConn, srcList, err = list(gctx, s.src, folders.Options{Selector: sel}, 1)
 		srcList = underSubfolder1(srcList, s.o.Diff.Mapping.Subfolder1)
+		if err == nil {
+			warm(srcConn, srcList, st)
+		}
 		return err
 	})
 	g.Go(func() error {
@@ -374,4 +378,31 @@ func (inv *inventory) addClean(from *inventory, keep map[string]bool) error {
 		return err
 	}
 	return w.Flush()
+}
+
+// warm opens, on the connection that listed the source, the biggest
+// source folder whose STATUS moved since st last found its pair in sync:
+// it is read whatever the destination's listing says, and a server may
+// take a while to open it (Dovecot rescans a changed Maildir: 0.1 s at
+// 50,000 messages), time better spent while the destination is still
+// being listed. Errors are left to the read.
+func warm(c *imapclient.Client, listed []record.Folder, st *state.State) {
+	if st == nil || len(st.Pairs) == 0 {
+		return
+	}
+	var best *record.Folder
+	for i := range listed {
+		f := &listed[i]
+		p, ok := st.Pairs[f.Name]
+		cur, ok2 := state.StatusOf(f)
+		if !ok || !ok2 || cur == p.SrcStatus || !folders.Selectable(f) {
+			continue
+		}
+		if best == nil || *f.Messages > *best.Messages {
+			best = f
+		}
+	}
+	if best != nil && *best.Messages >= minStored {
+		c.Select(best.Name, &imap.SelectOptions{ReadOnly: true}).Wait()
+	}
 }

@@ -344,11 +344,15 @@ func narrowSide1(p *narrowPair, side *narrowSide, i int, w *record.Writer, chang
 	var scratch record.MessageFields
 	p.untouched[i], p.untouchedBytes[i] = 0, 0
 	err := side.w.EachWritten(side.rest, func(line []byte) error {
-		id, size, ok := identSize(line, &scratch)
+		raw, size, ok := rawIdentSize(line)
 		if !ok {
-			return fmt.Errorf("stored inventory of %q: a message record without an identity", side.folder)
+			var id string
+			if id, size, ok = identSize(line, &scratch); !ok {
+				return fmt.Errorf("stored inventory of %q: a message record without an identity", side.folder)
+			}
+			raw = []byte(id)
 		}
-		if p.keys[id] {
+		if p.keys[string(raw)] {
 			return w.WriteLine(line)
 		}
 		p.untouched[i]++
@@ -490,6 +494,9 @@ func (n *narrowing) untouchedBytes(host int, folder string) int64 {
 
 // identSize reads a message record's identity and size.
 func identSize(line []byte, scratch *record.MessageFields) (string, int64, bool) {
+	if id, size, ok := rawIdentSize(line); ok {
+		return string(id), size, true
+	}
 	if record.FastMessage(line, scratch, false) {
 		return scratch.Ident, scratch.Size, scratch.Ident != ""
 	}
@@ -501,6 +508,35 @@ func identSize(line []byte, scratch *record.MessageFields) (string, int64, bool)
 		return "", 0, false
 	}
 	return m.Ident, m.Size, m.Ident != ""
+}
+
+// rawIdentSize reads them by hand from a line without a nested object:
+// there the first "size" and "ident" members are the record's own (inside
+// a string, a quote is escaped). Else ok is false. The identity is a
+// slice of line.
+func rawIdentSize(line []byte) (id []byte, size int64, ok bool) {
+	if len(line) < 2 || bytes.IndexByte(line[1:], '{') >= 0 {
+		return nil, 0, false
+	}
+	i := bytes.Index(line, []byte(`,"size":`))
+	j := bytes.Index(line, []byte(`,"ident":"`))
+	if i < 0 || j < 0 {
+		return nil, 0, false
+	}
+	digits := line[i+len(`,"size":`):]
+	n := 0
+	for ; n < len(digits) && digits[n] >= '0' && digits[n] <= '9' && n < 18; n++ {
+		size = size*10 + int64(digits[n]-'0')
+	}
+	if n == 0 || n < len(digits) && digits[n] != ',' && digits[n] != '}' {
+		return nil, 0, false
+	}
+	rest := line[j+len(`,"ident":"`):]
+	end := bytes.IndexByte(rest, '"')
+	if end <= 0 || bytes.IndexByte(rest[:end], '\\') >= 0 {
+		return nil, 0, false
+	}
+	return rest[:end], size, true
 }
 
 // recordFolder is the folder of a message record; ok is false for other

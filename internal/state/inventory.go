@@ -126,63 +126,86 @@ func (w *InvWriter) Abort() {
 // Inventory is one folder's stored inventory.
 type Inventory struct {
 	Status Status
-	path   string
+	// Messages is how many message records it holds.
+	Messages int
+	path     string
+	// body is where the trailer starts.
+	body int64
 }
 
 // Open returns side's stored inventory of folder, checked whole (header,
 // options, count and checksum); ok is false when there is none usable.
+// The check hashes the file in big blocks, not line by line: it is on the
+// way of every incremental read.
 func (v *Inventories) Open(side, folder string) (*Inventory, bool) {
 	p := v.path(side, folder)
-	var h invHeader
-	first := true
-	n := 0
-	sum := sha256.New()
-	var trailer []byte
-	err := eachLine(p, func(line []byte) error {
-		if trailer != nil {
-			sum.Write(trailer)
-			sum.Write([]byte{'\n'})
-			n++
-		}
-		if first {
-			first = false
-			if err := json.Unmarshal(line, &h); err != nil {
-				return err
-			}
-			sum.Write(line)
-			sum.Write([]byte{'\n'})
-			return nil
-		}
-		trailer = append(trailer[:0], line...)
-		return nil
-	})
-	if err != nil || trailer == nil || h.Side != side || h.Folder != folder || h.Fingerprint != v.fingerprint {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || fi.Size() < 2 {
+		return nil, false
+	}
+	// The trailer is the last line.
+	size := fi.Size()
+	tail := make([]byte, min(size, 4<<10))
+	if _, err := f.ReadAt(tail, size-int64(len(tail))); err != nil || tail[len(tail)-1] != '\n' {
+		return nil, false
+	}
+	cut := bytes.LastIndexByte(tail[:len(tail)-1], '\n')
+	if cut < 0 {
 		return nil, false
 	}
 	var t invTrailer
-	if json.Unmarshal(trailer, &t) != nil || t.Messages != n || t.Sum != hex.EncodeToString(sum.Sum(nil)) {
+	if json.Unmarshal(tail[cut+1:len(tail)-1], &t) != nil {
 		return nil, false
 	}
-	return &Inventory{Status: h.Status, path: p}, true
+	body := size - int64(len(tail)) + int64(cut) + 1 // header and records
+	sum := sha256.New()
+	lines := 0
+	var h invHeader
+	buf := make([]byte, 256<<10)
+	for off := int64(0); off < body; {
+		n, err := f.ReadAt(buf[:min(int64(len(buf)), body-off)], off)
+		if n == 0 && err != nil {
+			return nil, false
+		}
+		chunk := buf[:n]
+		if off == 0 {
+			end := bytes.IndexByte(chunk, '\n')
+			if end < 0 || json.Unmarshal(chunk[:end], &h) != nil {
+				return nil, false
+			}
+		}
+		sum.Write(chunk)
+		lines += bytes.Count(chunk, []byte{'\n'})
+		off += int64(n)
+	}
+	if h.Side != side || h.Folder != folder || h.Fingerprint != v.fingerprint {
+		return nil, false
+	}
+	if t.Messages != lines-1 || t.Sum != hex.EncodeToString(sum.Sum(nil)) {
+		return nil, false
+	}
+	return &Inventory{Status: h.Status, Messages: t.Messages, path: p, body: body}, true
 }
 
 // Each calls fn with each message record, in the order written.
 func (i *Inventory) Each(fn func(line []byte) error) error {
-	var pending []byte
+	f, err := os.Open(i.path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
 	first := true
-	return eachLine(i.path, func(line []byte) error {
-		if first {
+	return eachLineOf(io.NewSectionReader(f, 0, i.body), i.path, func(line []byte) error {
+		if first { // the header
 			first = false
 			return nil
 		}
-		if pending != nil {
-			if err := fn(pending); err != nil {
-				return err
-			}
-		}
-		// The last line is the trailer: hold each line back by one.
-		pending = append(pending[:0], line...)
-		return nil
+		return fn(line)
 	})
 }
 
@@ -193,6 +216,11 @@ func eachLine(path string, fn func([]byte) error) error {
 		return err
 	}
 	defer f.Close()
+	return eachLineOf(f, path, fn)
+}
+
+// eachLineOf reads r's lines (without newline); the slice is reused.
+func eachLineOf(f io.Reader, path string, fn func([]byte) error) error {
 	r := bufio.NewReaderSize(f, 64<<10)
 	var long []byte
 	for {

@@ -456,6 +456,9 @@ func (a *applier) store(uids imap.UIDSet, flags *imap.StoreFlags) error {
 func (a *applier) deleteFolder(name string) error {
 	res := &record.Result{Type: record.TypeResult, Op: record.OpDeleteFolder, OK: true, Dst: &record.Ref{Folder: name}, DryRun: a.gate.DryRun()}
 	if !a.gate.DryRun() {
+		if err := session.Leave(a.c, name); session.IsConnError(err) {
+			return err
+		}
 		if err := a.gate.Delete(a.c, name); session.IsConnError(err) {
 			return err
 		} else if err != nil {

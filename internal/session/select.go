@@ -31,10 +31,27 @@ func Select(c *imapclient.Client, mailbox string, readOnly bool) (*imap.SelectDa
 	return mutate.Gate{Dry: readOnly}.Select(c, mailbox).Wait()
 }
 
+// Leave makes sure c does not have mailbox selected, before a DELETE of
+// it: Dovecot drops a connection whose selected mailbox is deleted
+// ("BYE Selected mailbox was deleted"), and a pooled connection keeps
+// its last folder selected. UNSELECT where offered, else INBOX is
+// examined instead (never deleted).
+func Leave(c *imapclient.Client, mailbox string) error {
+	mb := c.Mailbox()
+	if mb == nil || mb.Name != mailbox {
+		return nil
+	}
+	if c.Caps().Has(imap.CapUnselect) || c.Caps().Has(imap.CapIMAP4rev2) {
+		return c.Unselect().Wait()
+	}
+	_, err := c.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait()
+	return err
+}
+
 // refresh brings the selected mailbox up to date in one round trip; nil
 // data (no error) asks for a new SELECT.
 func refresh(c *imapclient.Client, mailbox string) (*imap.SelectData, error) {
-	opts := &imap.StatusOptions{UIDNext: true, UIDValidity: true}
+	opts := &imap.StatusOptions{NumMessages: true, UIDNext: true, UIDValidity: true}
 	if c.Caps().Has(imap.CapCondStore) {
 		opts.HighestModSeq = true
 	}
@@ -52,8 +69,12 @@ func refresh(c *imapclient.Client, mailbox string) (*imap.SelectData, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A count that differs from the connection's: a server that does
+	// not report changes on NOOP (or one arrived in between); a folder
+	// recreated under the same name: selected again.
 	mb := c.Mailbox()
-	if mb == nil || mb.Name != mailbox || st.UIDValidity == 0 || st.UIDValidity != mb.UIDValidity {
+	if mb == nil || mb.Name != mailbox || st.UIDValidity == 0 || st.UIDValidity != mb.UIDValidity ||
+		st.NumMessages == nil || *st.NumMessages != mb.NumMessages {
 		return nil, nil
 	}
 	data := &imap.SelectData{

@@ -67,27 +67,29 @@ func RunTo(ctx context.Context, dial session.Dialer, o Options, s Sink) (Summary
 	o.defaults()
 	var sum Summary
 	f := &fetcher{o: &o, dial: dial, sink: s, sum: &sum}
-	defer f.closeConn()
+	err := f.run(ctx)
+	f.endConn(err)
+	return sum, err
+}
 
-	if o.Plan != nil {
-		err := f.runPlan(ctx)
-		return sum, err
+func (f *fetcher) run(ctx context.Context) error {
+	if f.o.Plan != nil {
+		return f.runPlan(ctx)
 	}
 	jobs, err := f.folderJobs(ctx)
 	if err != nil {
-		return sum, err
+		return err
 	}
-	if o.Connections > 1 && len(jobs) > 1 {
-		err := f.runParallel(ctx, jobs)
-		return sum, err
+	if f.o.Connections > 1 && len(jobs) > 1 {
+		return f.runParallel(ctx, jobs)
 	}
 	for _, j := range jobs {
-		sum.Folders++
+		f.sum.Folders++
 		if err := f.runJob(ctx, j); err != nil {
-			return sum, err
+			return err
 		}
 	}
-	return sum, nil
+	return nil
 }
 
 // runPlan fetches the messages of the plan's copy ops, a batch at a time.
@@ -193,6 +195,17 @@ func (f *fetcher) closeConn() {
 		f.conn.Close()
 		f.conn = nil
 	}
+}
+
+// endConn gives the connection back (session.Release: to its pool, if
+// any) after a fetch that went through, and closes it after a failure.
+func (f *fetcher) endConn(err error) {
+	if err != nil {
+		f.closeConn()
+		return
+	}
+	session.Release(f.conn)
+	f.conn = nil
 }
 
 // folder fetches one job, re-dialing and resuming after a dropped

@@ -45,9 +45,15 @@ func (f *fetcher) tryFolder(ctx context.Context, j job, st *folderState) error {
 	defer st.dropHidden()
 	st.binary = c.Caps().Has(imap.CapBinary)
 
-	sel, err := c.Select(j.folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+	// A connection that has the folder open already (a pool's) is only
+	// brought up to date: no second SELECT.
+	sel, err := session.Select(c, j.folder, !f.o.ReadWrite)
 	if err != nil {
-		return exitcode.New(exitcode.Select, fmt.Errorf("EXAMINE %q: %w", j.folder, err))
+		verb := "EXAMINE"
+		if f.o.ReadWrite {
+			verb = "SELECT"
+		}
+		return exitcode.New(exitcode.Select, fmt.Errorf("%s %q: %w", verb, j.folder, err))
 	}
 	if err := session.CheckValidity(j.folder, sel.UIDValidity, j.validity); err != nil {
 		return err

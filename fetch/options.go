@@ -63,6 +63,11 @@ type Options struct {
 	// Earlier, when set, gives a folder's earlier read (nil: none): on a
 	// server with CONDSTORE only what changed since is read (earlier.go).
 	Earlier func(folder string) *Earlier
+	// ReadWrite opens the folders with SELECT instead of EXAMINE: sync
+	// reads the destination so when it writes there next, on the same
+	// pooled connections, which then need not select again. BODY.PEEK
+	// leaves \Seen alone either way; only \Recent differs.
+	ReadWrite bool
 	// Connections is how many folders are read at once, each on its own
 	// connection (1 when unset); records of different folders interleave.
 	Connections int

@@ -26,16 +26,19 @@ func (f *fetcher) runParallel(ctx context.Context, jobs []job) error {
 	g, gctx := errgroup.WithContext(ctx)
 	for _, w := range workers {
 		g.Go(func() error {
-			if w != f {
-				defer w.closeConn()
-			}
-			for j := range queue {
-				w.sum.Folders++
-				if err := w.runJob(gctx, j); err != nil {
-					return err
+			err := func() error {
+				for j := range queue {
+					w.sum.Folders++
+					if err := w.runJob(gctx, j); err != nil {
+						return err
+					}
 				}
+				return nil
+			}()
+			if w != f {
+				w.endConn(err)
 			}
-			return nil
+			return err
 		})
 	}
 	err := g.Wait()
@@ -56,15 +59,18 @@ func (f *fetcher) runPlanParallel(ctx context.Context, p *plan, batch int) error
 	g, gctx := errgroup.WithContext(ctx)
 	for i, w := range workers {
 		g.Go(func() error {
-			if w != f {
-				defer w.closeConn()
-			}
-			for j := range queues[i] {
-				if err := w.runJob(gctx, j); err != nil {
-					return err
+			err := func() error {
+				for j := range queues[i] {
+					if err := w.runJob(gctx, j); err != nil {
+						return err
+					}
 				}
+				return nil
+			}()
+			if w != f {
+				w.endConn(err)
 			}
-			return nil
+			return err
 		})
 	}
 	g.Go(func() error {
@@ -95,7 +101,7 @@ func (f *fetcher) runPlanParallel(ctx context.Context, p *plan, batch int) error
 
 // workers returns n fetchers writing to f's output through one lock: f
 // itself first, its connection reused, then fetchers that dial their own
-// (closed by closeConn).
+// (given back or closed by endConn).
 func (f *fetcher) workers(n int) []*fetcher {
 	sink := &lockedSink{s: f.sink}
 	workers := make([]*fetcher, n)

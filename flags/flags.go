@@ -75,30 +75,35 @@ func Run(ctx context.Context, dial session.Dialer, o Options, in io.Reader, inNa
 	// records: they are carried out, then the run fails with exit 66.
 	a := &applier{o: &o, dial: dial, gate: mutate.Gate{Dry: o.DryRun}, w: record.NewWriter(out), sum: &sum}
 	defer a.w.Flush()
-	defer a.closeConn()
+	err := a.run(ctx, byFolder, order, folderDeletes, inErr)
+	a.endConn(err)
+	return sum, err
+}
+
+func (a *applier) run(ctx context.Context, byFolder map[string][]change, order, folderDeletes []string, inErr error) error {
 	if len(order) == 0 && len(folderDeletes) == 0 {
-		return sum, a.end(inErr)
+		return a.end(inErr)
 	}
 	// A server that cannot be reached at all fails the run at once; one
 	// lost later is dialled again (retry).
 	if err := a.client(ctx); err != nil {
-		return sum, err
+		return err
 	}
 	for _, folder := range order {
 		if err := a.retry(ctx, "folder "+folder, func() error { return a.folder(folder, byFolder[folder]) }); err != nil {
 			var imapErr *imap.Error
 			if ctx.Err() != nil || !errors.As(err, &imapErr) && exitcode.Of(err) != exitcode.Select {
-				return sum, err // cannot connect, or interrupted
+				return err // cannot connect, or interrupted
 			}
 			a.failAll(byFolder[folder], err)
 		}
 	}
 	for _, f := range folderDeletes {
 		if err := a.retry(ctx, "deleting folder "+f, func() error { return a.deleteFolder(f) }); err != nil {
-			return sum, err
+			return err
 		}
 	}
-	return sum, a.end(inErr)
+	return a.end(inErr)
 }
 
 // end finishes the result stream: with its end record when the input was
@@ -152,6 +157,18 @@ func (a *applier) closeConn() {
 		a.c.Close()
 		a.c = nil
 	}
+}
+
+// endConn gives the connection back (session.Release: to its pool, if
+// any) when the run went through, and closes it after a failure.
+func (a *applier) endConn(err error) {
+	if err != nil || a.c == nil {
+		a.closeConn()
+		return
+	}
+	a.stop()
+	session.Release(a.c)
+	a.c = nil
 }
 
 // readChanges reads the plan (or push results). An input without its end
@@ -236,7 +253,9 @@ type applier struct {
 // folder applies one folder's changes. Its results are written only once
 // it went through: after a lost connection nothing is written, and the folder is applied again on a new connection.
 func (a *applier) folder(name string, changes []change) error {
-	sel, err := a.gate.Select(a.c, name).Wait()
+	// A pooled connection that has the folder open read-write already is
+	// only brought up to date.
+	sel, err := session.Select(a.c, name, a.gate.DryRun())
 	if err != nil {
 		return exitcode.New(exitcode.Select, fmt.Errorf("SELECT %q: %w", name, err))
 	}
@@ -437,6 +456,9 @@ func (a *applier) store(uids imap.UIDSet, flags *imap.StoreFlags) error {
 func (a *applier) deleteFolder(name string) error {
 	res := &record.Result{Type: record.TypeResult, Op: record.OpDeleteFolder, OK: true, Dst: &record.Ref{Folder: name}, DryRun: a.gate.DryRun()}
 	if !a.gate.DryRun() {
+		if err := session.Leave(a.c, name); session.IsConnError(err) {
+			return err
+		}
 		if err := a.gate.Delete(a.c, name); session.IsConnError(err) {
 			return err
 		} else if err != nil {

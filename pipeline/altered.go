@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/imapx/imapx/internal/exitcode"
 	"github.com/imapx/imapx/internal/session"
@@ -205,10 +206,19 @@ func fetchBodies(ctx context.Context, dial session.Dialer, want map[string][]uin
 	if err != nil {
 		return nil, err
 	}
-	defer c.Close()
+	out, err := fetchBodiesOn(c, want)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	session.Release(c)
+	return out, nil
+}
+
+func fetchBodiesOn(c *imapclient.Client, want map[string][]uint32) (map[string]map[uint32][]byte, error) {
 	out := map[string]map[uint32][]byte{}
 	for folder, uids := range want {
-		if _, err := c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+		if _, err := session.Select(c, folder, true); err != nil {
 			return nil, err
 		}
 		var set imap.UIDSet

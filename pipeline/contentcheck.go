@@ -267,9 +267,9 @@ func storedDigests(ctx context.Context, dial session.Dialer, ws *table, full boo
 		sections = append(sections, &imap.FetchItemBodySection{Specifier: imap.PartSpecifierText, Peek: true})
 	}
 	for range max(1, conns) {
-		g.Go(func() error {
+		g.Go(func() (err error) {
 			r := &redialer{dial: dial}
-			defer r.close()
+			defer func() { r.end(err) }()
 			for ch := range chunks {
 				if gctx.Err() != nil {
 					return gctx.Err()
@@ -279,7 +279,7 @@ func storedDigests(ctx context.Context, dial session.Dialer, ws *table, full boo
 				// finds one of equal ones).
 				err := r.do(gctx, func(c *imapclient.Client, fresh bool) error {
 					if ch.folder != r.selected || fresh {
-						sel, err := c.Select(ch.folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+						sel, err := session.Select(c, ch.folder, true)
 						if err != nil {
 							return fmt.Errorf("verify: select %q: %w", ch.folder, err)
 						}

@@ -11,6 +11,7 @@ import (
 	"github.com/imapx/imapx/internal/folders"
 	"github.com/imapx/imapx/internal/mutate"
 	"github.com/imapx/imapx/internal/record"
+	"github.com/imapx/imapx/internal/session"
 )
 
 // deleteEmptySource is imapsync's --delete1emptyfolders: the selected
@@ -47,6 +48,9 @@ func (s *syncer) deleteEmptySource(ctx context.Context) error {
 		empty := !folders.Selectable(&f) || f.Messages != nil && *f.Messages == 0
 		if strings.EqualFold(f.Name, "INBOX") || !empty || hasChild(names, f.Name, f.Delim) {
 			continue
+		}
+		if err := session.Leave(c, f.Name); session.IsConnError(err) {
+			return exitcode.ForHost(err, 1)
 		}
 		if err := gate.Delete(c, f.Name); err != nil && !errors.Is(err, mutate.ErrDryRun) {
 			s.countError(exitcode.ForHost(fmt.Errorf("--delete1emptyfolders: DELETE %q: %w", f.Name, err), 1))

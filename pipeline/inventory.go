@@ -6,7 +6,6 @@ import (
 	"io"
 	"sync"
 
-	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 	"golang.org/x/sync/errgroup"
 
@@ -187,6 +186,9 @@ func (s *syncer) readSide(ctx context.Context, c *imapclient.Client, dial sessio
 	o := fetch.Options{
 		Listed: nonNil(listed), Skip: skip, Ident: s.o.Ident, Connections: s.o.Connections, Log: s.hostLog(host), OnError: s.countError, Progress: s.o.Progress,
 		Criteria: sel.Criteria, Keep: sel.Keep, Earlier: s.earlierFor(host, listed),
+		// host2's folders are selected read-write when the run writes
+		// there next: push and flags then find them selected.
+		ReadWrite: host == 2 && !s.o.DryRun,
 	}
 	o.Relabel = s.relabel(host)
 	if known != nil {
@@ -314,7 +316,8 @@ func (r *reuser) take() *imapclient.Client {
 	return c
 }
 
-func (r *reuser) close() { closeAll(r.take()) }
+// close gives c back to its pool (session.Release) if nobody took it.
+func (r *reuser) close() { session.Release(r.take()) }
 
 func closeAll(cs ...*imapclient.Client) {
 	for _, c := range cs {
@@ -403,6 +406,6 @@ func warm(c *imapclient.Client, listed []record.Folder, st *state.State) {
 		}
 	}
 	if best != nil && *best.Messages >= minStored {
-		c.Select(best.Name, &imap.SelectOptions{ReadOnly: true}).Wait()
+		session.Select(c, best.Name, true)
 	}
 }

@@ -27,7 +27,7 @@ func (s *syncer) checkLabels2(ctx context.Context) error {
 		return exitcode.ForHost(err, 2)
 	}
 	s.labels2 = c.Caps().Has(gmailExt)
-	c.Close()
+	session.Release(c)
 	if !s.labels2 && !s.o.SyncLabels && !s.o.SkipCrossDuplicates {
 		fmt.Fprintf(s.log, "imapx: note: host2 offers no %s: a message in several folders is copied into each\n", gmailExt)
 	}

@@ -51,6 +51,17 @@ func (r *redialer) do(ctx context.Context, step func(c *imapclient.Client, fresh
 	}
 }
 
+// end gives the connection back (session.Release: to its pool) after
+// work that went through, and closes it after a failure.
+func (r *redialer) end(err error) {
+	if err != nil {
+		r.close()
+		return
+	}
+	session.Release(r.c)
+	r.c = nil
+}
+
 func (r *redialer) close() {
 	if r.c != nil {
 		r.c.Close()

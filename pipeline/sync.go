@@ -81,6 +81,13 @@ func Sync(ctx context.Context, src, dst session.Dialer, o Options) (*Report, err
 	// failed folder is still diffed, that folder counted as an error.
 	o.Diff.NoEnd, o.Diff.Trusted = io.Discard, true
 	s := &syncer{o: &o, src: src, dst: dst, rep: &Report{}, log: o.Log, cancel: cancel, lastLap: start}
+	// One connection per side (as the work allows) for the whole run: the
+	// phases hand theirs back, the next one takes it, with its folder
+	// still selected.
+	srcPool, dstPool := session.NewPool(src), session.NewPool(dst)
+	defer srcPool.Close()
+	defer dstPool.Close()
+	s.src, s.dst = srcPool.Dial, dstPool.Dial
 	s.reconnects[0].w, s.reconnects[1].w = s.log, s.log
 	s.openJournal()
 	if err := s.openLinks(); err != nil {

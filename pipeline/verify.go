@@ -9,6 +9,12 @@ import (
 	"github.com/imapx/imapx/internal/state"
 )
 
+// smallCopy is the most messages copied whose stored digests the verify
+// fetches before the re-read rather than alongside it: a few header
+// fetches cost less than another LOGIN and SELECT (80-180 ms for Dovecot
+// on a 50,000-message maildir).
+const smallCopy = 500
+
 // verify re-reads the destination folders the run changed, not trusting
 // what the APPENDs answered, and compares them with the source as it was
 // copied; pairs the plan left alone were just read in sync. It prints
@@ -47,10 +53,18 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 		err error
 	}
 	storedc := make(chan digests, 1)
-	go func() {
+	readStored := func() {
 		t, err := storedDigests(dctx, s.dst, ws, s.o.Verify == VerifyFull, max(1, s.o.Connections/2))
 		storedc <- digests{t, exitcode.ForHost(err, 2)}
-	}()
+	}
+	if s.rep.Copied <= smallCopy {
+		// A few messages: fetched first, on the connection the re-read
+		// then takes over with its folder selected, instead of a second
+		// connection selecting it again.
+		readStored()
+	} else {
+		go readStored()
+	}
 	s.narrowVerifyPass()
 	inv, err := s.rereadDst(ctx, first, only, known)
 	if err != nil {

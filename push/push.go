@@ -128,9 +128,9 @@ func RunFrom(ctx context.Context, dial session.Dialer, o Options, src Source, ou
 	p := &pusher{o: &o, dial: dial, gate: mutate.Gate{Dry: o.DryRun}, out: record.NewWriter(out), sum: &sum,
 		folderErr: map[string]error{}, confirmed: map[string]*imap.UIDSet{}}
 	p.watch = watch(ctx)
-	defer p.watch.stop()
-	defer p.closeConn()
-	err := p.run(ctx, src)
+	var err error
+	defer func() { p.endConn(err) }()
+	err = p.run(ctx, src)
 	p.linkFound(ctx)
 	p.reportKeywords()
 	if p.stop != nil && (err == nil || errors.Is(err, p.stop)) {

@@ -337,7 +337,7 @@ func (p *pusher) arrivalsSince(c *imapclient.Client, start map[string]imap.UID, 
 		got := map[arrivalKey][]imap.UID{}
 		arrived[folder] = got
 		from := max(start[folder], 1)
-		sel, err := c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+		sel, err := session.Select(c, folder, true)
 		if err != nil {
 			if session.IsConnError(err) {
 				return nil, nil, err

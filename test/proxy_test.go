@@ -111,7 +111,9 @@ func cmdSleepRandom(ts *testscript.TestScript, neg bool, args []string) {
 // timeout toxic or a dead middlebox. With always false only the first
 // connection to reach the limit stalls: a re-dial gets through. With cut
 // set, that connection is closed instead (a reset mid-stream); with die
-// set too, every later connection is closed at once (a server gone).
+// set too, the server is gone: every other connection open is closed
+// with it (a run keeps idle ones for its next phase), and every later
+// one at once.
 type stallProxy struct {
 	ln     net.Listener
 	target string
@@ -188,6 +190,13 @@ func (p *stallProxy) handle(client net.Conn) {
 					if p.cut {
 						dst.Close()
 						src.Close()
+						if p.die {
+							p.mu.Lock()
+							for _, c := range p.conns {
+								c.Close()
+							}
+							p.mu.Unlock()
+						}
 						return
 					}
 					<-p.closed // hold both sockets open, forward nothing

@@ -55,6 +55,11 @@ type SelectedMailbox struct {
 	NumMessages    uint32
 	Flags          []imap.Flag
 	PermanentFlags []imap.Flag
+	// ReadOnly is set when the mailbox was opened with EXAMINE, or the
+	// server answered the SELECT with [READ-ONLY].
+	ReadOnly bool
+	// UIDValidity is the UIDVALIDITY the SELECT or EXAMINE returned.
+	UIDValidity uint32
 }
 
 func (mbox *SelectedMailbox) copy() *SelectedMailbox {
@@ -430,6 +435,16 @@ func (c *Client) Mailbox() *SelectedMailbox {
 	return c.mailbox
 }
 
+// Pending returns the number of commands sent whose completion has not
+// been read yet. A connection with none pending is between commands: it
+// can be handed to another user without a reply of the last one arriving
+// there.
+func (c *Client) Pending() int {
+	c.mutex.Lock()
+	defer c.mutex.Unlock()
+	return len(c.pendingCmds)
+}
+
 // Closed returns a channel that is closed when the connection is closed.
 //
 // This channel cannot be used to reliably determine whether a connection is healthy. If
@@ -594,6 +609,8 @@ func (c *Client) completeCommand(cmd command, err error) {
 				NumMessages:    cmd.data.NumMessages,
 				Flags:          cmd.data.Flags,
 				PermanentFlags: cmd.data.PermanentFlags,
+				ReadOnly:       cmd.readOnly,
+				UIDValidity:    cmd.data.UIDValidity,
 			}
 			c.mutex.Unlock()
 		}
@@ -840,6 +857,9 @@ func (c *Client) readResponseTagged(tag, typ string) (startTLS *startTLSCommand,
 		return nil, fmt.Errorf("in resp-text: %v", c.dec.Err())
 	}
 	c.options.alert(typ, code, text)
+	if cmd, ok := cmd.(*SelectCommand); ok && code == "READ-ONLY" {
+		cmd.readOnly = true
+	}
 
 	var cmdErr error
 	switch typ {

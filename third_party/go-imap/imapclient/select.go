@@ -14,7 +14,7 @@ func (c *Client) Select(mailbox string, options *imap.SelectOptions) *SelectComm
 		cmdName = "EXAMINE"
 	}
 
-	cmd := &SelectCommand{mailbox: mailbox}
+	cmd := &SelectCommand{mailbox: mailbox, readOnly: cmdName == "EXAMINE"}
 	enc := c.beginCommand(cmdName, cmd)
 	enc.SP().Mailbox(mailbox)
 	if options != nil && options.CondStore {
@@ -87,8 +87,9 @@ func (c *Client) handleExists(num uint32) error {
 // SelectCommand is a SELECT command.
 type SelectCommand struct {
 	commandBase
-	mailbox string
-	data    imap.SelectData
+	mailbox  string
+	readOnly bool
+	data     imap.SelectData
 }
 
 func (cmd *SelectCommand) Wait() (*imap.SelectData, error) {

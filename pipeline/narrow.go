@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"sync"
 
@@ -50,10 +51,29 @@ type narrowSide struct {
 	// the read found them, then (once the pass is read) the changed ones.
 	w    *state.InvWriter
 	rest int
+	// restBytes are the sizes of the records still true; refs locate
+	// each by the hash of its identity, so that narrowing reads back only
+	// the records of identities compared (nil past maxRefs: the records
+	// are read back whole instead).
+	restBytes int64
+	refs      []restRef
 	// gone are the identities of the records expunged since.
 	gone []string
 	done bool
 }
+
+// restRef is a record still true in a side's new stored inventory.
+type restRef struct {
+	hash uint64
+	off  int64
+	n    int32
+}
+
+// maxRefs bounds the refs kept for one folder (20 bytes each).
+const maxRefs = 1 << 20
+
+// identSeed hashes identities for restRef.
+var identSeed = maphash.MakeSeed()
 
 // narrowing is the run's narrowed pairs, by source folder.
 type narrowing struct {
@@ -126,9 +146,27 @@ func (s *syncer) narrowHooks(host int, f *record.Folder, e *fetch.Earlier) {
 	side := &narrowSide{folder: f.Name, w: w}
 	p.sides[host-1] = side
 	var scratch record.MessageFields
+	side.refs = []restRef{}
 	e.Rest = func(line []byte) error {
-		w.Message(line)
+		off := w.Message(line)
 		side.rest++
+		if side.refs == nil {
+			return nil
+		}
+		id, size, ok := rawIdentSize(line)
+		if !ok {
+			var s string
+			if s, size, ok = identSize(line, &scratch); !ok {
+				return fmt.Errorf("folder %q: a record without an identity", f.Name)
+			}
+			id = []byte(s)
+		}
+		side.restBytes += size
+		if len(side.refs) >= maxRefs || len(line) > 1<<30 {
+			side.refs = nil
+			return nil
+		}
+		side.refs = append(side.refs, restRef{maphash.Bytes(identSeed, id), off, int32(len(line))})
 		return nil
 	}
 	e.Gone = func(line []byte) {
@@ -342,6 +380,21 @@ func (s *syncer) narrowSides(inv *inventory, n *narrowing, lines [2]map[string][
 // narrowSide1 narrows one side of one pair (see narrowSides).
 func narrowSide1(p *narrowPair, side *narrowSide, i int, w *record.Writer, changed []touchedLine) error {
 	var scratch record.MessageFields
+	if side.refs != nil {
+		err := narrowByRefs(p, side, i, w)
+		side.refs = nil
+		if err != nil {
+			side.w.Abort()
+			side.w = nil
+			return err
+		}
+		for _, l := range changed {
+			side.w.Message(l.line)
+		}
+		err = side.w.Commit()
+		side.w = nil
+		return err
+	}
 	p.untouched[i], p.untouchedBytes[i] = 0, 0
 	err := side.w.EachWritten(side.rest, func(line []byte) error {
 		raw, size, ok := rawIdentSize(line)
@@ -370,6 +423,39 @@ func narrowSide1(p *narrowPair, side *narrowSide, i int, w *record.Writer, chang
 	err = side.w.Commit()
 	side.w = nil
 	return err
+}
+
+// narrowByRefs is narrowSide1 from the refs: only the records whose
+// identity hashes like one compared are read back.
+func narrowByRefs(p *narrowPair, side *narrowSide, i int, w *record.Writer) error {
+	hashes := make(map[uint64]bool, len(p.keys))
+	for id := range p.keys {
+		hashes[maphash.String(identSeed, id)] = true
+	}
+	p.untouched[i], p.untouchedBytes[i] = side.rest, side.restBytes
+	var scratch record.MessageFields
+	for _, r := range side.refs {
+		if !hashes[r.hash] {
+			continue
+		}
+		line, err := side.w.ReadAt(r.off, int(r.n))
+		if err != nil {
+			return err
+		}
+		id, size, ok := identSize(line, &scratch)
+		if !ok {
+			return fmt.Errorf("stored inventory of %q: a message record without an identity", side.folder)
+		}
+		if !p.keys[id] {
+			continue // another identity of the same hash
+		}
+		if err := w.WriteLine(line); err != nil {
+			return err
+		}
+		p.untouched[i]--
+		p.untouchedBytes[i] -= size
+	}
+	return nil
 }
 
 // unnarrow gives side i's records still true back to its inventory (the
@@ -510,33 +596,46 @@ func identSize(line []byte, scratch *record.MessageFields) (string, int64, bool)
 	return m.Ident, m.Size, m.Ident != ""
 }
 
-// rawIdentSize reads them by hand from a line without a nested object:
-// there the first "size" and "ident" members are the record's own (inside
-// a string, a quote is escaped). Else ok is false. The identity is a
-// slice of line.
+// rawIdentSize reads them by hand from a record ending in its "ident"
+// member, as fetch writes them: a line ending `,"ident":"X"}` has X as
+// its own last "ident" (inside a string a quote is escaped; in a nested
+// object the line would end in two braces), and the last `,"size":N`
+// before it, with nothing between but plain members (no brace), is its
+// last "size". Anything else: ok is false. The identity is a slice of
+// line. Reading from the end spares a scan of the whole line, for every
+// record of every folder read incrementally.
 func rawIdentSize(line []byte) (id []byte, size int64, ok bool) {
-	if len(line) < 2 || bytes.IndexByte(line[1:], '{') >= 0 {
+	const identKey, sizeKey = `,"ident":"`, `,"size":`
+	if !bytes.HasSuffix(line, []byte(`"}`)) {
 		return nil, 0, false
 	}
-	i := bytes.Index(line, []byte(`,"size":`))
-	j := bytes.Index(line, []byte(`,"ident":"`))
-	if i < 0 || j < 0 {
+	tail := line[:len(line)-2]
+	q := bytes.LastIndexByte(tail, '"')
+	if q < len(identKey)-1 || !bytes.HasSuffix(tail[:q+1], []byte(identKey)) {
 		return nil, 0, false
 	}
-	digits := line[i+len(`,"size":`):]
+	id = tail[q+1:]
+	if len(id) == 0 || bytes.IndexByte(id, '\\') >= 0 {
+		return nil, 0, false
+	}
+	before := tail[:q+1-len(identKey)]
+	// The nearest `,"size":` before it, by hand: bytes.LastIndex hashes
+	// its way through the line and cost as much as the rest together.
+	i := len(before) - len(sizeKey)
+	for ; i >= 0 && (before[i] != ',' || string(before[i:i+len(sizeKey)]) != sizeKey); i-- {
+	}
+	if i < 0 {
+		return nil, 0, false
+	}
+	digits := before[i+len(sizeKey):]
 	n := 0
 	for ; n < len(digits) && digits[n] >= '0' && digits[n] <= '9' && n < 18; n++ {
 		size = size*10 + int64(digits[n]-'0')
 	}
-	if n == 0 || n < len(digits) && digits[n] != ',' && digits[n] != '}' {
+	if n == 0 || n < len(digits) && digits[n] != ',' || bytes.ContainsAny(digits[n:], "{}") {
 		return nil, 0, false
 	}
-	rest := line[j+len(`,"ident":"`):]
-	end := bytes.IndexByte(rest, '"')
-	if end <= 0 || bytes.IndexByte(rest[:end], '\\') >= 0 {
-		return nil, 0, false
-	}
-	return rest[:end], size, true
+	return id, size, true
 }
 
 // recordFolder is the folder of a message record; ok is false for other

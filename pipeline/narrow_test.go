@@ -14,6 +14,12 @@ func TestRawIdentSize(t *testing.T) {
 		`{"type":"message","folder":"INBOX","uid":2,"size":12,"ident":"h:a\"b"}`,
 		`{"type":"message","folder":"INBOX","uid":2,"x":{"size":1,"ident":"h:nested"},"size":12,"ident":"h:top"}`,
 		`{"type":"message","folder":"INBOX","uid":2,"size":12e3,"ident":"h:exp"}`,
+		`{"type":"message","folder":"INBOX","uid":2,"size":5,"x":{"size":7},"ident":"h:top"}`,
+		`{"type":"message","folder":"INBOX","uid":2,"size":5,"x":{"ident":"h:in"}}`,
+		`{"type":"message","folder":"INBOX","uid":2,"size":5,"x":{"size":7,"ident":"h:in"},"ident":"h:top"}`,
+		`{"type":"message","folder":"INBOX","uid":2,"size":5,"message_id":"<a,\"size\":9}@b>","ident":"h:top"}`,
+		`{"type":"message","folder":"INBOX","uid":2,"size":5,"ident":"h:first","ident":"h:last"}`,
+		`{"type":"message","size":5,"ident":"h:top" }`,
 	}
 	for _, l := range lines {
 		var want struct {

@@ -28,8 +28,17 @@ type Inventories struct {
 
 // InventoriesOf is the inventories directory of the state at statePath,
 // for the options fingerprint.
+// Inventories replaced by an earlier run and not removed yet go now.
 func InventoriesOf(statePath, fingerprint string) *Inventories {
-	return &Inventories{dir: strings.TrimSuffix(statePath, ".json") + ".inv", fingerprint: fingerprint}
+	v := &Inventories{dir: strings.TrimSuffix(statePath, ".json") + ".inv", fingerprint: fingerprint}
+	if old, _ := filepath.Glob(filepath.Join(v.dir, "*"+oldSuffix)); len(old) > 0 {
+		go func() {
+			for _, p := range old {
+				os.Remove(p)
+			}
+		}()
+	}
+	return v
 }
 
 // invHeader is an inventory file's first line.
@@ -54,6 +63,8 @@ func (v *Inventories) path(side, folder string) string {
 // InvWriter writes one folder's inventory; nothing replaces the old one
 // before Commit.
 type InvWriter struct {
+	// off is how many bytes were written (into bw).
+	off  int64
 	path string
 	tmp  *os.File
 	bw   *bufio.Writer
@@ -72,7 +83,10 @@ func (v *Inventories) Create(side, folder string, st Status) (*InvWriter, error)
 	if err != nil {
 		return nil, err
 	}
-	w := &InvWriter{path: p, tmp: tmp, bw: bufio.NewWriterSize(tmp, 32<<10), sum: sha256.New()}
+	// The checksum is taken on the bytes as they leave the buffer, in
+	// blocks: a line at a time was a good part of a re-sync's CPU.
+	sum := sha256.New()
+	w := &InvWriter{path: p, tmp: tmp, bw: bufio.NewWriterSize(io.MultiWriter(tmp, sum), 64<<10), sum: sum}
 	h, _ := json.Marshal(invHeader{Side: side, Folder: folder, Fingerprint: v.fingerprint, Status: st})
 	w.line(h)
 	return w, nil
@@ -82,29 +96,47 @@ func (w *InvWriter) line(b []byte) {
 	if w.err != nil {
 		return
 	}
-	w.sum.Write(b)
-	w.sum.Write([]byte{'\n'})
 	if _, err := w.bw.Write(b); err != nil {
 		w.err = err
 		return
 	}
 	w.err = w.bw.WriteByte('\n')
+	w.off += int64(len(b)) + 1
 }
 
-// Message adds a message record (one JSON line, without newline).
-func (w *InvWriter) Message(b []byte) {
+// Message adds a message record (one JSON line, without newline) and
+// returns where in the file it starts, for ReadAt.
+func (w *InvWriter) Message(b []byte) int64 {
+	off := w.off
 	w.n++
 	w.line(b)
+	return off
+}
+
+// ReadAt reads back n bytes written at off (a record without its newline).
+func (w *InvWriter) ReadAt(off int64, n int) ([]byte, error) {
+	if w.err != nil {
+		return nil, w.err
+	}
+	if w.bw.Buffered() > 0 {
+		if err := w.bw.Flush(); err != nil {
+			w.err = err
+			return nil, err
+		}
+	}
+	b := make([]byte, n)
+	_, err := w.tmp.ReadAt(b, off)
+	return b, err
 }
 
 // Commit writes the trailer and puts the file in place. No fsync: a file
 // a crash cut short fails its checksum and is not used.
 func (w *InvWriter) Commit() error {
-	t, _ := json.Marshal(invTrailer{Messages: w.n, Sum: hex.EncodeToString(w.sum.Sum(nil))})
-	if _, err := w.bw.Write(append(t, '\n')); err != nil && w.err == nil {
+	if err := w.bw.Flush(); err != nil && w.err == nil {
 		w.err = err
 	}
-	if err := w.bw.Flush(); err != nil && w.err == nil {
+	t, _ := json.Marshal(invTrailer{Messages: w.n, Sum: hex.EncodeToString(w.sum.Sum(nil))})
+	if _, err := w.tmp.Write(append(t, '\n')); err != nil && w.err == nil {
 		w.err = err
 	}
 	if err := w.tmp.Close(); err != nil && w.err == nil {
@@ -114,8 +146,20 @@ func (w *InvWriter) Commit() error {
 		os.Remove(w.tmp.Name())
 		return w.err
 	}
+	// Renaming over the old file makes ext4 write the new one out at once
+	// (auto_da_alloc: 10–20 ms for 11 MB, on the way of every re-sync);
+	// the old one is moved aside first, and removed without waiting (what
+	// a run's end cuts short, the next run sweeps: InventoriesOf). A crash
+	// in between leaves no inventory: the folder is read in full.
+	aside := w.path + oldSuffix
+	if err := os.Rename(w.path, aside); err == nil {
+		go os.Remove(aside)
+	}
 	return os.Rename(w.tmp.Name(), w.path)
 }
+
+// oldSuffix names an inventory replaced and not removed yet.
+const oldSuffix = ".old"
 
 // Abort drops the file being written; the old one stays.
 func (w *InvWriter) Abort() {

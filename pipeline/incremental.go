@@ -69,7 +69,7 @@ func (s *syncer) stored(host int, f *record.Folder) *fetch.Earlier {
 	if was.UIDValidity != cur.UIDValidity || was.HighestModSeq == 0 || was.HighestModSeq > cur.HighestModSeq || was.UIDNext > cur.UIDNext {
 		return nil
 	}
-	return &fetch.Earlier{UIDValidity: was.UIDValidity, UIDNext: was.UIDNext, ModSeq: was.HighestModSeq, Each: inv.Each}
+	return &fetch.Earlier{UIDValidity: was.UIDValidity, UIDNext: was.UIDNext, ModSeq: was.HighestModSeq, Each: inv.Each, Count: inv.Messages}
 }
 
 // storedDst are the destination folders of names that have a stored

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"slices"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -38,6 +39,12 @@ type narrowPair struct {
 	// keys are the identities compared; active: the pair is narrowed.
 	keys   map[string]bool
 	active bool
+	// known are the first read's destination records of the identities
+	// compared, by UID, for the verify's read (fetch.Earlier.Known).
+	known map[uint32][]byte
+	// dstInv is the STATUS of the destination's stored inventory when the
+	// verify left it as the first read wrote it (nil: rewritten).
+	dstInv *state.Status
 	// untouched and untouchedBytes count each side's records not
 	// compared, and their bytes.
 	untouched      [2]int
@@ -60,6 +67,9 @@ type narrowSide struct {
 	// gone are the identities of the records expunged since.
 	gone []string
 	done bool
+	// delta: the verify's read wrote only what changed since the first
+	// read (fetch.Earlier.Known): no stored inventory is written.
+	delta bool
 }
 
 // restRef is a record still true in a side's new stored inventory.
@@ -110,7 +120,11 @@ func (s *syncer) narrowable(inv *inventory, st *state.State) {
 		}
 		ss, ok1 := s.invs.Header(sideName(1), name)
 		ds, ok2 := s.invs.Header(sideName(2), d)
-		if !ok1 || !ok2 || ss != p.SrcStatus || ds != p.DstStatus {
+		want := p.DstStatus
+		if p.DstInv != nil {
+			want = *p.DstInv
+		}
+		if !ok1 || !ok2 || ss != p.SrcStatus || ds != want {
 			continue
 		}
 		n.pairs[name] = &narrowPair{src: name, dst: d}
@@ -174,6 +188,13 @@ func (s *syncer) narrowHooks(host int, f *record.Folder, e *fetch.Earlier) {
 			side.gone = append(side.gone, id)
 		}
 	}
+	if n.pass == 2 && p.known != nil {
+		e.Known = func(uid uint32) ([]byte, bool) {
+			l, ok := p.known[uid]
+			return l, ok
+		}
+		e.Delta = func() { side.delta = true }
+	}
 	e.Finished = func() {
 		side.done = true
 	}
@@ -229,19 +250,49 @@ func (s *syncer) narrowRead(inv *inventory) error {
 }
 
 // narrowVerifyPass starts the verify's pass: it reads the destination
-// again, a read of its own.
-func (s *syncer) narrowVerifyPass() {
+// again, a read of its own. The first read's destination records of the
+// identities compared are kept by UID: when nothing was expunged since,
+// they and what changed are all the verify needs to read.
+func (s *syncer) narrowVerifyPass(first *inventory) error {
 	n := s.narrow
 	if n == nil {
-		return
+		return nil
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.pass = 2
 	n.committed = nil
+	byDst := map[string]*narrowPair{}
 	for _, p := range n.pairs {
 		p.sides[1] = nil
+		if p.active {
+			p.known = map[uint32][]byte{}
+			byDst[p.dst] = p
+		}
 	}
+	if len(byDst) == 0 {
+		return nil
+	}
+	return eachRawLine(first.dst.readAt(), func(line []byte) error {
+		folder, ok := recordFolder(line)
+		if p := byDst[folder]; ok && p != nil {
+			if uid, ok := recordUID(line); ok {
+				p.known[uid] = bytes.Clone(line)
+			}
+		}
+		return nil
+	})
+}
+
+// recordUID reads a message record's UID.
+func recordUID(line []byte) (uint32, bool) {
+	var m struct {
+		UID uint32 `json:"uid"`
+	}
+	if json.Unmarshal(line, &m) != nil || m.UID == 0 {
+		return 0, false
+	}
+	return m.UID, true
 }
 
 // narrowVerify finishes the verify's narrowing of the destination: the
@@ -290,8 +341,97 @@ func (s *syncer) narrowVerify(inv, first *inventory) error {
 				return err
 			}
 		}
+		if dst.delta {
+			if err := s.narrowDelta(inv, p, lines[1][dst.folder], more); err != nil {
+				return err
+			}
+		}
 	}
 	return s.narrowSides(inv, n, lines, [2]bool{false, true})
+}
+
+// narrowDelta completes the destination side of a pair the verify read
+// as a delta: the first read's records of the identities compared (less
+// those that changed since, in changed), and the stored ones of the
+// identities that joined them (more). The stored inventory stays the
+// first read's: the next run reads what changed since then, the run's
+// own writes included, a superset of what changed since the verify.
+func (s *syncer) narrowDelta(inv *inventory, p *narrowPair, changed []touchedLine, more map[string]bool) error {
+	side := p.sides[1]
+	side.w.Abort()
+	side.w = nil
+	seen := map[uint32]bool{}
+	var scratch record.MessageFields
+	for _, l := range changed {
+		if uid, ok := recordUID(l.line); ok {
+			seen[uid] = true
+		}
+	}
+	if _, err := inv.dst.Seek(0, io.SeekEnd); err != nil {
+		return err
+	}
+	w := record.NewWriter(inv.dst)
+	uids := make([]uint32, 0, len(p.known))
+	for uid := range p.known {
+		uids = append(uids, uid)
+	}
+	slices.Sort(uids)
+	for _, uid := range uids {
+		if !seen[uid] {
+			if err := w.WriteLine(p.known[uid]); err != nil {
+				return err
+			}
+		}
+	}
+	if len(more) > 0 {
+		stored, ok := s.invs.Open(sideName(2), p.dst)
+		if !ok {
+			return fmt.Errorf("stored inventory of %q: unreadable after this run wrote it", p.dst)
+		}
+		err := stored.Each(func(line []byte) error {
+			id, size, ok := identSize(line, &scratch)
+			if !ok || !more[id] {
+				return nil
+			}
+			if uid, ok := recordUID(line); !ok || seen[uid] {
+				return nil
+			}
+			p.untouched[1]--
+			p.untouchedBytes[1] -= size
+			return w.WriteLine(line)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if st, ok := s.invs.Header(sideName(2), p.dst); ok {
+		p.dstInv = &st
+	}
+	s.narrow.mu.Lock()
+	if s.narrow.committed == nil {
+		s.narrow.committed = map[[2]string]bool{}
+	}
+	s.narrow.committed[[2]string{sideName(2), p.dst}] = true
+	s.narrow.mu.Unlock()
+	return nil
+}
+
+// narrowSettled notes, for the pairs st records in sync whose destination
+// inventory the verify left as the first read wrote it, that inventory's
+// STATUS: the pair can be narrowed from it next time.
+func (s *syncer) narrowSettled(st *state.State) {
+	if st == nil || s.narrow == nil {
+		return
+	}
+	for name, p := range s.narrow.pairs {
+		if pr, ok := st.Pairs[name]; ok && p.active && p.dstInv != nil && pr.Dst == p.dst {
+			pr.DstInv = p.dstInv
+			st.Pairs[name] = pr
+		}
+	}
 }
 
 // folderSet is the folders of host's narrowed reads in this pass.

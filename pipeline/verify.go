@@ -65,7 +65,13 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 	} else {
 		go readStored()
 	}
-	s.narrowVerifyPass()
+	if err := s.narrowVerifyPass(first); err != nil {
+		stop()
+		if st := <-storedc; st.t != nil {
+			st.t.Close()
+		}
+		return err
+	}
 	inv, err := s.rereadDst(ctx, first, only, known)
 	if err != nil {
 		stop()
@@ -165,6 +171,7 @@ func (s *syncer) verify(ctx context.Context, first *inventory, results *tempFile
 		}
 	}
 	settle(st, inv, extraFolders(first, extra, left))
+	s.narrowSettled(st)
 	s.saveState(st)
 	return s.verdict(s.withUntouched(first.withSkipped(sum)), countBeyond(extra))
 }

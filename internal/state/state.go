@@ -55,6 +55,10 @@ type Pair struct {
 	// statistics count them for the pairs not read).
 	SrcBytes int64 `json:"src_bytes,omitempty"`
 	DstBytes int64 `json:"dst_bytes,omitempty"`
+	// DstInv is the STATUS of the destination's stored inventory when it
+	// is older than DstStatus: read then, and found in sync later with
+	// every change since known (nil: read at DstStatus).
+	DstInv *Status `json:"dst_inv,omitempty"`
 }
 
 // Altered is a source message whose copy the destination stored altered:

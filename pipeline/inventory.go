@@ -69,17 +69,26 @@ func (s *syncer) readBoth(ctx context.Context, st *state.State) (*inventory, err
 	var srcList, dstList []record.Folder
 	var srcConn, dstConn *imapclient.Client
 	g, gctx := errgroup.WithContext(ctx)
+	// warmed is closed when the source's connection is free again: the
+	// destination's read need not wait for warm.
+	warmed := make(chan struct{})
 	g.Go(func() error {
 		sel, err := selection.New(s.o.Selection)
 		if err != nil {
+			close(warmed)
 			return err
 		}
 		srcConn, srcList, err = list(gctx, s.src, folders.Options{Selector: sel}, 1)
 		srcList = underSubfolder1(srcList, s.o.Diff.Mapping.Subfolder1)
-		if err == nil {
-			warm(srcConn, srcList, st)
+		if err != nil {
+			close(warmed)
+			return err
 		}
-		return err
+		go func(c *imapclient.Client, listed []record.Folder) {
+			defer close(warmed)
+			warm(c, listed, st)
+		}(srcConn, srcList)
+		return nil
 	})
 	g.Go(func() error {
 		var err error
@@ -105,6 +114,7 @@ func (s *syncer) readBoth(ctx context.Context, st *state.State) (*inventory, err
 	}
 	g, gctx = errgroup.WithContext(ctx)
 	g.Go(func() error {
+		<-warmed
 		n, err := s.readSide(gctx, srcConn, s.src, srcList, pick.srcSkip, nil, inv.src, 1)
 		s.rep.SourceMessages = n + inv.skippedMessages
 		if s.o.Select1.Active() {

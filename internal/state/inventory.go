@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
@@ -49,6 +50,13 @@ type invHeader struct {
 	Status      Status `json:"status"`
 }
 
+// newInvSum is the inventories' checksum: CRC-32C, which the CPU
+// computes (SSE4.2, ARMv8) at memory speed. It guards against a file cut
+// short, damaged or edited by hand, as SHA-256 did at a tenth of the
+// speed, on the way of every incremental read; no checksum without a key
+// stops an edit made on purpose.
+func newInvSum() hash.Hash { return crc32.New(crc32.MakeTable(crc32.Castagnoli)) }
+
 // invTrailer is its last line: the count and checksum of the lines before.
 type invTrailer struct {
 	Messages int    `json:"messages"`
@@ -85,7 +93,7 @@ func (v *Inventories) Create(side, folder string, st Status) (*InvWriter, error)
 	}
 	// The checksum is taken on the bytes as they leave the buffer, in
 	// blocks: a line at a time was a good part of a re-sync's CPU.
-	sum := sha256.New()
+	sum := newInvSum()
 	w := &InvWriter{path: p, tmp: tmp, bw: bufio.NewWriterSize(io.MultiWriter(tmp, sum), 64<<10), sum: sum}
 	h, _ := json.Marshal(invHeader{Side: side, Folder: folder, Fingerprint: v.fingerprint, Status: st})
 	w.line(h)
@@ -207,7 +215,7 @@ func (v *Inventories) Open(side, folder string) (*Inventory, bool) {
 		return nil, false
 	}
 	body := size - int64(len(tail)) + int64(cut) + 1 // header and records
-	sum := sha256.New()
+	sum := newInvSum()
 	lines := 0
 	var h invHeader
 	buf := make([]byte, 256<<10)

@@ -67,8 +67,22 @@ func (f *fetcher) earlier(c *imapclient.Client, j job, sel *imap.SelectData) *Ea
 // full read would write. ok is false when the server refused CHANGEDSINCE
 // (a folder without mod-sequences): st.uids is then set for a full read.
 func (f *fetcher) incremental(c *imapclient.Client, j job, st *folderState, e *Earlier, n uint32) (ok bool, err error) {
-	if st.uids, err = f.resolve(c, j, n); err != nil {
-		return false, err
+	// allThere: every UID of the earlier read is still there, so st.uids
+	// holds only the new ones (see newSince); else the UIDs now there.
+	allThere := false
+	if e.Count > 0 {
+		var fresh []imap.UID
+		if fresh, allThere, err = f.newSince(c, j, e); err != nil {
+			return false, err
+		}
+		if allThere {
+			st.uids = fresh
+		}
+	}
+	if !allThere {
+		if st.uids, err = f.resolve(c, j, n); err != nil {
+			return false, err
+		}
 	}
 	// Bitmaps over the folder's UIDs, not maps: 50,000 entries each.
 	var now uidSet
@@ -76,9 +90,14 @@ func (f *fetcher) incremental(c *imapclient.Client, j job, st *folderState, e *E
 	for _, u := range st.uids {
 		now.add(u)
 	}
-	st.done.span(st.uids)
+	hi := e.UIDNext
+	if len(st.uids) > 0 {
+		hi = max(hi, uint32(st.uids[len(st.uids)-1])+1)
+	}
+	st.done.spanRange(1, imap.UID(hi))
 	changed := map[uint32][]string{}
-	if e.UIDNext > 1 && len(st.uids) > 0 && st.uids[0] < imap.UID(e.UIDNext) {
+	oldThere := allThere || len(st.uids) > 0 && st.uids[0] < imap.UID(e.UIDNext)
+	if e.UIDNext > 1 && oldThere {
 		var set imap.UIDSet
 		set.AddRange(1, imap.UID(e.UIDNext-1))
 		cmd := c.Fetch(set, &imap.FetchOptions{UID: true, Flags: true, ChangedSince: e.ModSeq})
@@ -105,7 +124,7 @@ func (f *fetcher) incremental(c *imapclient.Client, j job, st *folderState, e *E
 		}
 	}
 	if e.Known != nil {
-		if ok, err := f.delta(j, st, e, changed); ok || err != nil {
+		if ok, err := f.delta(j, st, e, changed, allThere); ok || err != nil {
 			return ok, err
 		}
 	}
@@ -117,7 +136,7 @@ func (f *fetcher) incremental(c *imapclient.Client, j job, st *folderState, e *E
 		if uid >= e.UIDNext || st.done.has(imap.UID(uid)) {
 			return nil // fetched again below, or written before a retry
 		}
-		if !now.has(imap.UID(uid)) {
+		if !allThere && !now.has(imap.UID(uid)) {
 			if e.Gone != nil {
 				e.Gone(line)
 			}
@@ -153,6 +172,12 @@ func (f *fetcher) incremental(c *imapclient.Client, j job, st *folderState, e *E
 		// The messages not written yet are fetched as usual.
 		fmt.Fprintf(f.o.Log, "imapx: warning: folder %q: earlier read unusable (%v); reading the rest of the folder\n", j.folder, err)
 		err = nil
+		if allThere {
+			// st.uids held only the new UIDs: all of them now.
+			if st.uids, err = f.resolve(c, j, n); err != nil {
+				return false, err
+			}
+		}
 	}
 	if err == nil {
 		f.sum.Incremental++
@@ -165,16 +190,11 @@ func (f *fetcher) incremental(c *imapclient.Client, j job, st *folderState, e *E
 
 // delta is incremental's shortcut for a caller that keeps the few
 // records it needs (Earlier.Known); ok is false when it does not apply.
-func (f *fetcher) delta(j job, st *folderState, e *Earlier, changed map[uint32][]string) (ok bool, err error) {
-	old := 0
-	for _, u := range st.uids {
-		if u < imap.UID(e.UIDNext) {
-			old++
-		}
-	}
-	if old != e.Count {
+func (f *fetcher) delta(j job, st *folderState, e *Earlier, changed map[uint32][]string, allThere bool) (ok bool, err error) {
+	if !allThere {
 		return false, nil // expunged since (or a read that was not whole)
 	}
+	old := e.Count
 	uids := make([]uint32, 0, len(changed))
 	lines := make(map[uint32][]byte, len(changed))
 	for uid := range changed {
@@ -204,11 +224,9 @@ func (f *fetcher) delta(j job, st *folderState, e *Earlier, changed map[uint32][
 			return false, fatalError{err}
 		}
 	}
-	for _, u := range st.uids {
-		if u < imap.UID(e.UIDNext) {
-			st.done.add(u)
-		}
-	}
+	// Every UID under the earlier UIDNEXT is accounted for: those there
+	// were read earlier (unchanged, or written above), the others are gone.
+	st.done.addRange(1, imap.UID(e.UIDNext))
 	f.sum.Messages += old
 	f.o.Progress.Add(old, 0)
 	f.sum.Incremental++
@@ -219,6 +237,49 @@ func (f *fetcher) delta(j job, st *folderState, e *Earlier, changed map[uint32][
 		e.Finished()
 	}
 	return true, nil
+}
+
+// newSince asks for the UIDs from the earlier read's UIDNEXT on (UID
+// FETCH n:* (UID), a round trip the server answers from its index) and
+// tells whether every UID of the earlier read is still there: the folder
+// holds as many messages as that read had and the new ones together.
+// (Old UIDs never come back and new ones are all at or above UIDNEXT, so
+// equal counts leave no room for an expunge; a read that also held
+// messages above its UIDNEXT can only make the counts differ.) This
+// spares the UID SEARCH of every UID, 10 ms for 50,000 on Dovecot; when
+// the counts differ, the caller searches.
+func (f *fetcher) newSince(c *imapclient.Client, j job, e *Earlier) (fresh []imap.UID, allThere bool, err error) {
+	var set imap.UIDSet
+	set.AddRange(imap.UID(e.UIDNext), 0) // n:*
+	cmd := c.Fetch(set, &imap.FetchOptions{UID: true})
+	for {
+		msg := cmd.Next()
+		if msg == nil {
+			break
+		}
+		b, err := msg.Collect()
+		if err != nil {
+			cmd.Close()
+			return nil, false, exitcode.New(exitcode.Fetch, fmt.Errorf("UID FETCH (UID) in %q: %w", j.folder, err))
+		}
+		// n:* names the last message when none is at or above n.
+		if b.UID >= imap.UID(e.UIDNext) {
+			fresh = append(fresh, b.UID)
+		}
+	}
+	if err := cmd.Close(); err != nil {
+		var imapErr *imap.Error
+		if errors.As(err, &imapErr) && !session.IsConnError(err) {
+			return nil, false, nil
+		}
+		return nil, false, exitcode.New(exitcode.Fetch, fmt.Errorf("UID FETCH (UID) in %q: %w", j.folder, err))
+	}
+	mb := c.Mailbox()
+	if mb == nil {
+		return nil, false, nil
+	}
+	slices.Sort(fresh)
+	return fresh, int(mb.NumMessages) == e.Count+len(fresh), nil
 }
 
 // lineUID finds a message record's "uid" member without decoding the

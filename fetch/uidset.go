@@ -28,6 +28,22 @@ func (s *uidSet) span(uids []imap.UID) {
 	}
 }
 
+// spanRange sizes the bitmap for the UIDs lo to hi-1, unless they are
+// too many (over 64 million: a map then).
+func (s *uidSet) spanRange(lo, hi imap.UID) {
+	if s.n > 0 || hi <= lo || hi-lo > 64<<20 {
+		return
+	}
+	s.base, s.bits = lo, make([]uint64, (uint64(hi-lo)+63)/64)
+}
+
+// addRange adds the UIDs lo to hi-1.
+func (s *uidSet) addRange(lo, hi imap.UID) {
+	for u := lo; u < hi; u++ {
+		s.add(u)
+	}
+}
+
 func (s *uidSet) bit(u imap.UID) (int, uint64, bool) {
 	if u < s.base {
 		return 0, 0, false

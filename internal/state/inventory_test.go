@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestInventoriesRoundTripAndRefusals(t *testing.T) {
@@ -55,4 +56,52 @@ func TestInventoriesRoundTripAndRefusals(t *testing.T) {
 	if _, ok := v.Open("src", "INBOX"); !ok {
 		t.Error("the restored inventory did not open")
 	}
+}
+
+// A new inventory replaces the old one (moved aside, then removed), and
+// reads back what was written at the offsets Message gave.
+func TestInventoryReplaceAndReadAt(t *testing.T) {
+	dir := t.TempDir()
+	v := InventoriesOf(filepath.Join(dir, "abc.json"), "fp")
+	for round, uid := range []string{"1", "2"} {
+		w, err := v.Create("dst", "INBOX", Status{UIDValidity: 7, UIDNext: 3, Messages: 1, HighestModSeq: 9})
+		if err != nil {
+			t.Fatal(err)
+		}
+		line := `{"type":"message","folder":"INBOX","uid":` + uid + `}`
+		off := w.Message([]byte(line))
+		w.Message([]byte(`{"type":"message","folder":"INBOX","uid":99}`))
+		back, err := w.ReadAt(off, len(line))
+		if err != nil || string(back) != line {
+			t.Fatalf("round %d: ReadAt gave %q, %v", round, back, err)
+		}
+		if err := w.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		inv, ok := v.Open("dst", "INBOX")
+		if !ok || inv.Messages != 2 {
+			t.Fatalf("round %d: Open %v %+v", round, ok, inv)
+		}
+		var first string
+		inv.Each(func(b []byte) error {
+			if first == "" {
+				first = string(b)
+			}
+			return nil
+		})
+		if first != line {
+			t.Fatalf("round %d: first record %q", round, first)
+		}
+	}
+	// What a run's end left aside goes with the next run's start.
+	p := v.path("dst", "INBOX") + oldSuffix
+	os.WriteFile(p, []byte("x"), 0o600)
+	InventoriesOf(filepath.Join(dir, "abc.json"), "fp")
+	for i := 0; i < 100; i++ {
+		if _, err := os.Stat(p); os.IsNotExist(err) {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Error("an inventory moved aside was not removed")
 }

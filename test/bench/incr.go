@@ -143,6 +143,22 @@ func (b *bench) incr50k() ([]result, error) {
 			mb(row.ix.maxRSSKB), mb(row.mb.maxRSSKB))
 	}
 	tw.Flush()
+	// Every round, for the spread behind the medians.
+	walls := func(rs []result) string {
+		var s []string
+		for _, r := range rs {
+			s = append(s, r.wall.Round(time.Millisecond).String())
+		}
+		return strings.Join(s, " ")
+	}
+	fmt.Printf("  re-sync rounds, imapx: %s\n  re-sync rounds, mbsync: %s\n", walls(ixRuns), walls(mbRuns))
+	wins := 0
+	for i := range ixRuns {
+		if i < len(mbRuns) && ixRuns[i].wall <= mbRuns[i].wall {
+			wins++
+		}
+	}
+	fmt.Printf("  imapx at least as fast as mbsync in %d of %d rounds\n", wins, len(ixRuns))
 	for _, n := range notes {
 		fmt.Println("  " + n)
 	}

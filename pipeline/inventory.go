@@ -47,6 +47,9 @@ func (inv *inventory) withSkipped(sum diff.Summary) diff.Summary {
 	sum.SrcMessages += inv.skippedMessages
 	sum.DstMessages += inv.skippedDst
 	sum.Same += inv.skippedMessages
+	// Each pair was in sync: its destination holds its source's messages
+	// and maybe more (never fewer), which are only there.
+	sum.OnlyDst += max(0, inv.skippedDst-inv.skippedMessages)
 	sum.Unchanged += inv.skippedMessages
 	sum.SrcBytes += inv.skippedBytes
 	sum.DstBytes += inv.skippedDstBytes

@@ -101,26 +101,13 @@ func (f *fetcher) incremental(c *imapclient.Client, j job, st *folderState, e *E
 		var set imap.UIDSet
 		set.AddRange(1, imap.UID(e.UIDNext-1))
 		cmd := c.Fetch(set, &imap.FetchOptions{UID: true, Flags: true, ChangedSince: e.ModSeq})
-		for {
-			msg := cmd.Next()
-			if msg == nil {
-				break
-			}
-			b, err := msg.Collect()
-			if err != nil {
-				cmd.Close()
-				return false, exitcode.New(exitcode.Fetch, fmt.Errorf("UID FETCH (CHANGEDSINCE) in %q: %w", j.folder, err))
-			}
+		refused, err := eachFetched(cmd, j.folder, "CHANGEDSINCE", func(b *imapclient.FetchMessageBuffer) {
 			if b.UID != 0 {
 				changed[uint32(b.UID)] = record.CleanFlags(b.Flags)
 			}
-		}
-		if err := cmd.Close(); err != nil {
-			var imapErr *imap.Error
-			if errors.As(err, &imapErr) && !session.IsConnError(err) {
-				return false, nil
-			}
-			return false, exitcode.New(exitcode.Fetch, fmt.Errorf("UID FETCH (CHANGEDSINCE) in %q: %w", j.folder, err))
+		})
+		if refused || err != nil {
+			return false, err
 		}
 	}
 	if e.Known != nil {
@@ -252,6 +239,27 @@ func (f *fetcher) newSince(c *imapclient.Client, j job, e *Earlier) (fresh []ima
 	var set imap.UIDSet
 	set.AddRange(imap.UID(e.UIDNext), 0) // n:*
 	cmd := c.Fetch(set, &imap.FetchOptions{UID: true})
+	refused, err := eachFetched(cmd, j.folder, "UID", func(b *imapclient.FetchMessageBuffer) {
+		// n:* names the last message when none is at or above n.
+		if b.UID >= imap.UID(e.UIDNext) {
+			fresh = append(fresh, b.UID)
+		}
+	})
+	if refused || err != nil {
+		return nil, false, err
+	}
+	mb := c.Mailbox()
+	if mb == nil {
+		return nil, false, nil
+	}
+	slices.Sort(fresh)
+	return fresh, int(mb.NumMessages) == e.Count+len(fresh), nil
+}
+
+// eachFetched reads a small UID FETCH to its end, calling fn with each
+// message; refused is true when the server answered it NO or BAD (an
+// answer, not a lost connection: the caller reads another way).
+func eachFetched(cmd *imapclient.FetchCommand, folder, what string, fn func(*imapclient.FetchMessageBuffer)) (refused bool, err error) {
 	for {
 		msg := cmd.Next()
 		if msg == nil {
@@ -260,26 +268,18 @@ func (f *fetcher) newSince(c *imapclient.Client, j job, e *Earlier) (fresh []ima
 		b, err := msg.Collect()
 		if err != nil {
 			cmd.Close()
-			return nil, false, exitcode.New(exitcode.Fetch, fmt.Errorf("UID FETCH (UID) in %q: %w", j.folder, err))
+			return false, exitcode.New(exitcode.Fetch, fmt.Errorf("UID FETCH (%s) in %q: %w", what, folder, err))
 		}
-		// n:* names the last message when none is at or above n.
-		if b.UID >= imap.UID(e.UIDNext) {
-			fresh = append(fresh, b.UID)
-		}
+		fn(b)
 	}
 	if err := cmd.Close(); err != nil {
 		var imapErr *imap.Error
 		if errors.As(err, &imapErr) && !session.IsConnError(err) {
-			return nil, false, nil
+			return true, nil
 		}
-		return nil, false, exitcode.New(exitcode.Fetch, fmt.Errorf("UID FETCH (UID) in %q: %w", j.folder, err))
+		return false, exitcode.New(exitcode.Fetch, fmt.Errorf("UID FETCH (%s) in %q: %w", what, folder, err))
 	}
-	mb := c.Mailbox()
-	if mb == nil {
-		return nil, false, nil
-	}
-	slices.Sort(fresh)
-	return fresh, int(mb.NumMessages) == e.Count+len(fresh), nil
+	return false, nil
 }
 
 // lineUID finds a message record's "uid" member without decoding the

@@ -336,17 +336,7 @@ func narrowSide1(p *narrowPair, side *narrowSide, i int, w *record.Writer, chang
 	if side.refs != nil {
 		err := narrowByRefs(p, side, i, w)
 		side.refs = nil
-		if err != nil {
-			side.w.Abort()
-			side.w = nil
-			return err
-		}
-		for _, l := range changed {
-			side.w.Message(l.line)
-		}
-		err = side.w.Commit()
-		side.w = nil
-		return err
+		return commitSide(side, changed, err)
 	}
 	p.untouched[i], p.untouchedBytes[i] = 0, 0
 	err := side.w.EachWritten(side.rest, func(line []byte) error {
@@ -365,17 +355,21 @@ func narrowSide1(p *narrowPair, side *narrowSide, i int, w *record.Writer, chang
 		p.untouchedBytes[i] += size
 		return nil
 	})
+	return commitSide(side, changed, err)
+}
+
+// commitSide ends a side's new stored inventory: the changed records
+// after those still true, then in place; or dropped after err.
+func commitSide(side *narrowSide, changed []touchedLine, err error) error {
+	defer func() { side.w = nil }()
 	if err != nil {
 		side.w.Abort()
-		side.w = nil
 		return err
 	}
 	for _, l := range changed {
 		side.w.Message(l.line)
 	}
-	err = side.w.Commit()
-	side.w = nil
-	return err
+	return side.w.Commit()
 }
 
 // narrowByRefs is narrowSide1 from the refs: only the records whose

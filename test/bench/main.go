@@ -55,7 +55,7 @@ func main() {
 	bigMB := flag.Int("bigmb", 100, "size of the second big message, in MB")
 	n := flag.Int("messages", 5000, "messages in the inventory corpus")
 	flag.Float64Var(&vsOpts.scale, "scale", 1.0, "vsmbsync, servers: corpus scale (1.0 = 5,097 messages, 91 MB)")
-	flag.IntVar(&vsOpts.rounds, "rounds", 3, "vsmbsync: first syncs per tool and link; the table shows medians")
+	flag.IntVar(&vsOpts.rounds, "rounds", 3, "vsmbsync: first syncs per tool and link; incr50k: re-sync rounds (default 9 there); the tables show medians")
 	flag.DurationVar(&vsOpts.timeout, "timeout", 30*time.Minute, "vsmbsync, servers: kill a sync run after this long")
 	flag.StringVar(&vsOpts.toxiproxy, "toxiproxy", "", "vsmbsync: toxiproxy server binary (default: build "+toxiproxyPkg+")")
 	flag.IntVar(&incrOpts.messages, "incr-messages", 50000, "incr50k: messages in the INBOX")

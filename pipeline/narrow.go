@@ -158,7 +158,7 @@ func (s *syncer) narrowHooks(host int, f *record.Folder, e *fetch.Earlier) {
 	side := &narrowSide{folder: f.Name, w: w}
 	p.sides[host-1] = side
 	var scratch record.MessageFields
-	side.refs = []restRef{}
+	side.refs = make([]restRef, 0, min(e.Count, maxRefs))
 	e.Rest = func(line []byte) error {
 		off := w.Message(line)
 		side.rest++

@@ -157,17 +157,23 @@ func (s *providerSession) folder(name string) (*pfolder, error) {
 	return f, nil
 }
 
+// selectable is folder, refusing a \Noselect one (SELECT, STATUS).
+func (s *providerSession) selectable(name string) (*pfolder, error) {
+	f, err := s.folder(name)
+	if err == nil && f.noselect {
+		return nil, &imap.Error{Type: imap.StatusResponseTypeNo, Text: "Folder cannot be selected"}
+	}
+	return f, err
+}
+
 func (s *providerSession) Select(mailbox string, options *imap.SelectOptions) (*imap.SelectData, error) {
 	if err := s.lock(); err != nil {
 		return nil, err
 	}
 	defer s.unlock()
-	f, err := s.folder(mailbox)
+	f, err := s.selectable(mailbox)
 	if err != nil {
 		return nil, err
-	}
-	if f.noselect {
-		return nil, &imap.Error{Type: imap.StatusResponseTypeNo, Text: "Folder cannot be selected"}
 	}
 	s.selected, s.readOnly = f, options != nil && options.ReadOnly
 	flags := []imap.Flag{imap.FlagSeen, imap.FlagAnswered, imap.FlagFlagged, imap.FlagDeleted, imap.FlagDraft}
@@ -277,12 +283,9 @@ func (s *providerSession) Status(mailbox string, options *imap.StatusOptions) (*
 		return nil, err
 	}
 	defer s.unlock()
-	f, err := s.folder(mailbox)
+	f, err := s.selectable(mailbox)
 	if err != nil {
 		return nil, err
-	}
-	if f.noselect {
-		return nil, &imap.Error{Type: imap.StatusResponseTypeNo, Text: "Folder cannot be selected"}
 	}
 	n, unseen := uint32(len(f.entries)), uint32(0)
 	var size int64

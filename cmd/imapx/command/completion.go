@@ -137,15 +137,9 @@ func visibleCommands(app *cli.App) []*cli.Command {
 // them that take a value.
 func flagWords(cmd *cli.Command) (all, valued []string) {
 	for _, f := range cmd.Flags {
-		takes := true
-		if d, ok := f.(cli.DocGenerationFlag); ok {
-			takes = d.TakesValue()
-		}
+		takes := takesValue(f)
 		for _, n := range f.Names() {
-			w := "--" + n
-			if len(n) == 1 {
-				w = "-" + n
-			}
+			w := dashed(n)
 			all = append(all, w)
 			if takes {
 				valued = append(valued, w)
@@ -153,6 +147,23 @@ func flagWords(cmd *cli.Command) (all, valued []string) {
 		}
 	}
 	return append(all, "--help"), valued
+}
+
+// takesValue says whether a flag takes a value (urfave's own answer; a
+// flag type that gives none is taken to).
+func takesValue(f cli.Flag) bool {
+	if d, ok := f.(cli.DocGenerationFlag); ok {
+		return d.TakesValue()
+	}
+	return true
+}
+
+// dashed is a flag name as written: -o, --name.
+func dashed(n string) string {
+	if len(n) == 1 {
+		return "-" + n
+	}
+	return "--" + n
 }
 
 func usageOf(f cli.Flag) string {
@@ -211,15 +222,9 @@ func writeZsh(w io.Writer, cmds []*cli.Command) error {
 	for _, c := range cmds {
 		fmt.Fprintf(&b, "\t%s)\n\t\t_arguments \\\n", c.Name)
 		for _, f := range c.Flags {
-			takes := true
-			if d, ok := f.(cli.DocGenerationFlag); ok {
-				takes = d.TakesValue()
-			}
+			takes := takesValue(f)
 			for _, n := range f.Names() {
-				w := "--" + n
-				if len(n) == 1 {
-					w = "-" + n
-				}
+				w := dashed(n)
 				spec := "*" + w + "[" + zshQuote(usageOf(f)) + "]"
 				if takes {
 					spec += ":value:_files"
@@ -248,10 +253,7 @@ func writeFish(w io.Writer, cmds []*cli.Command) error {
 	for _, c := range cmds {
 		fmt.Fprintf(&b, "complete -c imapx -n '__fish_seen_subcommand_from %s' -F\n", c.Name)
 		for _, f := range c.Flags {
-			takes := true
-			if d, ok := f.(cli.DocGenerationFlag); ok {
-				takes = d.TakesValue()
-			}
+			takes := takesValue(f)
 			fmt.Fprintf(&b, "complete -c imapx -n '__fish_seen_subcommand_from %s'", c.Name)
 			for _, n := range f.Names() {
 				if len(n) == 1 {

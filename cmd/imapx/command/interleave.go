@@ -32,10 +32,7 @@ func interleave(app *cli.App, args []string) []string {
 	}
 	valued := map[string]bool{}
 	for _, f := range cmd.Flags {
-		takes := true
-		if d, ok := f.(cli.DocGenerationFlag); ok {
-			takes = d.TakesValue()
-		}
+		takes := takesValue(f)
 		for _, n := range f.Names() {
 			valued[n] = takes
 		}

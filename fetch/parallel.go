@@ -25,24 +25,29 @@ func (f *fetcher) runParallel(ctx context.Context, jobs []job) error {
 	workers := f.workers(min(f.o.Connections, len(jobs)))
 	g, gctx := errgroup.WithContext(ctx)
 	for _, w := range workers {
-		g.Go(func() error {
-			err := func() error {
-				for j := range queue {
-					w.sum.Folders++
-					if err := w.runJob(gctx, j); err != nil {
-						return err
-					}
-				}
-				return nil
-			}()
-			if w != f {
-				w.endConn(err)
-			}
-			return err
-		})
+		g.Go(func() error { return f.work(gctx, w, queue, true) })
 	}
 	err := g.Wait()
 	f.merge(workers)
+	return err
+}
+
+// work runs worker w on the jobs of queue (counting a folder a job when
+// perFolder), then hands w's connection back, or closes it after an
+// error; f's own stays with f.
+func (f *fetcher) work(ctx context.Context, w *fetcher, queue <-chan job, perFolder bool) error {
+	var err error
+	for j := range queue {
+		if perFolder {
+			w.sum.Folders++
+		}
+		if err = w.runJob(ctx, j); err != nil {
+			break
+		}
+	}
+	if w != f {
+		w.endConn(err)
+	}
 	return err
 }
 
@@ -58,20 +63,7 @@ func (f *fetcher) runPlanParallel(ctx context.Context, p *plan, batch int) error
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	for i, w := range workers {
-		g.Go(func() error {
-			err := func() error {
-				for j := range queues[i] {
-					if err := w.runJob(gctx, j); err != nil {
-						return err
-					}
-				}
-				return nil
-			}()
-			if w != f {
-				w.endConn(err)
-			}
-			return err
-		})
+		g.Go(func() error { return f.work(gctx, w, queues[i], false) })
 	}
 	g.Go(func() error {
 		defer func() {

@@ -165,13 +165,9 @@ func (s *syncer) narrowHooks(host int, f *record.Folder, e *fetch.Earlier) {
 		if side.refs == nil {
 			return nil
 		}
-		id, size, ok := rawIdentSize(line)
+		id, size, ok := identBytes(line, &scratch)
 		if !ok {
-			var s string
-			if s, size, ok = identSize(line, &scratch); !ok {
-				return fmt.Errorf("folder %q: a record without an identity", f.Name)
-			}
-			id = []byte(s)
+			return fmt.Errorf("folder %q: a record without an identity", f.Name)
 		}
 		side.restBytes += size
 		if len(side.refs) >= maxRefs || len(line) > 1<<30 {
@@ -340,13 +336,9 @@ func narrowSide1(p *narrowPair, side *narrowSide, i int, w *record.Writer, chang
 	}
 	p.untouched[i], p.untouchedBytes[i] = 0, 0
 	err := side.w.EachWritten(side.rest, func(line []byte) error {
-		raw, size, ok := rawIdentSize(line)
+		raw, size, ok := identBytes(line, &scratch)
 		if !ok {
-			var id string
-			if id, size, ok = identSize(line, &scratch); !ok {
-				return fmt.Errorf("stored inventory of %q: a message record without an identity", side.folder)
-			}
-			raw = []byte(id)
+			return fmt.Errorf("stored inventory of %q: a message record without an identity", side.folder)
 		}
 		if p.keys[string(raw)] {
 			return w.WriteLine(line)

@@ -12,20 +12,27 @@ import (
 
 // identSize reads a message record's identity and size.
 func identSize(line []byte, scratch *record.MessageFields) (string, int64, bool) {
+	id, size, ok := identBytes(line, scratch)
+	return string(id), size, ok
+}
+
+// identBytes is identSize without a copy when the record reads from its
+// end (rawIdentSize): the identity is then a slice of line.
+func identBytes(line []byte, scratch *record.MessageFields) ([]byte, int64, bool) {
 	if id, size, ok := rawIdentSize(line); ok {
-		return string(id), size, true
+		return id, size, true
 	}
 	if record.FastMessage(line, scratch, false) {
-		return scratch.Ident, scratch.Size, scratch.Ident != ""
+		return []byte(scratch.Ident), scratch.Size, scratch.Ident != ""
 	}
 	var m struct {
 		Ident string `json:"ident"`
 		Size  int64  `json:"size"`
 	}
 	if json.Unmarshal(line, &m) != nil {
-		return "", 0, false
+		return nil, 0, false
 	}
-	return m.Ident, m.Size, m.Ident != ""
+	return []byte(m.Ident), m.Size, m.Ident != ""
 }
 
 // rawIdentSize reads them by hand from a record ending in its "ident"
